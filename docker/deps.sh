@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs what nrfcloud-mock needs from Debian bookworm, for building, running and testing.
+# Shared by .ci/run, the README's Quick start and docker/Dockerfile, so CI proves all three.
+#   deps.sh build    compiler, meson and the -dev packages (default)
+#   deps.sh runtime  only what the server needs at run time
+#   deps.sh test     build + test tools (Check, valgrind, mosquitto clients, yaml parser)
+set -eu
+what=${1:-build}
+runtime="mosquitto libmicrohttpd12 libjansson4 libsqlite3-0 libssl3 ca-certificates curl"
+build="$runtime gcc meson ninja-build pkg-config mosquitto-dev libmosquitto-dev
+  libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev"
+test="$build check libsubunit-dev valgrind mosquitto-clients python3 python3-yaml sqlite3"
+case "$what" in
+runtime) pkgs=$runtime ;;
+build) pkgs=$build ;;
+test) pkgs=$test ;;
+*) echo "deps.sh: unknown set '$what' (runtime, build or test)" >&2; exit 2 ;;
+esac
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $pkgs >/dev/null

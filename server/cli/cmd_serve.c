@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT
+ * cmd_serve.c: `nrfcloud-mock serve` (design.md §1, §4): prepares <data> (lab CA and server
+ * certificate, state.db with the fixtures, run/config.json, run/mosquitto.conf) and then execs
+ * Mosquitto with our plugin, so signals and exit codes are Mosquitto's own. The plugin prints
+ * the listener ports and "ready" on stdout once every listener accepts connections.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ca.h"
+#include "cli.h"
+#include "db.h"
+#include "file.h"
+#include "fixtures.h"
+
+#ifndef NCM_SAN_PRELOAD
+#define NCM_SAN_PRELOAD ""
+#endif
+
+/* The modem speaks TLS 1.2 with ECDHE-ECDSA AES-CBC suites, newer modem firmware also GCM
+ * (spec/mqtt.md §1.1, spec/device.md §1.3); TLS 1.3 clients get OpenSSL's defaults. */
+#define MQTT_CIPHERS                                                                         \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"                       \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA384:" \
+	"ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA"
+
+static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nrfcloud-mock serve: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+/* Port 0 means "pick a free port". libmicrohttpd reports the port it bound, Mosquitto does
+ * not, so for MQTT we ask the kernel for a free port here and hand that number on. */
+static int pick_port(const char *addr, int *port)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len = sizeof(ss);
+	int fd, rc = -1;
+
+	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1)
+		a4->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1)
+		a6->sin6_family = AF_INET6;
+	else
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&ss, ss.ss_family == AF_INET ? sizeof(*a4) : sizeof(*a6)) ==
+		    0 &&
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		*port = ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port);
+		rc = 0;
+	}
+	close(fd);
+	return rc;
+}
+
+/* The plugin next to the command in a build folder (server/), else the installed one. */
+static int find_plugin(struct ncm_config *cfg)
+{
+	char exe[PATH_MAX], path[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (cfg->plugin_path[0])
+		return ncm_file_exists(cfg->plugin_path) ? 0 : -1;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if (!ncm_path(path, sizeof(path), "%s/server/nrfcloud-mock.so", exe) &&
+			    ncm_file_exists(path)) {
+				snprintf(cfg->plugin_path, sizeof(cfg->plugin_path), "%s", path);
+				return 0;
+			}
+		}
+	}
+	snprintf(cfg->plugin_path, sizeof(cfg->plugin_path), "%s/nrfcloud-mock.so",
+		 NCM_PLUGIN_DIR);
+	return ncm_file_exists(cfg->plugin_path) ? 0 : -1;
+}
+
+/* fixtures/ in the current folder (a source checkout), else the installed fixtures. */
+static void find_fixtures(struct ncm_config *cfg)
+{
+	if (cfg->fixtures_dir[0])
+		return;
+	if (ncm_file_exists("fixtures/team.json"))
+		snprintf(cfg->fixtures_dir, sizeof(cfg->fixtures_dir), "fixtures");
+	else if (ncm_file_exists(NCM_FIXTURES_DIR "/team.json"))
+		snprintf(cfg->fixtures_dir, sizeof(cfg->fixtures_dir), "%s", NCM_FIXTURES_DIR);
+}
+
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int chown_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return lchown(path, chown_uid, chown_gid) < 0 ? -1 : 0;
+}
+
+/* Started as root with --user: the broker drops to that user before it loads keys and before
+ * the plugin opens state.db (spec/platform.md C.2, C.8), so the data folder becomes its. */
+static int hand_data_to_user(const struct ncm_config *cfg, const char **conf_user)
+{
+	struct passwd *pw;
+
+	*conf_user = NULL;
+	if (geteuid() != 0)
+		return 0;
+	if (!cfg->user[0] || !strcmp(cfg->user, "root")) {
+		*conf_user = "root";
+		return 0;
+	}
+	pw = getpwnam(cfg->user);
+	if (!pw)
+		return fail(2, "--user %s: no such user", cfg->user);
+	chown_uid = pw->pw_uid;
+	chown_gid = pw->pw_gid;
+	if (nftw(cfg->data_dir, chown_one, 16, FTW_PHYS) < 0)
+		return fail(1, "cannot hand %s to user %s: %s", cfg->data_dir, cfg->user,
+			    strerror(errno));
+	*conf_user = cfg->user;
+	return 0;
+}
+
+static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_dir,
+				const char *conf_user, const char *config_json, char *conf_path,
+				size_t size)
+{
+	struct ncm_err_info err = { 0 };
+	char *text = NULL;
+	size_t len;
+	FILE *f;
+	int rc;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return fail(1, "out of memory");
+	fprintf(f, "# written by 'nrfcloud-mock serve' at every start; edits are lost\n");
+	fprintf(f, "per_listener_settings false\n"); /* true stops TICK in 2.0.11 (platform C.8) */
+	fprintf(f, "allow_anonymous false\n");
+	fprintf(f, "persistence false\n");
+	fprintf(f, "log_dest stderr\n");
+	fprintf(f, "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n");
+	fprintf(f, "log_timestamp_format %%Y-%%m-%%dT%%H:%%M:%%S\n");
+	if (conf_user)
+		fprintf(f, "user %s\n", conf_user);
+	fprintf(f, "plugin %s\n", cfg->plugin_path);
+	fprintf(f, "plugin_opt_config %s\n", config_json);
+	fprintf(f, "\nlistener %d %s\n", cfg->mqtt_port, cfg->mqtt_bind);
+	fprintf(f, "protocol mqtt\n");
+	fprintf(f, "capath %s/ca/trust\n", cfg->data_dir);
+	fprintf(f, "certfile %s/ca/server.pem\n", cfg->data_dir);
+	fprintf(f, "keyfile %s/ca/server.key\n", cfg->data_dir);
+	fprintf(f, "require_certificate true\n");
+	fprintf(f, "tls_version tlsv1.2\n"); /* 2.0.11 would otherwise allow TLS 1.1 */
+	fprintf(f, "ciphers %s\n", MQTT_CIPHERS);
+	fclose(f);
+	if (ncm_path(conf_path, size, "%s/mosquitto.conf", run_dir)) {
+		free(text);
+		return fail(1, "data path too long");
+	}
+	rc = ncm_file_write(conf_path, text, len, 0644, &err);
+	free(text);
+	return rc ? fail(1, "%s", err.msg) : 0;
+}
+
+/* Opens state.db, loads the fixtures and prints nothing: the plugin announces. */
+static int prepare_store(const struct ncm_config *cfg, time_t now)
+{
+	struct ncm_err_info err = { 0 };
+	struct ncm_ca ca = { 0 };
+	struct ncm_db *db = NULL;
+	char db_path[PATH_MAX], dev_dir[PATH_MAX];
+	int rc;
+
+	ncm_config_db_path(cfg, db_path, sizeof(db_path));
+	ncm_config_devices_dir(cfg, dev_dir, sizeof(dev_dir));
+	rc = ncm_ca_load(cfg->data_dir, &ca, &err);
+	if (!rc)
+		rc = ncm_db_open(db_path, &db, &err);
+	if (!rc)
+		rc = ncm_fixtures_load(db, cfg->fixtures_dir[0] ? cfg->fixtures_dir : NULL, &ca,
+				       dev_dir, now, &err);
+	ncm_db_close(db);
+	ncm_ca_release(&ca);
+	if (rc)
+		return fail(rc == NCM_ERR_INVAL ? 2 : 1, "%s", err.msg);
+	return 0;
+}
+
+static void usage(const struct ncm_opt *opts, size_t n)
+{
+	printf("usage: nrfcloud-mock serve [flags]\n\n"
+	       "Runs Mosquitto with the nrfcloud-mock plugin: MQTT over mutual TLS, HTTPS for the\n"
+	       "REST API and firmware files, and the admin API. Prints one line per listener, the\n"
+	       "CA path, the API key and the tenant ID, then 'ready'.\n\nflags:\n");
+	ncm_opts_usage(opts, n);
+}
+
+int ncm_cmd_serve(int argc, char **argv)
+{
+	struct ncm_config cfg;
+	struct ncm_err_info err = { 0 };
+	const struct ncm_opt *opts;
+	char run_dir[PATH_MAX], config_json[PATH_MAX], conf_path[PATH_MAX];
+	char *pos[NCM_MAX_POSITIONAL], *json = NULL;
+	const char *conf_user = NULL;
+	size_t n, n_pos;
+	time_t now = time(NULL);
+	int help, rc;
+
+	ncm_config_defaults(&cfg);
+	opts = ncm_cli_config_opts(&cfg, 1, &n);
+	rc = ncm_opts_parse("serve", opts, n, argc, argv, pos, &n_pos, &help);
+	if (rc)
+		return rc;
+	if (help) {
+		usage(opts, n);
+		return 0;
+	}
+	if (n_pos)
+		return fail(2, "unexpected argument '%s'; see 'nrfcloud-mock serve --help'", pos[0]);
+	find_fixtures(&cfg);
+	if (ncm_config_finish(&cfg, &err))
+		return fail(2, "%s", err.msg);
+	if (cfg.mqtt_port > 65535 || cfg.https_port > 65535 || cfg.admin_port > 65535)
+		return fail(2, "ports must be 0 to 65535");
+	if (find_plugin(&cfg))
+		return fail(2, "plugin %s not found; build it or pass --plugin FILE",
+			    cfg.plugin_path);
+	if (!ncm_file_exists(cfg.mosquitto_path))
+		return fail(2, "%s not found; install mosquitto or pass --mosquitto FILE",
+			    cfg.mosquitto_path);
+	if (cfg.mqtt_port == 0 && pick_port(cfg.mqtt_bind, &cfg.mqtt_port))
+		return fail(2, "cannot find a free port on %s", cfg.mqtt_bind);
+	if (ncm_config_run_dir(&cfg, run_dir, sizeof(run_dir)) ||
+	    ncm_path(config_json, sizeof(config_json), "%s/config.json", run_dir))
+		return fail(2, "data path too long");
+	if (ncm_mkdir_p(run_dir, 0755, &err))
+		return fail(1, "%s", err.msg);
+	rc = ncm_cli_ca_init(&cfg, now);
+	if (!rc)
+		rc = prepare_store(&cfg, now);
+	if (rc)
+		return rc;
+	if (ncm_config_to_json(&cfg, &json))
+		return fail(1, "out of memory");
+	rc = ncm_file_write(config_json, json, strlen(json), 0600, &err);
+	free(json);
+	if (rc)
+		return fail(1, "%s", err.msg);
+	rc = hand_data_to_user(&cfg, &conf_user);
+	if (!rc)
+		rc = write_mosquitto_conf(&cfg, run_dir, conf_user, config_json, conf_path,
+					  sizeof(conf_path));
+	if (rc)
+		return rc;
+	if (NCM_SAN_PRELOAD[0])
+		setenv("LD_PRELOAD", NCM_SAN_PRELOAD, 1);
+	fflush(stdout);
+	execl(cfg.mosquitto_path, "mosquitto", "-c", conf_path, (char *)NULL);
+	return fail(1, "cannot run %s: %s", cfg.mosquitto_path, strerror(errno));
+}

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT
+ * daemon.c: the two libmicrohttpd listeners and the access handler that reads bodies (with a
+ * per-route cap), finds the route and calls its handler. HTTPS uses the lab server certificate;
+ * its TLS floor is 1.2 with the CBC suites the nRF91 modem needs (spec/device.md §1.3).
+ * Threads are started with every signal blocked, so the broker's signal handlers stay the only
+ * ones (spec/platform.md C.2).
+ */
+#include <arpa/inet.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "ca.h"
+#include "file.h"
+#include "http.h"
+#include "log.h"
+#include "request.h"
+#include "runtime.h"
+
+#define HTTPS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define THREADS 4
+#define CONNECTION_TIMEOUT_S 60
+
+static struct MHD_Daemon *https_daemon, *admin_daemon;
+
+struct listener {
+	int is_admin;
+	const struct ncm_route *routes;
+	size_t n_routes;
+};
+
+static struct listener https_listener, admin_listener;
+
+static void req_free(struct ncm_req *req)
+{
+	ncm_req_free_params(req);
+	if (req->async_free)
+		req->async_free(req->async);
+	free(req->body);
+	free(req);
+}
+
+/* Journals REST traffic (not the admin API, which tests poll) when a request completes. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct ncm_req *req = *con_cls;
+	struct ncm_journal_rec rec = { 0 };
+	char what[512];
+
+	(void)cls;
+	(void)conn;
+	if (!req)
+		return;
+	if (!req->is_admin) {
+		snprintf(what, sizeof(what), "%s %s", req->method, req->url);
+		rec.kind = "http.request";
+		rec.topic = what;
+		rec.status = req->status;
+		if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+			rec.reason = "connection closed before the response was sent";
+		ncm_rt_journal(&rec);
+	}
+	req_free(req);
+	*con_cls = NULL;
+}
+
+/* Routing errors first (a body sent to a path that takes none is not "too large"), then the
+ * body cap, then the handler. */
+static enum MHD_Result dispatch(struct listener *l, struct ncm_req *req)
+{
+	char allowed[128];
+
+	if (!req->route) {
+		req->route = ncm_route_find(l->routes, l->n_routes, req->method, req->url, req,
+					    allowed, sizeof(allowed));
+		if (!req->route && allowed[0])
+			return ncm_reply_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, 40000,
+					       "method %s not allowed for %s; use %s", req->method,
+					       req->url, allowed);
+		if (!req->route)
+			return ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40420,
+					       "resource not found: %s %s", req->method, req->url);
+	}
+	if (req->body_too_big)
+		return ncm_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, 40000,
+				       "request body larger than %zu bytes", req->body_max);
+	return req->route->handler(req);
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+				      const char *method, const char *version,
+				      const char *upload_data, size_t *upload_data_size,
+				      void **con_cls)
+{
+	struct listener *l = cls;
+	struct ncm_req *req = *con_cls;
+	const char *cl;
+	char allowed[128];
+
+	(void)version;
+	if (!req) {
+		req = calloc(1, sizeof(*req));
+		if (!req)
+			return MHD_NO;
+		req->conn = conn;
+		req->method = method;
+		req->url = url;
+		req->is_admin = l->is_admin;
+		req->start_ms = ncm_rt_now_ms();
+		*con_cls = req;
+		req->route = ncm_route_find(l->routes, l->n_routes, method, url, req, allowed,
+					    sizeof(allowed));
+		req->body_max = req->route ? req->route->max_body : 0;
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (req->route && cl && strtoull(cl, NULL, 10) > req->body_max) {
+			req->body_too_big = 1;
+			return dispatch(l, req);
+		}
+		return MHD_YES;
+	}
+	if (req->suspended) {
+		req->suspended = 0;
+		return req->on_resume(req);
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (!req->route)
+			return MHD_YES; /* answered 404 or 405 once the body is read */
+		if (req->body_too_big || req->body_len + n > req->body_max) {
+			req->body_too_big = 1;
+			return MHD_YES;
+		}
+		char *grown = realloc(req->body, req->body_len + n + 1);
+
+		if (!grown)
+			return MHD_NO;
+		req->body = grown;
+		memcpy(req->body + req->body_len, upload_data, n);
+		req->body_len += n;
+		req->body[req->body_len] = '\0';
+		return MHD_YES;
+	}
+	if (!req->body) {
+		req->body = strdup("");
+		if (!req->body)
+			return MHD_NO;
+	}
+	return dispatch(l, req);
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	ncm_log(NCM_LOG_WARNING, "http: %s", buf);
+}
+
+/* Parses "a.b.c.d" or an IPv6 literal into addr. */
+static int parse_bind(const char *bind, int port, struct sockaddr_storage *addr, int *v6)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+
+	memset(addr, 0, sizeof(*addr));
+	if (inet_pton(AF_INET, bind, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*v6 = 0;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, bind, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*v6 = 1;
+		return 0;
+	}
+	return -1;
+}
+
+static struct MHD_Daemon *start(struct listener *l, const char *bind, int port, const char *cert,
+				const char *key, struct ncm_err_info *err)
+{
+	struct sockaddr_storage addr;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	struct MHD_Daemon *d;
+	int v6;
+
+	if (parse_bind(bind, port, &addr, &v6)) {
+		ncm_err_set(err, NCM_ERR_INVAL, "http: bind address '%s' is not an IP address",
+			    bind);
+		return NULL;
+	}
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	if (cert)
+		flags |= MHD_USE_TLS;
+	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, access_handler, l,
+			     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)THREADS,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+			     MHD_OPTION_HTTPS_MEM_KEY, key,
+			     MHD_OPTION_HTTPS_PRIORITIES, HTTPS_PRIORITIES,
+			     MHD_OPTION_END);
+	if (!d)
+		ncm_err_set(err, NCM_ERR_IO, "http: cannot listen on %s port %d", bind, port);
+	return d;
+}
+
+static int bound_port(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+
+	return info ? info->port : 0;
+}
+
+int ncm_http_start(struct ncm_err_info *err)
+{
+	const struct ncm_runtime *rt = ncm_rt();
+	char cert_path[PATH_MAX], key_path[PATH_MAX];
+	char *cert = NULL, *key = NULL;
+	sigset_t all, old;
+	int rc;
+
+	https_listener = (struct listener){ 0, ncm_rest_routes, ncm_rest_routes_count };
+	admin_listener = (struct listener){ 1, ncm_admin_routes, ncm_admin_routes_count };
+	ncm_ca_path(rt->cfg.data_dir, "server.pem", cert_path, sizeof(cert_path));
+	ncm_ca_path(rt->cfg.data_dir, "server.key", key_path, sizeof(key_path));
+	rc = ncm_file_read(cert_path, NCM_CA_MAX_PEM, &cert, NULL, err);
+	if (!rc)
+		rc = ncm_file_read(key_path, NCM_CA_MAX_PEM, &key, NULL, err);
+	if (rc)
+		goto out;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	https_daemon = start(&https_listener, rt->cfg.https_bind, rt->cfg.https_port, cert, key,
+			     err);
+	if (https_daemon)
+		admin_daemon = start(&admin_listener, rt->cfg.admin_bind, rt->cfg.admin_port,
+				     NULL, NULL, err);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!https_daemon || !admin_daemon) {
+		ncm_http_stop();
+		rc = err ? err->code : NCM_ERR_IO;
+		goto out;
+	}
+	ncm_rt_set_https_port(bound_port(https_daemon));
+	ncm_rt_set_admin_port(bound_port(admin_daemon));
+out:
+	if (key)
+		memset(key, 0, strlen(key));
+	free(key);
+	free(cert);
+	return rc;
+}
+
+void ncm_http_stop(void)
+{
+	if (admin_daemon)
+		MHD_stop_daemon(admin_daemon);
+	if (https_daemon)
+		MHD_stop_daemon(https_daemon);
+	admin_daemon = https_daemon = NULL;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT
+ * request.h: one HTTP request as handlers see it, the route table type and reply helpers.
+ * A request lives on one MHD thread at a time; handlers may suspend it and have another thread
+ * resume it (ncm_req_suspend / ncm_req_resume), to wait for the broker thread.
+ */
+#ifndef NCM_HTTP_REQUEST_H
+#define NCM_HTTP_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#define NCM_ROUTE_MAX_PARAMS 4
+
+struct ncm_req;
+typedef enum MHD_Result (*ncm_handler)(struct ncm_req *req);
+
+struct ncm_route {
+	const char *method;   /* "GET", "POST", ... */
+	const char *pattern;  /* "/mock/v1/devices/{id}": {name} matches one non-empty segment */
+	ncm_handler handler;
+	size_t max_body;      /* 0: no body allowed beyond 0 bytes */
+};
+
+struct ncm_req {
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *url;                        /* path, without the query string */
+	const struct ncm_route *route;
+	char *params[NCM_ROUTE_MAX_PARAMS];     /* URL-decoded {name} segments, in order */
+	size_t n_params;
+	char *body;                             /* NUL-terminated */
+	size_t body_len;
+	size_t body_max;
+	int body_too_big;
+	int is_admin;
+	int64_t start_ms;
+	int status;                             /* what was answered, for the journal */
+	int suspended;
+	ncm_handler on_resume;                  /* called when a suspended request resumes */
+	void *async;                            /* handler's state across a suspension */
+	void (*async_free)(void *async);
+};
+
+/* Route lookup: the route whose pattern matches url and method. When the path matches only
+ * under other methods, *allowed gets them ("GET, DELETE") and NULL is returned. */
+const struct ncm_route *ncm_route_find(const struct ncm_route *routes, size_t n, const char *method,
+				       const char *url, struct ncm_req *req, char *allowed,
+				       size_t allowed_size);
+
+/* Frees the captured path parameters. */
+void ncm_req_free_params(struct ncm_req *req);
+
+/* Replies. Each queues the response and returns what the handler must return. */
+enum MHD_Result ncm_reply_json(struct ncm_req *req, unsigned int status, json_t *body /* stolen */);
+enum MHD_Result ncm_reply_text(struct ncm_req *req, unsigned int status, const char *content_type,
+			       const char *text);
+/* nRF Cloud's error body {"code":<nRF code>,"message":...} (spec/rest.md §2.5). */
+enum MHD_Result ncm_reply_error(struct ncm_req *req, unsigned int status, int nrf_code,
+				const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Query parameter, or NULL. */
+const char *ncm_req_query(struct ncm_req *req, const char *name);
+/* Request header, or NULL. */
+const char *ncm_req_header(struct ncm_req *req, const char *name);
+
+/* Suspends the request; the handler returns MHD_YES and on_resume runs after ncm_req_resume. */
+void ncm_req_suspend(struct ncm_req *req, ncm_handler on_resume);
+/* Any thread. */
+void ncm_req_resume(struct ncm_req *req);
+
+/* The route tables. */
+extern const struct ncm_route ncm_admin_routes[];
+extern const size_t ncm_admin_routes_count;
+extern const struct ncm_route ncm_rest_routes[];
+extern const size_t ncm_rest_routes_count;
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT
+ * mqtt_internal.h: the broker callbacks, one file each. Broker thread only.
+ */
+#ifndef NCM_MQTT_INTERNAL_H
+#define NCM_MQTT_INTERNAL_H
+
+#include "mqtt.h"
+
+int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata);
+int ncm_mqtt_on_acl_check(int event, void *event_data, void *userdata);
+int ncm_mqtt_on_disconnect(int event, void *event_data, void *userdata);
+int ncm_mqtt_on_tick(int event, void *event_data, void *userdata);
+int ncm_mqtt_on_message(int event, void *event_data, void *userdata);
+
+/* Sets the function the first tick calls. */
+void ncm_mqtt_tick_set_ready(ncm_mqtt_ready_fn fn);
+
+/* Asks the broker to disconnect every connection of device_id, recording why. */
+void ncm_mqtt_kick(const char *device_id, const char *reason);
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT
+ * on_acl.c: topic access for devices (core/acl.c decides). A publish or subscribe outside the
+ * device's own topics disconnects it, as nRF Cloud's broker does (spec/mqtt.md §2.2): returning
+ * an error other than MOSQ_ERR_ACL_DENIED makes Mosquitto 2.0 drop the connection
+ * (spec/platform.md C.6). Deliveries the device may not read are dropped silently.
+ */
+#include <stdio.h>
+
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+
+#include "acl.h"
+#include "clients.h"
+#include "log.h"
+#include "mqtt_internal.h"
+#include "runtime.h"
+
+static const char *access_name(int access)
+{
+	switch (access) {
+	case MOSQ_ACL_READ: return "receive";
+	case MOSQ_ACL_WRITE: return "publish";
+	case MOSQ_ACL_SUBSCRIBE: return "subscribe";
+	case MOSQ_ACL_UNSUBSCRIBE: return "unsubscribe";
+	}
+	return "access";
+}
+
+int ncm_mqtt_on_acl_check(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_acl_check *ed = event_data;
+	struct ncm_journal_rec rec = { 0 };
+	struct ncm_err_info err = { 0 };
+	struct ncm_client *c;
+	enum ncm_acl_access access;
+
+	(void)event;
+	(void)userdata;
+	c = ncm_clients_get(ed->client);
+	if (!c) {
+		ncm_log(NCM_LOG_WARNING, "acl: %s of '%s' by unknown client '%s' denied",
+			access_name(ed->access), ed->topic, mosquitto_client_id(ed->client));
+		return MOSQ_ERR_ACL_DENIED;
+	}
+	switch (ed->access) {
+	case MOSQ_ACL_READ: access = NCM_ACL_RECEIVE; break;
+	case MOSQ_ACL_WRITE: access = NCM_ACL_PUBLISH; break;
+	case MOSQ_ACL_SUBSCRIBE: access = NCM_ACL_SUBSCRIBE; break;
+	case MOSQ_ACL_UNSUBSCRIBE: access = NCM_ACL_UNSUBSCRIBE; break;
+	default: return MOSQ_ERR_ACL_DENIED;
+	}
+	rec.device = c->device_id;
+	rec.topic = ed->topic;
+	if (ncm_acl_check(c->device_id, ncm_rt()->prefix, access, ed->topic, &err) == NCM_OK) {
+		if (access == NCM_ACL_SUBSCRIBE) {
+			rec.kind = "mqtt.subscribe";
+			rec.status = ed->qos;
+			ncm_rt_journal(&rec);
+		}
+		return MOSQ_ERR_SUCCESS;
+	}
+	if (access == NCM_ACL_RECEIVE) {
+		ncm_log(NCM_LOG_DEBUG, "acl: %s", err.msg);
+		return MOSQ_ERR_ACL_DENIED;
+	}
+	ncm_log(NCM_LOG_NOTICE, "acl: %s; disconnecting", err.msg);
+	rec.kind = "mqtt.acl_denied";
+	rec.reason = err.msg;
+	if (access == NCM_ACL_PUBLISH && ed->payload) {
+		rec.payload = ed->payload;
+		rec.payload_len = ed->payloadlen;
+	}
+	ncm_rt_journal(&rec);
+	snprintf(c->kick_reason, sizeof(c->kick_reason), "policy violation: %s", err.msg);
+	return MOSQ_ERR_AUTH;
+}

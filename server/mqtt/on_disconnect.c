@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT
+ * on_disconnect.c: a device's connection ended. Mosquitto 2.0.11 always passes reason -1
+ * (spec/platform.md C.3), so the reason is what we recorded when we kicked it, or else that the
+ * client or the network closed it. A DISCONNECT for a connection that a newer one with the same
+ * client ID took over does not mark the device offline.
+ */
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+
+#include "clients.h"
+#include "devices.h"
+#include "log.h"
+#include "mqtt_internal.h"
+#include "runtime.h"
+
+int ncm_mqtt_on_disconnect(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_disconnect *ed = event_data;
+	struct ncm_journal_rec rec = { 0 };
+	struct ncm_client *c;
+	const char *reason;
+
+	(void)event;
+	(void)userdata;
+	c = ncm_clients_get(ed->client);
+	if (!c)
+		return MOSQ_ERR_SUCCESS;
+	if (ncm_clients_count_device(c->device_id, c) > 0)
+		reason = "taken over by a newer connection with the same client ID";
+	else if (c->kick_reason[0])
+		reason = c->kick_reason;
+	else
+		reason = "closed by the client or the network";
+	if (ncm_clients_count_device(c->device_id, c) == 0)
+		ncm_store_device_touch(ncm_rt_db(), c->device_id, 0, ncm_rt_now_ms(), NULL);
+	ncm_log(NCM_LOG_INFO, "auth: device %s disconnected: %s", c->device_id, reason);
+	rec.kind = "mqtt.disconnect";
+	rec.device = c->device_id;
+	rec.reason = reason;
+	ncm_rt_journal(&rec);
+	ncm_clients_remove(ed->client);
+	return MOSQ_ERR_SUCCESS;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT
+ * on_tick.c: the broker loop's tick (about ten a second when idle; spec/platform.md C.7). The
+ * first tick tells the world we are ready: by then every listener is bound. Every tick runs the
+ * commands other threads queued, since only this thread may call mosquitto_*.
+ */
+#include <stdlib.h>
+
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+
+#include "clients.h"
+#include "cmdq.h"
+#include "log.h"
+#include "mqtt_internal.h"
+#include "runtime.h"
+
+static ncm_mqtt_ready_fn ready_fn;
+static int announced;
+
+void ncm_mqtt_tick_set_ready(ncm_mqtt_ready_fn fn)
+{
+	ready_fn = fn;
+	announced = 0;
+}
+
+void ncm_mqtt_kick(const char *device_id, const char *reason)
+{
+	ncm_clients_set_kick_reason(device_id, reason);
+	mosquitto_kick_client_by_clientid(device_id, false);
+}
+
+static void run(struct ncm_cmd *cmd)
+{
+	switch (cmd->kind) {
+	case NCM_CMD_KICK:
+		ncm_mqtt_kick(cmd->client_id, cmd->topic ? cmd->topic : "kicked");
+		cmd->result = MOSQ_ERR_SUCCESS;
+		break;
+	case NCM_CMD_PUBLISH:
+		cmd->result = mosquitto_broker_publish_copy(cmd->client_id, cmd->topic,
+							    (int)cmd->payload_len, cmd->payload,
+							    cmd->qos, false, NULL);
+		break;
+	}
+}
+
+int ncm_mqtt_on_tick(int event, void *event_data, void *userdata)
+{
+	struct ncm_cmd *cmd, *next;
+
+	(void)event;
+	(void)event_data;
+	(void)userdata;
+	if (!announced) {
+		announced = 1;
+		ncm_rt_set_broker_ready();
+		if (ready_fn)
+			ready_fn();
+	}
+	for (cmd = ncm_cmdq_take_all(); cmd; cmd = next) {
+		next = cmd->next;
+		run(cmd);
+		if (cmd->done)
+			cmd->done(cmd, cmd->userdata);
+		ncm_cmd_free(cmd);
+	}
+	return MOSQ_ERR_SUCCESS;
+}

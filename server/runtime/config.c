@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT
+ * config.c: instance settings and their JSON form (see config.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "file.h"
+#include "journal.h"
+
+void ncm_config_defaults(struct ncm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", NCM_DEFAULT_DATA);
+	snprintf(cfg->mqtt_host, sizeof(cfg->mqtt_host), "mqtt.nrfcloud.lab");
+	snprintf(cfg->api_host, sizeof(cfg->api_host), "api.nrfcloud.lab");
+	snprintf(cfg->fota_host, sizeof(cfg->fota_host), "firmware.nrfcloud.lab");
+	snprintf(cfg->mqtt_bind, sizeof(cfg->mqtt_bind), "0.0.0.0");
+	snprintf(cfg->https_bind, sizeof(cfg->https_bind), "0.0.0.0");
+	snprintf(cfg->admin_bind, sizeof(cfg->admin_bind), "127.0.0.1");
+	cfg->mqtt_port = NCM_DEFAULT_MQTT_PORT;
+	cfg->https_port = NCM_DEFAULT_HTTPS_PORT;
+	cfg->admin_port = NCM_DEFAULT_ADMIN_PORT;
+	cfg->auto_onboard = 1;
+	cfg->journal_max = NCM_JOURNAL_DEFAULT_MAX;
+	snprintf(cfg->mosquitto_path, sizeof(cfg->mosquitto_path), "/usr/sbin/mosquitto");
+}
+
+int ncm_config_finish(struct ncm_config *cfg, struct ncm_err_info *err)
+{
+	char cwd[PATH_MAX], abs[PATH_MAX];
+
+	if (cfg->impersonate) {
+		/* nRF Cloud's own names (design.md §2), for lab DNS that points them here */
+		snprintf(cfg->mqtt_host, sizeof(cfg->mqtt_host), "mqtt.nrfcloud.com");
+		snprintf(cfg->api_host, sizeof(cfg->api_host), "api.nrfcloud.com");
+		snprintf(cfg->fota_host, sizeof(cfg->fota_host), "firmware.nrfcloud.com");
+	}
+	if (cfg->data_dir[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)) ||
+		    ncm_path(abs, sizeof(abs), "%s/%s", cwd, cfg->data_dir))
+			return ncm_err_set(err, NCM_ERR_TOO_BIG, "data folder path too long");
+		snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", abs);
+	}
+	if (cfg->fixtures_dir[0] && cfg->fixtures_dir[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)) ||
+		    ncm_path(abs, sizeof(abs), "%s/%s", cwd, cfg->fixtures_dir))
+			return ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures path too long");
+		snprintf(cfg->fixtures_dir, sizeof(cfg->fixtures_dir), "%s", abs);
+	}
+	return NCM_OK;
+}
+
+int ncm_config_db_path(const struct ncm_config *cfg, char *buf, size_t size)
+{
+	return ncm_path(buf, size, "%s/state.db", cfg->data_dir);
+}
+
+int ncm_config_run_dir(const struct ncm_config *cfg, char *buf, size_t size)
+{
+	return ncm_path(buf, size, "%s/run", cfg->data_dir);
+}
+
+int ncm_config_devices_dir(const struct ncm_config *cfg, char *buf, size_t size)
+{
+	return ncm_path(buf, size, "%s/devices", cfg->data_dir);
+}
+
+/* One table drives both directions, so a setting cannot be written and then forgotten. */
+enum field_type { F_STR, F_INT, F_BOOL, F_I64 };
+struct field {
+	const char *key;
+	enum field_type type;
+	size_t offset;
+	size_t size;
+};
+#define STR(k, m) { k, F_STR, offsetof(struct ncm_config, m), sizeof(((struct ncm_config *)0)->m) }
+#define NUM(k, t, m) { k, t, offsetof(struct ncm_config, m), 0 }
+static const struct field fields[] = {
+	STR("data", data_dir),
+	STR("fixtures", fixtures_dir),
+	STR("mqtt_host", mqtt_host),
+	STR("api_host", api_host),
+	STR("fota_host", fota_host),
+	NUM("impersonate", F_BOOL, impersonate),
+	STR("mqtt_bind", mqtt_bind),
+	NUM("mqtt_port", F_INT, mqtt_port),
+	STR("https_bind", https_bind),
+	NUM("https_port", F_INT, https_port),
+	STR("admin_bind", admin_bind),
+	NUM("admin_port", F_INT, admin_port),
+	NUM("auto_onboard", F_BOOL, auto_onboard),
+	NUM("journal_max", F_I64, journal_max),
+	STR("admin_token", admin_token),
+	STR("user", user),
+	STR("record", record_path),
+	STR("plugin", plugin_path),
+	STR("mosquitto", mosquitto_path),
+};
+
+int ncm_config_to_json(const struct ncm_config *cfg, char **out)
+{
+	const char *base = (const char *)cfg;
+	json_t *o = json_object();
+	size_t i;
+
+	*out = NULL;
+	if (!o)
+		return NCM_ERR_NOMEM;
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const struct field *f = &fields[i];
+		const void *p = base + f->offset;
+		json_t *v = NULL;
+
+		switch (f->type) {
+		case F_STR: v = json_string(p); break;
+		case F_INT: v = json_integer(*(const int *)p); break;
+		case F_BOOL: v = json_boolean(*(const int *)p); break;
+		case F_I64: v = json_integer(*(const int64_t *)p); break;
+		}
+		json_object_set_new(o, f->key, v);
+	}
+	*out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return *out ? NCM_OK : NCM_ERR_NOMEM;
+}
+
+int ncm_config_from_json(const char *text, size_t len, struct ncm_config *cfg,
+			 struct ncm_err_info *err)
+{
+	char *base = (char *)cfg;
+	json_error_t jerr;
+	json_t *o, *v;
+	size_t i;
+	int rc = NCM_OK;
+
+	ncm_config_defaults(cfg);
+	o = json_loadb(text, len, 0, &jerr);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return ncm_err_set(err, NCM_ERR_INVAL, "config: line %d: %s", jerr.line,
+				   jerr.text);
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]) && !rc; i++) {
+		const struct field *f = &fields[i];
+		void *p = base + f->offset;
+
+		v = json_object_get(o, f->key);
+		if (!v)
+			continue;
+		switch (f->type) {
+		case F_STR:
+			if (!json_is_string(v) || json_string_length(v) >= f->size)
+				rc = ncm_err_set(err, NCM_ERR_INVAL, "config: bad \"%s\"", f->key);
+			else
+				snprintf(p, f->size, "%s", json_string_value(v));
+			break;
+		case F_INT:
+			if (!json_is_integer(v))
+				rc = ncm_err_set(err, NCM_ERR_INVAL, "config: bad \"%s\"", f->key);
+			else
+				*(int *)p = (int)json_integer_value(v);
+			break;
+		case F_BOOL:
+			*(int *)p = json_is_true(v);
+			break;
+		case F_I64:
+			if (!json_is_integer(v))
+				rc = ncm_err_set(err, NCM_ERR_INVAL, "config: bad \"%s\"", f->key);
+			else
+				*(int64_t *)p = json_integer_value(v);
+			break;
+		}
+	}
+	json_decref(o);
+	return rc;
+}

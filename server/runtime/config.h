@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT
+ * config.h: the settings of one instance (design.md §4). `serve` fills them from flags and
+ * NRFCLOUD_MOCK_<FLAG> variables and writes them to <data>/run/config.json; the plugin, started
+ * by the broker, reads that file back. Both sides use the same struct and the same JSON code.
+ */
+#ifndef NCM_CONFIG_H
+#define NCM_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define NCM_DEFAULT_DATA "./nrfcloud-mock-data"
+#define NCM_DEFAULT_MQTT_PORT 8883
+#define NCM_DEFAULT_HTTPS_PORT 8443
+#define NCM_DEFAULT_ADMIN_PORT 8080
+
+struct ncm_config {
+	char data_dir[PATH_MAX];      /* absolute after ncm_config_finish */
+	char fixtures_dir[PATH_MAX];  /* "" for none */
+	char mqtt_host[256];
+	char api_host[256];
+	char fota_host[256];
+	int impersonate;
+	char mqtt_bind[64];
+	int mqtt_port;
+	char https_bind[64];
+	int https_port;
+	char admin_bind[64];
+	int admin_port;
+	int auto_onboard;
+	int64_t journal_max;
+	char admin_token[128];        /* "" for none */
+	char user[64];                /* broker user when started as root; "" keeps the caller */
+	char record_path[PATH_MAX];   /* "" for none */
+	char plugin_path[PATH_MAX];
+	char mosquitto_path[PATH_MAX];
+};
+
+void ncm_config_defaults(struct ncm_config *cfg);
+
+/* Applies --impersonate to the host names and makes data_dir absolute. */
+int ncm_config_finish(struct ncm_config *cfg, struct ncm_err_info *err);
+
+/* <data>/state.db, <data>/run, <data>/devices */
+int ncm_config_db_path(const struct ncm_config *cfg, char *buf, size_t size);
+int ncm_config_run_dir(const struct ncm_config *cfg, char *buf, size_t size);
+int ncm_config_devices_dir(const struct ncm_config *cfg, char *buf, size_t size);
+
+/* JSON round trip; to_json returns a malloc'd string. */
+int ncm_config_to_json(const struct ncm_config *cfg, char **out);
+int ncm_config_from_json(const char *text, size_t len, struct ncm_config *cfg,
+			 struct ncm_err_info *err);
+
+#endif

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT
+ * runtime.c: shared process state of the plugin (see runtime.h).
+ */
+#include "runtime.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "file.h"
+#include "log.h"
+
+#define CONFIG_MAX (64 * 1024)
+
+static struct ncm_runtime rt;
+static pthread_key_t db_key;
+static int db_key_made;
+static atomic_int broker_ready;
+static atomic_int https_port;
+static atomic_int admin_port;
+
+static void db_key_free(void *p)
+{
+	ncm_db_close(p);
+}
+
+int ncm_rt_init(const char *config_path, struct ncm_err_info *err)
+{
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	memset(&rt, 0, sizeof(rt));
+	rc = ncm_file_read(config_path, CONFIG_MAX, &text, &len, err);
+	if (rc)
+		return rc;
+	rc = ncm_config_from_json(text, len, &rt.cfg, err);
+	free(text);
+	if (rc)
+		return rc;
+	if (ncm_config_db_path(&rt.cfg, rt.db_path, sizeof(rt.db_path)))
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "runtime: data path too long");
+	if (!db_key_made) {
+		if (pthread_key_create(&db_key, db_key_free))
+			return ncm_err_set(err, NCM_ERR_NOMEM, "runtime: no thread key");
+		db_key_made = 1;
+	}
+	if (!ncm_rt_db())
+		return ncm_err_set(err, NCM_ERR_IO, "runtime: cannot open %s", rt.db_path);
+	rc = ncm_store_team_get(ncm_rt_db(), &rt.team, err);
+	if (rc)
+		return rc;
+	if (ncm_team_prefix(&rt.team, rt.prefix, sizeof(rt.prefix)))
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "runtime: team prefix too long");
+	return ncm_ca_load(rt.cfg.data_dir, &rt.ca, err);
+}
+
+void ncm_rt_cleanup(void)
+{
+	struct ncm_db *db;
+
+	if (db_key_made) {
+		db = pthread_getspecific(db_key);
+		pthread_setspecific(db_key, NULL);
+		ncm_db_close(db);
+	}
+	ncm_ca_release(&rt.ca);
+}
+
+const struct ncm_runtime *ncm_rt(void)
+{
+	return &rt;
+}
+
+struct ncm_db *ncm_rt_db(void)
+{
+	struct ncm_err_info err;
+	struct ncm_db *db = pthread_getspecific(db_key);
+
+	if (db)
+		return db;
+	if (ncm_db_open(rt.db_path, &db, &err)) {
+		ncm_log(NCM_LOG_ERR, "%s", err.msg);
+		return NULL;
+	}
+	pthread_setspecific(db_key, db);
+	return db;
+}
+
+int64_t ncm_rt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ncm_rt_journal(struct ncm_journal_rec *rec)
+{
+	struct ncm_err_info err;
+	struct ncm_db *db = ncm_rt_db();
+
+	if (!rec->ts_ms)
+		rec->ts_ms = ncm_rt_now_ms();
+	if (!db)
+		return;
+	if (ncm_store_journal_add(db, rec, rt.cfg.journal_max, &err))
+		ncm_log(NCM_LOG_ERR, "journal: cannot record %s: %s", rec->kind, err.msg);
+}
+
+void ncm_rt_set_broker_ready(void)
+{
+	atomic_store(&broker_ready, 1);
+}
+
+int ncm_rt_broker_ready(void)
+{
+	return atomic_load(&broker_ready);
+}
+
+void ncm_rt_set_https_port(int port)
+{
+	atomic_store(&https_port, port);
+}
+
+int ncm_rt_https_port(void)
+{
+	return atomic_load(&https_port);
+}
+
+void ncm_rt_set_admin_port(int port)
+{
+	atomic_store(&admin_port, port);
+}
+
+int ncm_rt_admin_port(void)
+{
+	return atomic_load(&admin_port);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT
+ * runtime.h: what the broker glue and the HTTP glue share inside the plugin process: the
+ * settings, the team, the lab CA, one SQLite connection per thread, the clock, the journal and
+ * the readiness of each listener. Set up once by the plugin's init, before any thread starts.
+ */
+#ifndef NCM_RUNTIME_H
+#define NCM_RUNTIME_H
+
+#include <stdint.h>
+
+#include "ca.h"
+#include "config.h"
+#include "db.h"
+#include "journal.h"
+#include "team.h"
+
+struct ncm_runtime {
+	struct ncm_config cfg;
+	struct ncm_team team;
+	char prefix[256];        /* "<stage>/<tenantId>/" */
+	struct ncm_ca ca;
+	char db_path[PATH_MAX];
+};
+
+/* Loads config_path, the team and the CA. Call once, on the broker thread, before threads. */
+int ncm_rt_init(const char *config_path, struct ncm_err_info *err);
+/* Closes the calling thread's connection and frees what init loaded. */
+void ncm_rt_cleanup(void);
+
+/* The shared state (read-only after init). */
+const struct ncm_runtime *ncm_rt(void);
+
+/* The calling thread's database connection, opened on first use and closed when the thread
+ * exits; NULL (and logged) when it cannot be opened. */
+struct ncm_db *ncm_rt_db(void);
+
+/* Wall clock in milliseconds since the epoch. */
+int64_t ncm_rt_now_ms(void);
+
+/* Appends a journal record (ts_ms filled when 0) with the calling thread's connection; a failure
+ * is logged, never fatal. */
+void ncm_rt_journal(struct ncm_journal_rec *rec);
+
+/* Readiness flags, any thread. */
+void ncm_rt_set_broker_ready(void);
+int ncm_rt_broker_ready(void);
+void ncm_rt_set_https_port(int port);
+int ncm_rt_https_port(void);
+void ncm_rt_set_admin_port(int port);
+int ncm_rt_admin_port(void);
+
+#endif

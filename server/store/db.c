@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT
+ * db.c: opening connections and the numbered schema migrations (see db.h). Only store modules
+ * write SQL; nothing above server/store sees sqlite3.
+ */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+
+struct ncm_db {
+	sqlite3 *h;
+};
+
+/* Migration N is migrations[N - 1]; append only, never edit a released one. */
+static const char *const migrations[] = {
+	/* 1: team, devices, revoked certificates, journal ring */
+	"CREATE TABLE team ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  tenant_id TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  stage TEXT NOT NULL);"
+	"CREATE TABLE api_keys ("
+	"  key TEXT PRIMARY KEY,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE devices ("
+	"  id TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  cert_pem TEXT,"
+	"  fingerprint TEXT UNIQUE,"
+	"  pubkey_pem TEXT,"
+	"  name TEXT,"
+	"  tags TEXT NOT NULL DEFAULT '[]',"
+	"  sub_type TEXT,"
+	"  onboarded_by TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  last_connect_ms INTEGER NOT NULL DEFAULT 0,"
+	"  last_disconnect_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE revoked_certs ("
+	"  fingerprint TEXT PRIMARY KEY,"
+	"  device_id TEXT NOT NULL,"
+	"  revoked_ms INTEGER NOT NULL);"
+	"CREATE TABLE journal ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  device TEXT,"
+	"  topic TEXT,"
+	"  status INTEGER,"
+	"  reason TEXT,"
+	"  payload BLOB,"
+	"  binary INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX journal_device ON journal(device, seq);"
+	"CREATE INDEX journal_kind ON journal(kind, seq);",
+};
+
+int ncm_db_fail(struct ncm_db *db, struct ncm_err_info *err, const char *what)
+{
+	int rc = sqlite3_extended_errcode(db->h);
+	int code = (rc & 0xff) == SQLITE_CONSTRAINT ? NCM_ERR_CONFLICT : NCM_ERR_IO;
+
+	return ncm_err_set(err, code, "store: %s: %s", what, sqlite3_errmsg(db->h));
+}
+
+static int db_exec(struct ncm_db *db, const char *sql, struct ncm_err_info *err)
+{
+	char *msg = NULL;
+	int rc;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return NCM_OK;
+	rc = ncm_err_set(err, NCM_ERR_IO, "store: %s", msg ? msg : sqlite3_errmsg(db->h));
+	sqlite3_free(msg);
+	return rc;
+}
+
+int ncm_db_schema_version(struct ncm_db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Applies every migration above the stored user_version, each in its own transaction, so a
+ * crash mid-way leaves the schema at a known version. */
+static int db_migrate(struct ncm_db *db, struct ncm_err_info *err)
+{
+	int n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	int v, rc;
+	char sql[64];
+
+	for (;;) {
+		rc = ncm_db_begin(db, err);
+		if (rc)
+			return rc;
+		v = ncm_db_schema_version(db);
+		if (v < 0 || v > n) {
+			ncm_db_rollback(db);
+			return ncm_err_set(err, NCM_ERR_IO,
+					   "store: schema version %d is newer than this build (%d)",
+					   v, n);
+		}
+		if (v == n) {
+			ncm_db_rollback(db);
+			return NCM_OK;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		rc = db_exec(db, migrations[v], err);
+		if (!rc)
+			rc = db_exec(db, sql, err);
+		if (!rc)
+			rc = ncm_db_commit(db, err);
+		if (rc) {
+			ncm_db_rollback(db);
+			return rc;
+		}
+		ncm_log(NCM_LOG_INFO, "store: applied migration %d", v + 1);
+	}
+}
+
+int ncm_db_open(const char *path, struct ncm_db **out, struct ncm_err_info *err)
+{
+	struct ncm_db *db = NULL;
+	int rc;
+
+	*out = NULL;
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return ncm_err_set(err, NCM_ERR_NOMEM, "store: out of memory");
+	if (sqlite3_open_v2(path, &db->h,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		rc = ncm_err_set(err, NCM_ERR_IO, "store: cannot open %s: %s", path,
+				 db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db->h, 10000);
+	rc = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 "PRAGMA foreign_keys=ON;", err);
+	if (rc)
+		goto out;
+	rc = db_migrate(db, err);
+out:
+	if (rc) {
+		ncm_db_close(db);
+		return rc;
+	}
+	*out = db;
+	return NCM_OK;
+}
+
+void ncm_db_close(struct ncm_db *db)
+{
+	if (!db)
+		return;
+	sqlite3_close(db->h);
+	free(db);
+}
+
+sqlite3 *ncm_db_handle(struct ncm_db *db)
+{
+	return db->h;
+}
+
+int ncm_db_begin(struct ncm_db *db, struct ncm_err_info *err)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int ncm_db_commit(struct ncm_db *db, struct ncm_err_info *err)
+{
+	return db_exec(db, "COMMIT", err);
+}
+
+void ncm_db_rollback(struct ncm_db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT
+ * db.h: the SQLite system of record. One connection per thread (SQLite connections are not
+ * shared across threads here); every connection runs in WAL mode with synchronous=FULL, so a
+ * committed write survives kill -9 and power loss, and readers never block the writer.
+ * Schema changes are numbered migrations applied on open (PRAGMA user_version).
+ */
+#ifndef NCM_DB_H
+#define NCM_DB_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+
+struct ncm_db;
+
+/* Opens (creating if needed) the database at path, or ":memory:" for a private in-memory
+ * database (tests). Applies pending migrations. The caller owns *out (ncm_db_close). */
+int ncm_db_open(const char *path, struct ncm_db **out, struct ncm_err_info *err);
+void ncm_db_close(struct ncm_db *db);
+
+/* The raw handle, for store modules only. Borrowed. */
+sqlite3 *ncm_db_handle(struct ncm_db *db);
+
+/* Schema version after migrations (the number of the last applied migration). */
+int ncm_db_schema_version(struct ncm_db *db);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK, for callers that group several store calls. */
+int ncm_db_begin(struct ncm_db *db, struct ncm_err_info *err);
+int ncm_db_commit(struct ncm_db *db, struct ncm_err_info *err);
+void ncm_db_rollback(struct ncm_db *db);
+
+/* Fills err from the connection's last error, prefixed with what was being done; returns
+ * NCM_ERR_IO (or NCM_ERR_CONFLICT for a constraint violation). For store modules. */
+int ncm_db_fail(struct ncm_db *db, struct ncm_err_info *err, const char *what);
+
+#endif

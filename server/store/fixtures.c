@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT
+ * fixtures.c: the fixture loader (see fixtures.h).
+ */
+#include "fixtures.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/rand.h>
+
+#include "devices.h"
+#include "devid.h"
+#include "file.h"
+#include "log.h"
+#include "pki.h"
+#include "team.h"
+
+static int random_hex(char *out, size_t nbytes)
+{
+	unsigned char buf[64];
+	size_t i;
+
+	if (nbytes > sizeof(buf) || RAND_bytes(buf, (int)nbytes) != 1)
+		return NCM_ERR_CRYPTO;
+	for (i = 0; i < nbytes; i++)
+		sprintf(out + 2 * i, "%02x", buf[i]);
+	return NCM_OK;
+}
+
+/* A random UUID v4 in the lower-case form nRF Cloud's tenant IDs have (spec/rest.md §4.2). */
+static int random_uuid(char out[37])
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return NCM_ERR_CRYPTO;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+	return NCM_OK;
+}
+
+static json_t *load_json(const char *path, struct ncm_err_info *err)
+{
+	json_error_t jerr;
+	char *text = NULL;
+	size_t len;
+	json_t *root;
+
+	if (ncm_file_read(path, NCM_FIXTURE_MAX_FILE, &text, &len, err))
+		return NULL;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s:%d:%d: %s", path, jerr.line,
+			    jerr.column, jerr.text);
+	else if (!json_is_object(root)) {
+		ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: not a JSON object", path);
+		json_decref(root);
+		root = NULL;
+	}
+	free(text);
+	return root;
+}
+
+static int copy_str(json_t *obj, const char *key, char *dst, size_t size, int required,
+		    const char *path, struct ncm_err_info *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v && !required)
+		return NCM_OK;
+	if (!json_is_string(v))
+		return ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: \"%s\" must be a string",
+				   path, key);
+	if (json_string_length(v) >= size)
+		return ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: \"%s\" is too long", path,
+				   key);
+	snprintf(dst, size, "%s", json_string_value(v));
+	return NCM_OK;
+}
+
+static int load_team(struct ncm_db *db, const char *dir, time_t now, struct ncm_err_info *err)
+{
+	struct ncm_team team = { 0 };
+	char path[PATH_MAX];
+	json_t *root = NULL, *keys, *k;
+	size_t i;
+	int rc;
+
+	rc = ncm_store_team_get(db, &team, err);
+	if (rc != NCM_ERR_NOT_FOUND)
+		return rc;
+	memset(&team, 0, sizeof(team));
+	if (!dir || ncm_path(path, sizeof(path), "%s/team.json", dir) || !ncm_file_exists(path)) {
+		snprintf(team.name, sizeof(team.name), "nrfcloud-mock");
+		snprintf(team.stage, sizeof(team.stage), "prod");
+		if (random_uuid(team.tenant_id) || random_hex(team.api_key, 20))
+			return ncm_err_set(err, NCM_ERR_CRYPTO, "fixtures: no randomness");
+		ncm_log(NCM_LOG_NOTICE, "fixtures: no team.json; made team %s", team.tenant_id);
+		return ncm_store_team_put(db, &team, (int64_t)now * 1000, err);
+	}
+	root = load_json(path, err);
+	if (!root)
+		return err ? err->code : NCM_ERR_INVAL;
+	rc = copy_str(root, "tenantId", team.tenant_id, sizeof(team.tenant_id), 1, path, err);
+	if (!rc)
+		rc = copy_str(root, "name", team.name, sizeof(team.name), 1, path, err);
+	snprintf(team.stage, sizeof(team.stage), "prod");
+	if (!rc)
+		rc = copy_str(root, "stage", team.stage, sizeof(team.stage), 0, path, err);
+	if (rc)
+		goto out;
+	/* stage and tenant become MQTT topic levels (spec/mqtt.md §2.1) */
+	if (strpbrk(team.stage, "/+#") || strpbrk(team.tenant_id, "/+#") || !team.tenant_id[0] ||
+	    !team.stage[0]) {
+		rc = ncm_err_set(err, NCM_ERR_INVAL,
+				 "fixtures: %s: tenantId and stage must be non-empty and contain "
+				 "no '/', '+' or '#'", path);
+		goto out;
+	}
+	keys = json_object_get(root, "apiKeys");
+	if (!json_is_array(keys) || json_array_size(keys) == 0) {
+		rc = ncm_err_set(err, NCM_ERR_INVAL,
+				 "fixtures: %s: \"apiKeys\" must be a non-empty array of strings",
+				 path);
+		goto out;
+	}
+	json_array_foreach(keys, i, k) {
+		if (!json_is_string(k) || json_string_length(k) == 0 ||
+		    json_string_length(k) >= sizeof(team.api_key)) {
+			rc = ncm_err_set(err, NCM_ERR_INVAL,
+					 "fixtures: %s: apiKeys[%zu] must be a string of 1 to %zu "
+					 "characters", path, i, sizeof(team.api_key) - 1);
+			goto out;
+		}
+		snprintf(team.api_key, sizeof(team.api_key), "%s", json_string_value(k));
+		/* keys keep file order: each later key is a millisecond younger */
+		rc = ncm_store_team_put(db, &team, (int64_t)now * 1000 + (int64_t)i, err);
+		if (rc)
+			goto out;
+	}
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* Makes the device row for one fixture file; issues a certificate when it brings none. */
+static int load_device(struct ncm_db *db, const char *path, const struct ncm_ca *ca,
+		       const char *out_dir, time_t now, struct ncm_err_info *err)
+{
+	struct ncm_device d = { 0 }, existing;
+	char cn[NCM_DEVID_MAX + 1];
+	json_t *root = NULL, *v;
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	int rc;
+
+	root = load_json(path, err);
+	if (!root)
+		return err ? err->code : NCM_ERR_INVAL;
+	rc = copy_str(root, "id", d.id, sizeof(d.id), 1, path, err);
+	if (rc)
+		goto out;
+	rc = ncm_devid_check(d.id, err);
+	if (rc) {
+		ncm_err_set(err, rc, "fixtures: %s: %s", path, err ? err->msg : "bad device ID");
+		goto out;
+	}
+	rc = ncm_store_device_get(db, d.id, &existing, NULL);
+	if (rc == NCM_OK) {
+		ncm_device_release(&existing);
+		goto out;
+	}
+	v = json_object_get(root, "name");
+	if (json_is_string(v))
+		d.name = strdup(json_string_value(v));
+	v = json_object_get(root, "subType");
+	if (json_is_string(v))
+		d.sub_type = strdup(json_string_value(v));
+	v = json_object_get(root, "tags");
+	d.tags_json = json_is_array(v) ? json_dumps(v, JSON_COMPACT) : strdup("[]");
+	v = json_object_get(root, "certificate");
+	if (json_is_string(v)) {
+		rc = ncm_pki_cert_from_pem(json_string_value(v), json_string_length(v), &cert,
+					   err);
+		if (rc)
+			goto out;
+		if (ncm_pki_cert_cn(cert, cn, sizeof(cn)) || strcasecmp(cn, d.id)) {
+			rc = ncm_err_set(err, NCM_ERR_INVAL,
+					 "fixtures: %s: certificate CN is not the device ID %s",
+					 path, d.id);
+			goto out;
+		}
+	} else {
+		rc = ncm_ca_issue_device(ca, d.id, now, &cert, &key, err);
+		if (!rc)
+			rc = ncm_ca_write_device(out_dir, d.id, cert, key, err);
+		if (rc)
+			goto out;
+		ncm_log(NCM_LOG_NOTICE, "fixtures: issued %s/%s.crt and .key", out_dir, d.id);
+	}
+	rc = ncm_pki_cert_to_pem(cert, &d.cert_pem);
+	if (!rc)
+		rc = ncm_pki_cert_fingerprint(cert, d.fingerprint);
+	if (rc) {
+		ncm_err_set(err, rc, "fixtures: %s: cannot encode certificate", path);
+		goto out;
+	}
+	snprintf(d.onboarded_by, sizeof(d.onboarded_by), "fixture");
+	d.created_ms = (int64_t)now * 1000;
+	rc = ncm_store_device_insert(db, &d, err);
+out:
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	ncm_device_release(&d);
+	json_decref(root);
+	return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ncm_fixtures_load(struct ncm_db *db, const char *dir, const struct ncm_ca *ca,
+		      const char *devices_out_dir, time_t now, struct ncm_err_info *err)
+{
+	char path[PATH_MAX];
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	struct dirent *e;
+	DIR *dh = NULL;
+	size_t len;
+	int rc;
+
+	rc = load_team(db, dir, now, err);
+	if (rc || !dir)
+		return rc;
+	if (ncm_path(path, sizeof(path), "%s/devices", dir))
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures: path too long");
+	dh = opendir(path);
+	if (!dh)
+		return NCM_OK;
+	while ((e = readdir(dh))) {
+		len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".json") || e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **grown = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof(*names));
+
+			if (!grown) {
+				rc = ncm_err_set(err, NCM_ERR_NOMEM, "fixtures: out of memory");
+				goto out;
+			}
+			names = grown;
+		}
+		names[n] = strdup(e->d_name);
+		if (!names[n]) {
+			rc = ncm_err_set(err, NCM_ERR_NOMEM, "fixtures: out of memory");
+			goto out;
+		}
+		n++;
+	}
+	/* sorted, so that which file wins a duplicate ID never depends on the file system */
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n && !rc; i++) {
+		if (ncm_path(path, sizeof(path), "%s/devices/%s", dir, names[i]))
+			rc = ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures: path too long");
+		else
+			rc = load_device(db, path, ca, devices_out_dir, now, err);
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(dh);
+	return rc;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT
+ * fixtures.h: loads the default world (design.md §8) into the store at start: team.json (tenant,
+ * name, stage, API keys) and devices/<any>.json (one device each). Loading is additive: a team
+ * or device that is stored already is kept as it is, so restarts never undo run-time changes.
+ * A fixture device without certificate or public key gets a lab-CA certificate, written with its
+ * key to devices_out_dir so that a fresh instance has a device ready to connect.
+ */
+#ifndef NCM_FIXTURES_H
+#define NCM_FIXTURES_H
+
+#include <time.h>
+
+#include "ca.h"
+#include "db.h"
+
+#define NCM_FIXTURE_MAX_FILE (256 * 1024)
+
+/* dir may be NULL (no fixtures): then a team with a random tenant ID and API key is made if none
+ * is stored. Errors name the file and, for JSON, the line and column. */
+int ncm_fixtures_load(struct ncm_db *db, const char *dir, const struct ncm_ca *ca,
+		      const char *devices_out_dir, time_t now, struct ncm_err_info *err);
+
+#endif

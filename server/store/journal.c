@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT
+ * journal.c: the bounded journal ring (see journal.h).
+ */
+#include "journal.h"
+
+#include <string.h>
+
+int ncm_store_journal_add(struct ncm_db *db, const struct ncm_journal_rec *rec, int64_t max,
+			  struct ncm_err_info *err)
+{
+	sqlite3 *h = ncm_db_handle(db);
+	sqlite3_stmt *st = NULL;
+	int64_t seq;
+	int rc;
+
+	if (max <= 0)
+		max = NCM_JOURNAL_DEFAULT_MAX;
+	rc = ncm_db_begin(db, err);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(h, "INSERT INTO journal"
+			       " (ts_ms, kind, device, topic, status, reason, payload, binary)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, rec->ts_ms);
+	sqlite3_bind_text(st, 2, rec->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, rec->device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, rec->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, rec->status);
+	sqlite3_bind_text(st, 6, rec->reason, -1, SQLITE_STATIC);
+	if (rec->payload)
+		sqlite3_bind_blob64(st, 7, rec->payload, rec->payload_len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, rec->binary ? 1 : 0);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	seq = sqlite3_last_insert_rowid(h);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (seq > max) {
+		if (sqlite3_prepare_v2(h, "DELETE FROM journal WHERE seq <= ?", -1, &st, NULL) !=
+		    SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(st, 1, seq - max);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+	}
+	sqlite3_finalize(st);
+	return ncm_db_commit(db, err);
+fail:
+	rc = ncm_db_fail(db, err, "writing journal");
+	sqlite3_finalize(st);
+	ncm_db_rollback(db);
+	return rc;
+}
+
+int ncm_store_journal_foreach(struct ncm_db *db, const struct ncm_journal_filter *f,
+			      ncm_journal_cb cb, void *userdata, struct ncm_err_info *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct ncm_journal_rec rec;
+	size_t klen = f->kind ? strlen(f->kind) : 0;
+	int prefix = klen && f->kind[klen - 1] == '.';
+	int rc;
+
+	if (sqlite3_prepare_v2(ncm_db_handle(db),
+			       "SELECT seq, ts_ms, kind, device, topic, status, reason, payload,"
+			       " binary FROM journal WHERE seq > ?1"
+			       " AND (?2 IS NULL OR kind = ?2 OR (?3 AND substr(kind, 1, ?4) = ?2))"
+			       " AND (?5 IS NULL OR device = ?5 COLLATE NOCASE)"
+			       " ORDER BY seq LIMIT ?6", -1, &st, NULL) != SQLITE_OK) {
+		rc = ncm_db_fail(db, err, "reading journal");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, f->after_seq);
+	sqlite3_bind_text(st, 2, f->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, prefix);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)klen);
+	sqlite3_bind_text(st, 5, f->device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, f->limit > 0 ? f->limit : 1000);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&rec, 0, sizeof(rec));
+		rec.seq = sqlite3_column_int64(st, 0);
+		rec.ts_ms = sqlite3_column_int64(st, 1);
+		rec.kind = (const char *)sqlite3_column_text(st, 2);
+		rec.device = (const char *)sqlite3_column_text(st, 3);
+		rec.topic = (const char *)sqlite3_column_text(st, 4);
+		rec.status = sqlite3_column_int(st, 5);
+		rec.reason = (const char *)sqlite3_column_text(st, 6);
+		rec.payload = sqlite3_column_blob(st, 7);
+		rec.payload_len = (size_t)sqlite3_column_bytes(st, 7);
+		rec.binary = sqlite3_column_int(st, 8);
+		rc = cb(&rec, userdata);
+		if (rc)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? NCM_OK : ncm_db_fail(db, err, "reading journal");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT
+ * journal.h: the journal of everything that happened (design.md §6), a ring bounded by a
+ * maximum number of records: adding record N drops every record older than N - max.
+ * Any thread, with that thread's connection.
+ */
+#ifndef NCM_JOURNAL_H
+#define NCM_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+struct ncm_journal_rec {
+	int64_t seq;           /* set by the store; ignored by add */
+	int64_t ts_ms;
+	const char *kind;      /* "mqtt.connect", "mqtt.refused", "mqtt.acl_denied", ... */
+	const char *device;    /* client or device ID, or NULL */
+	const char *topic;     /* topic, or method and path, or NULL */
+	int status;            /* HTTP status or protocol return code; 0 when none */
+	const char *reason;    /* why, for refusals and disconnects; or NULL */
+	const void *payload;   /* or NULL */
+	size_t payload_len;
+	int binary;            /* 1 when payload is not UTF-8 text */
+};
+
+#define NCM_JOURNAL_DEFAULT_MAX 100000
+
+/* Appends rec and trims the ring to max records (max <= 0: NCM_JOURNAL_DEFAULT_MAX). */
+int ncm_store_journal_add(struct ncm_db *db, const struct ncm_journal_rec *rec, int64_t max,
+			  struct ncm_err_info *err);
+
+struct ncm_journal_filter {
+	const char *kind;   /* exact kind, or a prefix ending in '.' ("mqtt."); NULL: any */
+	const char *device; /* NULL: any */
+	int64_t after_seq;  /* only records with seq > after_seq */
+	int limit;          /* <= 0: 1000 */
+};
+
+/* Calls cb for each matching record, oldest first; the record is borrowed for the call. A
+ * non-zero return from cb stops and is returned. */
+typedef int (*ncm_journal_cb)(const struct ncm_journal_rec *rec, void *userdata);
+int ncm_store_journal_foreach(struct ncm_db *db, const struct ncm_journal_filter *f,
+			      ncm_journal_cb cb, void *userdata, struct ncm_err_info *err);
+
+#endif

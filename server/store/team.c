@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT
+ * team.c: the team row and its API keys (see team.h).
+ */
+#include "team.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", s ? s : "");
+}
+
+int ncm_store_team_get(struct ncm_db *db, struct ncm_team *team, struct ncm_err_info *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(team, 0, sizeof(*team));
+	if (sqlite3_prepare_v2(ncm_db_handle(db),
+			       "SELECT tenant_id, name, stage,"
+			       " (SELECT key FROM api_keys ORDER BY created_ms, key LIMIT 1)"
+			       " FROM team WHERE id = 1", -1, &st, NULL) != SQLITE_OK) {
+		rc = ncm_db_fail(db, err, "reading team");
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = ncm_err_set(err, NCM_ERR_NOT_FOUND, "store: no team");
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = ncm_db_fail(db, err, "reading team");
+		goto out;
+	}
+	copy_col(st, 0, team->tenant_id, sizeof(team->tenant_id));
+	copy_col(st, 1, team->name, sizeof(team->name));
+	copy_col(st, 2, team->stage, sizeof(team->stage));
+	copy_col(st, 3, team->api_key, sizeof(team->api_key));
+	rc = NCM_OK;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ncm_store_team_put(struct ncm_db *db, const struct ncm_team *team, int64_t now_ms,
+		       struct ncm_err_info *err)
+{
+	sqlite3 *h = ncm_db_handle(db);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = ncm_db_begin(db, err);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO team (id, tenant_id, name, stage)"
+			       " VALUES (1, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, team->tenant_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, team->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, team->stage, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (team->api_key[0]) {
+		if (sqlite3_prepare_v2(h, "INSERT OR IGNORE INTO api_keys (key, created_ms)"
+				       " VALUES (?, ?)", -1, &st, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(st, 1, team->api_key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now_ms);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+	}
+	sqlite3_finalize(st);
+	return ncm_db_commit(db, err);
+fail:
+	rc = ncm_db_fail(db, err, "writing team");
+	sqlite3_finalize(st);
+	ncm_db_rollback(db);
+	return rc;
+}
+
+int ncm_store_team_key_valid(struct ncm_db *db, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(ncm_db_handle(db), "SELECT 1 FROM api_keys WHERE key = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ncm_team_prefix(const struct ncm_team *team, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/%s/", team->stage, team->tenant_id);
+
+	return n < 0 || (size_t)n >= size ? NCM_ERR_TOO_BIG : NCM_OK;
+}

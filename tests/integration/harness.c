@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT
+ * harness.c: the real server, a device client and an HTTP client for integration tests
+ * (see harness.h).
+ */
+#include "harness.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void dump_log(const struct srv *s)
+{
+	char line[1024];
+	FILE *f = fopen(s->log, "r");
+
+	if (!f)
+		return;
+	fprintf(stderr, "---- server log %s ----\n", s->log);
+	while (fgets(line, sizeof(line), f))
+		fputs(line, stderr);
+	fclose(f);
+}
+
+static void parse_line(struct srv *s, const char *line)
+{
+	sscanf(line, "mqtt-port %d", &s->mqtt_port);
+	sscanf(line, "https-port %d", &s->https_port);
+	sscanf(line, "admin-port %d", &s->admin_port);
+	sscanf(line, "ca %4095s", s->ca);
+	sscanf(line, "api-key %127s", s->api_key);
+	sscanf(line, "tenant-id %63s", s->tenant);
+	sscanf(line, "topic-prefix %127s", s->prefix);
+}
+
+void srv_start(struct srv *s, const char *const *extra)
+{
+	const char *bin = getenv("NCM_BIN"), *fixtures = getenv("NCM_FIXTURES");
+	const char *argv[48];
+	char buf[8192], line[1024];
+	size_t used = 0, n_args = 0;
+	int pipefd[2], logfd, ready = 0;
+	int64_t deadline;
+
+	ck_assert_msg(bin && fixtures, "NCM_BIN and NCM_FIXTURES must be set (run through meson)");
+	if (!s->dir[0]) {
+		snprintf(s->dir, sizeof(s->dir), "/tmp/ncm-test-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(s->dir));
+		/* the broker may run as another user (--user): let it reach the data folder */
+		chmod(s->dir, 0755);
+		snprintf(s->data, sizeof(s->data), "%s/data", s->dir);
+		snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
+	}
+	argv[n_args++] = bin;
+	argv[n_args++] = "serve";
+	argv[n_args++] = "--data";
+	argv[n_args++] = s->data;
+	argv[n_args++] = "--fixtures";
+	argv[n_args++] = fixtures;
+	argv[n_args++] = "--mqtt-bind";
+	argv[n_args++] = "127.0.0.1";
+	argv[n_args++] = "--https-bind";
+	argv[n_args++] = "127.0.0.1";
+	argv[n_args++] = "--mqtt-port";
+	argv[n_args++] = "0";
+	argv[n_args++] = "--https-port";
+	argv[n_args++] = "0";
+	argv[n_args++] = "--admin-port";
+	argv[n_args++] = "0";
+	while (extra && *extra && n_args < 46)
+		argv[n_args++] = *extra++;
+	argv[n_args] = NULL;
+
+	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
+	logfd = open(s->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	ck_assert_int_ge(logfd, 0);
+	s->pid = fork();
+	ck_assert_int_ge(s->pid, 0);
+	if (s->pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(logfd, 2);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	close(logfd);
+	deadline = now_ms() + 30000;
+	while (!ready && now_ms() < deadline) {
+		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+		ssize_t n;
+		char *nl;
+
+		if (poll(&p, 1, (int)(deadline - now_ms())) <= 0)
+			break;
+		n = read(pipefd[0], buf + used, sizeof(buf) - 1 - used);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		buf[used] = '\0';
+		while ((nl = strchr(buf, '\n'))) {
+			size_t len = (size_t)(nl - buf);
+
+			snprintf(line, sizeof(line), "%.*s", (int)len, buf);
+			parse_line(s, line);
+			if (!strcmp(line, "ready"))
+				ready = 1;
+			memmove(buf, nl + 1, used - len);
+			used -= len + 1;
+		}
+	}
+	/* keep the pipe open in the child: close our end so writes after ready do not block */
+	close(pipefd[0]);
+	if (!ready) {
+		dump_log(s);
+		srv_stop(s, SIGKILL);
+	}
+	ck_assert_msg(ready, "server did not print 'ready'");
+	ck_assert_int_gt(s->mqtt_port, 0);
+	ck_assert_int_gt(s->https_port, 0);
+	ck_assert_int_gt(s->admin_port, 0);
+}
+
+void srv_stop(struct srv *s, int sig)
+{
+	int status;
+
+	if (s->pid <= 0)
+		return;
+	kill(s->pid, sig);
+	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	s->pid = 0;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void srv_cleanup(struct srv *s)
+{
+	srv_stop(s, SIGTERM);
+	if (s->dir[0] && !getenv("NCM_KEEP_TMP"))
+		nftw(s->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	s->dir[0] = '\0';
+}
+
+void srv_device_files(const struct srv *s, const char *id, char *crt, char *key, size_t size)
+{
+	snprintf(crt, size, "%s/devices/%s.crt", s->data, id);
+	snprintf(key, size, "%s/devices/%s.key", s->data, id);
+}
+
+/* ---- HTTP ---- */
+
+struct buf {
+	char *p;
+	size_t n;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct buf *b = userdata;
+	size_t len = size * nmemb;
+	char *grown = realloc(b->p, b->n + len + 1);
+
+	if (!grown)
+		return 0;
+	b->p = grown;
+	memcpy(b->p + b->n, ptr, len);
+	b->n += len;
+	b->p[b->n] = '\0';
+	return len;
+}
+
+static long http(const struct srv *s, const char *url, const char *method, const char *body,
+		 char **resp)
+{
+	struct curl_slist *hdrs = NULL;
+	struct buf b = { NULL, 0 };
+	long status = 0;
+	CURL *c = curl_easy_init();
+
+	ck_assert_ptr_nonnull(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_CAINFO, s->ca);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (body) {
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	}
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	if (resp)
+		*resp = b.p ? b.p : strdup("");
+	else
+		free(b.p);
+	return status;
+}
+
+long http_admin(const struct srv *s, const char *method, const char *path, const char *body,
+		char **resp)
+{
+	char url[1024];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->admin_port, path);
+	return http(s, url, method, body, resp);
+}
+
+long http_rest(const struct srv *s, const char *method, const char *path, const char *body,
+	       char **resp)
+{
+	char url[1024];
+
+	snprintf(url, sizeof(url), "https://localhost:%d%s", s->https_port, path);
+	return http(s, url, method, body, resp);
+}
+
+json_t *admin_json(const struct srv *s, const char *method, const char *path, const char *body,
+		   long *status)
+{
+	char *resp = NULL;
+	json_error_t jerr;
+	json_t *j;
+
+	*status = http_admin(s, method, path, body, &resp);
+	j = json_loads(resp, 0, &jerr);
+	ck_assert_msg(j != NULL, "%s %s answered %ld with non-JSON: %s", method, path, *status,
+		      resp);
+	free(resp);
+	return j;
+}
+
+int journal_count(const struct srv *s, const char *kind, const char *device,
+		  const char *reason_part)
+{
+	char path[512];
+	long status;
+	json_t *j, *items, *it;
+	size_t i;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/mock/v1/journal?limit=100000&kind=%s%s%s", kind,
+		 device ? "&device=" : "", device ? device : "");
+	j = admin_json(s, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	items = json_object_get(j, "items");
+	json_array_foreach(items, i, it) {
+		const char *reason = json_string_value(json_object_get(it, "reason"));
+
+		if (!reason_part || (reason && strstr(reason, reason_part)))
+			n++;
+	}
+	json_decref(j);
+	return n;
+}
+
+/* The journal is written in the same broker step that decides, but over another connection
+ * than the one that answers: poll until it shows up, with a deadline. */
+int journal_wait(const struct srv *s, const char *kind, const char *device,
+		 const char *reason_part, int n)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+	int got;
+	struct timespec pause = { 0, 20 * 1000000 };
+
+	while ((got = journal_count(s, kind, device, reason_part)) < n && now_ms() < deadline)
+		nanosleep(&pause, NULL);
+	return got;
+}
+
+/* ---- MQTT device ---- */
+
+static void on_connect(struct mosquitto *m, void *ud, int rc)
+{
+	struct dev *d = ud;
+
+	/* a refused device stays refused: no automatic reconnect by the loop thread */
+	if (rc)
+		mosquitto_disconnect(m);
+	pthread_mutex_lock(&d->lock);
+	d->connack = rc;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void on_disconnect(struct mosquitto *m, void *ud, int rc)
+{
+	struct dev *d = ud;
+
+	(void)rc;
+	mosquitto_disconnect(m);
+	pthread_mutex_lock(&d->lock);
+	d->disconnected = 1;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const int *granted)
+{
+	struct dev *d = ud;
+
+	(void)m;
+	(void)mid;
+	pthread_mutex_lock(&d->lock);
+	d->subacks++;
+	d->last_granted = n > 0 ? granted[0] : -1;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void on_publish(struct mosquitto *m, void *ud, int mid)
+{
+	struct dev *d = ud;
+
+	(void)m;
+	(void)mid;
+	pthread_mutex_lock(&d->lock);
+	d->pubacks++;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
+{
+	struct dev *d = ud;
+	struct msg *x = calloc(1, sizeof(*x));
+
+	(void)m;
+	if (!x)
+		return;
+	x->topic = strdup(msg->topic);
+	x->payload = malloc((size_t)msg->payloadlen + 1);
+	memcpy(x->payload, msg->payload, (size_t)msg->payloadlen);
+	x->payload[msg->payloadlen] = '\0';
+	x->len = msg->payloadlen;
+	pthread_mutex_lock(&d->lock);
+	if (d->msgs_tail)
+		d->msgs_tail->next = x;
+	else
+		d->msgs = x;
+	d->msgs_tail = x;
+	d->n_msgs++;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Waits (with the lock held) until *flag >= want, or the deadline; returns the final value. */
+static int wait_for(struct dev *d, const int *flag, int want)
+{
+	struct timespec ts;
+	int v;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += WAIT_MS / 1000;
+	pthread_mutex_lock(&d->lock);
+	while (*flag < want && (flag == &d->disconnected || !d->disconnected))
+		if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT)
+			break;
+	v = *flag;
+	pthread_mutex_unlock(&d->lock);
+	return v;
+}
+
+int dev_connect(struct dev *d, const struct srv *s, const char *client_id, const char *crt,
+		const char *key, const char *cafile)
+{
+	struct timespec ts;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->cond, NULL);
+	d->connack = -1;
+	d->m = mosquitto_new(client_id, true, d);
+	ck_assert_ptr_nonnull(d->m);
+	mosquitto_int_option(d->m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mosquitto_connect_callback_set(d->m, on_connect);
+	mosquitto_disconnect_callback_set(d->m, on_disconnect);
+	mosquitto_subscribe_callback_set(d->m, on_subscribe);
+	mosquitto_publish_callback_set(d->m, on_publish);
+	mosquitto_message_callback_set(d->m, on_message);
+	ck_assert_int_eq(mosquitto_tls_set(d->m, cafile ? cafile : s->ca, NULL, crt, key, NULL),
+			 MOSQ_ERR_SUCCESS);
+	mosquitto_tls_opts_set(d->m, 1, "tlsv1.2", NULL);
+	rc = mosquitto_connect(d->m, "localhost", s->mqtt_port, 60);
+	if (rc != MOSQ_ERR_SUCCESS)
+		return -1;
+	mosquitto_loop_start(d->m);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += WAIT_MS / 1000;
+	pthread_mutex_lock(&d->lock);
+	while (d->connack < 0 && !d->disconnected)
+		if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT)
+			break;
+	rc = d->connack;
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+int dev_subscribe(struct dev *d, const char *topic, int qos)
+{
+	int before = d->subacks;
+
+	ck_assert_int_eq(mosquitto_subscribe(d->m, NULL, topic, qos), MOSQ_ERR_SUCCESS);
+	if (wait_for(d, &d->subacks, before + 1) <= before)
+		return -1;
+	return d->last_granted;
+}
+
+int dev_publish(struct dev *d, const char *topic, const char *payload, int qos)
+{
+	int before = d->pubacks;
+
+	if (mosquitto_publish(d->m, NULL, topic, (int)strlen(payload), payload, qos, false) !=
+	    MOSQ_ERR_SUCCESS)
+		return -1;
+	return wait_for(d, &d->pubacks, before + 1) > before ? 0 : -1;
+}
+
+struct msg *dev_wait_message(struct dev *d, int n)
+{
+	struct msg *m;
+	int i;
+
+	if (wait_for(d, &d->n_msgs, n) < n)
+		return NULL;
+	pthread_mutex_lock(&d->lock);
+	for (m = d->msgs, i = 1; m && i < n; m = m->next, i++)
+		;
+	pthread_mutex_unlock(&d->lock);
+	return m;
+}
+
+int dev_wait_disconnect(struct dev *d)
+{
+	return wait_for(d, &d->disconnected, 1) >= 1;
+}
+
+void dev_close(struct dev *d)
+{
+	struct msg *m, *next;
+
+	if (!d->m)
+		return;
+	mosquitto_disconnect(d->m);
+	mosquitto_loop_stop(d->m, true);
+	mosquitto_destroy(d->m);
+	d->m = NULL;
+	for (m = d->msgs; m; m = next) {
+		next = m->next;
+		free(m->topic);
+		free(m->payload);
+		free(m);
+	}
+	d->msgs = d->msgs_tail = NULL;
+	pthread_cond_destroy(&d->cond);
+	pthread_mutex_destroy(&d->lock);
+}

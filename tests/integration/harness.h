@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT
+ * harness.h: what integration tests share: a real nrfcloud-mock server (mosquitto + plugin) on
+ * free ports in a temporary folder, a libmosquitto device client over mutual TLS that waits on
+ * events with timeouts (never sleeps), and a libcurl HTTP client. The server binary and the
+ * fixtures come from the NCM_BIN and NCM_FIXTURES environment variables (set by meson).
+ */
+#ifndef NCM_TEST_HARNESS_H
+#define NCM_TEST_HARNESS_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <mosquitto.h>
+
+#define FIXTURE_DEVICE "nrf-352656100000001"
+#define WAIT_MS 10000
+
+struct srv {
+	pid_t pid;
+	char dir[PATH_MAX];   /* temporary root, removed by srv_cleanup */
+	char data[PATH_MAX];  /* <dir>/data, kept across restarts */
+	char log[PATH_MAX];   /* the server's stderr */
+	int mqtt_port, https_port, admin_port;
+	char ca[PATH_MAX];
+	char api_key[128];
+	char tenant[64];
+	char prefix[128];
+};
+
+/* Starts the server (making the folder on first start; a restart reuses the data folder) with
+ * extra flags (NULL-terminated list, may be NULL). Fails the test unless "ready" arrives. */
+void srv_start(struct srv *s, const char *const *extra);
+/* Sends sig (SIGTERM for a clean stop, SIGKILL for a crash) and reaps the process. */
+void srv_stop(struct srv *s, int sig);
+/* Stops the server if running and removes its folder. */
+void srv_cleanup(struct srv *s);
+/* Paths of the fixture device's certificate and key written by serve. */
+void srv_device_files(const struct srv *s, const char *id, char *crt, char *key, size_t size);
+
+/* HTTP over loopback. url_path is appended to http://127.0.0.1:<admin> or
+ * https://localhost:<https>. Returns the status (0 when the request failed); *body (may be
+ * NULL) gets the malloc'd response body. */
+long http_admin(const struct srv *s, const char *method, const char *path, const char *body,
+		char **resp);
+long http_rest(const struct srv *s, const char *method, const char *path, const char *body,
+	       char **resp);
+/* Same as http_admin but parses the JSON answer (fails the test when it is not JSON). */
+json_t *admin_json(const struct srv *s, const char *method, const char *path, const char *body,
+		   long *status);
+
+/* The number of journal records of kind (and device, when not NULL) whose reason contains
+ * reason_part (when not NULL). */
+int journal_count(const struct srv *s, const char *kind, const char *device,
+		  const char *reason_part);
+/* Waits until journal_count(...) >= n; returns the last count. */
+int journal_wait(const struct srv *s, const char *kind, const char *device,
+		 const char *reason_part, int n);
+
+struct msg {
+	char *topic;
+	char *payload;
+	int len;
+	struct msg *next;
+};
+
+struct dev {
+	struct mosquitto *m;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int connack;        /* -1 until CONNACK, then its return code */
+	int disconnected;   /* set when the connection ends */
+	int subacks;        /* SUBACKs received */
+	int last_granted;   /* first granted QoS of the last SUBACK */
+	int pubacks;        /* PUBACKs received */
+	struct msg *msgs, *msgs_tail;
+	int n_msgs;
+};
+
+/* Connects as client_id with the certificate and key files, trusting cafile. Returns the CONNACK
+ * code (0 = accepted), or -1 when there was no CONNACK (TLS refused, connection closed). */
+int dev_connect(struct dev *d, const struct srv *s, const char *client_id, const char *crt,
+		const char *key, const char *cafile);
+int dev_subscribe(struct dev *d, const char *topic, int qos);     /* waits for SUBACK; granted */
+int dev_publish(struct dev *d, const char *topic, const char *payload, int qos); /* waits PUBACK */
+struct msg *dev_wait_message(struct dev *d, int n);               /* waits for the n-th message */
+int dev_wait_disconnect(struct dev *d);                           /* 1 when it happened */
+void dev_close(struct dev *d);
+
+#endif
