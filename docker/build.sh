@@ -1,9 +1,11 @@
 #!/bin/sh
 # Builds and installs nrfcloud-mock (release, integration tests off) from the source folder this
-# is run in. Shared by docker/Dockerfile (build stage) and CI, so CI proves the image's build step.
+# is run in. Shared by docker/Dockerfile (build stage), the README's Quick start and CI, so CI
+# proves the image's build step.
 #   BUILD_DIR  build folder (default build-release; an existing one is reconfigured, not wiped)
 #   PREFIX     install prefix (default /usr: the CLI then finds the plugin and fixtures itself)
 #   DESTDIR    staging root for `meson install` (default empty: install into the system)
+#   INSTALL    "no" builds only: run ./$BUILD_DIR/nrfcloud-mock from the source folder
 # Example: DESTDIR=/tmp/stage BUILD_DIR=/tmp/build-release sh docker/build.sh
 set -eu
 build_dir=${BUILD_DIR:-build-release}
@@ -19,4 +21,4 @@ reconfigure=
 # shellcheck disable=SC2086
 meson setup $reconfigure "$build_dir" --buildtype=release --prefix="$prefix" -Dintegration=false
 ninja -C "$build_dir"
-DESTDIR="${DESTDIR:-}" meson install -C "$build_dir"
+[ "${INSTALL:-yes}" = no ] || DESTDIR="${DESTDIR:-}" meson install -C "$build_dir"

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
 #include <openssl/x509.h>
@@ -134,19 +135,35 @@ out:
 	return rc;
 }
 
+/* The journal payload of a connect or refusal: who asked, from where, with which certificate. */
+static char *who_json(const struct auth_ctx *a, struct mosquitto *client)
+{
+	json_t *o = json_pack("{s:s?,s:s?,s:s?,s:i,s:b}", "clientId", a->client_id, "cn",
+			      a->cn[0] ? a->cn : NULL, "address", mosquitto_client_address(client),
+			      "keepalive", mosquitto_client_keepalive(client), "cleanSession",
+			      mosquitto_client_clean_session(client));
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return text;
+}
+
 int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_basic_auth *ed = event_data;
 	struct auth_ctx a = { 0 };
 	struct ncm_journal_rec rec = { 0 };
-	char detail[64];
+	char *who;
 	int rc;
 
 	(void)event;
 	(void)userdata;
 	a.client_id = mosquitto_client_id(ed->client);
 	rc = decide(&a, ed->client);
+	who = who_json(&a, ed->client);
 	rec.device = a.client_id;
+	rec.payload = who;
+	rec.payload_len = who ? strlen(who) : 0;
 	if (rc != MOSQ_ERR_SUCCESS) {
 		ncm_log(NCM_LOG_NOTICE, "auth: refused '%s' from %s (CN '%s'): %s",
 			a.client_id ? a.client_id : "", mosquitto_client_address(ed->client),
@@ -154,22 +171,22 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 		rec.kind = "mqtt.refused";
 		rec.status = 5; /* CONNACK "not authorised" */
 		rec.reason = a.reason;
-		rec.topic = a.cn[0] ? a.cn : NULL;
 		ncm_rt_journal(&rec);
-		return rc;
+		goto out;
 	}
 	if (!ncm_clients_add(ed->client, a.client_id)) {
 		ncm_log(NCM_LOG_ERR, "auth: out of memory registering '%s'", a.client_id);
-		return MOSQ_ERR_NOMEM;
+		rc = MOSQ_ERR_NOMEM;
+		goto out;
 	}
 	ncm_store_device_touch(ncm_rt_db(), a.client_id, 1, ncm_rt_now_ms(), NULL);
-	snprintf(detail, sizeof(detail), "keepalive=%d clean_session=%d",
-		 mosquitto_client_keepalive(ed->client),
-		 mosquitto_client_clean_session(ed->client) ? 1 : 0);
-	ncm_log(NCM_LOG_INFO, "auth: device %s connected from %s (%s)", a.client_id,
-		mosquitto_client_address(ed->client), detail);
+	ncm_log(NCM_LOG_INFO, "auth: device %s connected from %s (keepalive %d, clean session %d)",
+		a.client_id, mosquitto_client_address(ed->client),
+		mosquitto_client_keepalive(ed->client),
+		mosquitto_client_clean_session(ed->client) ? 1 : 0);
 	rec.kind = "mqtt.connect";
-	rec.reason = detail;
 	ncm_rt_journal(&rec);
-	return MOSQ_ERR_SUCCESS;
+out:
+	free(who);
+	return rc;
 }

@@ -31,28 +31,34 @@ void ncm_config_defaults(struct ncm_config *cfg)
 	snprintf(cfg->mosquitto_path, sizeof(cfg->mosquitto_path), "/usr/sbin/mosquitto");
 }
 
-int ncm_config_finish(struct ncm_config *cfg, struct ncm_err_info *err)
+/* Makes a relative path absolute against the current folder, dropping leading "./". */
+static int make_absolute(char *path, size_t size)
 {
 	char cwd[PATH_MAX], abs[PATH_MAX];
+	const char *rel = path;
 
+	if (!path[0] || path[0] == '/')
+		return NCM_OK;
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	if (!getcwd(cwd, sizeof(cwd)) || ncm_path(abs, sizeof(abs), "%s/%s", cwd, rel) ||
+	    strlen(abs) >= size)
+		return NCM_ERR_TOO_BIG;
+	snprintf(path, size, "%s", abs);
+	return NCM_OK;
+}
+
+int ncm_config_finish(struct ncm_config *cfg, struct ncm_err_info *err)
+{
 	if (cfg->impersonate) {
 		/* nRF Cloud's own names (design.md §2), for lab DNS that points them here */
 		snprintf(cfg->mqtt_host, sizeof(cfg->mqtt_host), "mqtt.nrfcloud.com");
 		snprintf(cfg->api_host, sizeof(cfg->api_host), "api.nrfcloud.com");
 		snprintf(cfg->fota_host, sizeof(cfg->fota_host), "firmware.nrfcloud.com");
 	}
-	if (cfg->data_dir[0] != '/') {
-		if (!getcwd(cwd, sizeof(cwd)) ||
-		    ncm_path(abs, sizeof(abs), "%s/%s", cwd, cfg->data_dir))
-			return ncm_err_set(err, NCM_ERR_TOO_BIG, "data folder path too long");
-		snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", abs);
-	}
-	if (cfg->fixtures_dir[0] && cfg->fixtures_dir[0] != '/') {
-		if (!getcwd(cwd, sizeof(cwd)) ||
-		    ncm_path(abs, sizeof(abs), "%s/%s", cwd, cfg->fixtures_dir))
-			return ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures path too long");
-		snprintf(cfg->fixtures_dir, sizeof(cfg->fixtures_dir), "%s", abs);
-	}
+	if (make_absolute(cfg->data_dir, sizeof(cfg->data_dir)) ||
+	    make_absolute(cfg->fixtures_dir, sizeof(cfg->fixtures_dir)))
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "data or fixtures path too long");
 	return NCM_OK;
 }
 

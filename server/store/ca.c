@@ -4,6 +4,7 @@
 #include "ca.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +135,8 @@ static int create_ca(const char *data_dir, time_t now, struct ncm_err_info *err)
 	return rc;
 }
 
-/* 1 when the server certificate on disk carries exactly the wanted SANs (in any order). */
+/* 1 when the server certificate on disk is the lab CA's, has its key beside it, and carries
+ * exactly the wanted SANs (in any order). */
 static int server_cert_current(const char *data_dir, X509 *ca_cert, const char *const *sans,
 			       size_t n_sans)
 {
@@ -142,6 +144,7 @@ static int server_cert_current(const char *data_dir, X509 *ca_cert, const char *
 	char *pem = NULL;
 	char **have = NULL;
 	size_t len, n_have = 0, i, j;
+	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	int ok = 0;
 
@@ -149,6 +152,11 @@ static int server_cert_current(const char *data_dir, X509 *ca_cert, const char *
 	    ncm_pki_cert_from_pem(pem, len, &cert, &ignored))
 		goto out;
 	if (!ncm_pki_cert_issued_by(cert, ca_cert))
+		goto out;
+	free(pem);
+	pem = NULL;
+	if (load_pem_file(data_dir, "server.key", &pem, &len, &ignored) ||
+	    ncm_pki_key_from_pem(pem, len, &key, &ignored) || !ncm_pki_cert_has_key(cert, key))
 		goto out;
 	if (ncm_pki_cert_sans(cert, &have, &n_have, &ignored) || n_have != n_sans)
 		goto out;
@@ -161,7 +169,10 @@ static int server_cert_current(const char *data_dir, X509 *ca_cert, const char *
 	ok = 1;
 out:
 	ncm_pki_strv_free(have, n_have);
+	EVP_PKEY_free(key);
 	X509_free(cert);
+	if (pem)
+		OPENSSL_cleanse(pem, strlen(pem));
 	free(pem);
 	return ok;
 }
@@ -222,6 +233,8 @@ out:
 	return rc;
 }
 
+static pthread_mutex_t trust_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int ncm_ca_trust_add(const char *data_dir, X509 *cert, struct ncm_err_info *err)
 {
 	char path[PATH_MAX];
@@ -233,6 +246,8 @@ int ncm_ca_trust_add(const char *data_dir, X509 *cert, struct ncm_err_info *err)
 	rc = ncm_pki_cert_to_pem(cert, &pem);
 	if (rc)
 		return ncm_err_set(err, rc, "ca: cannot encode certificate");
+	/* the check for an existing file and the write are one step for this process */
+	pthread_mutex_lock(&trust_lock);
 	for (n = 0; n < 100; n++) {
 		if (ncm_path(path, sizeof(path), "%s/ca/trust/%08lx.%d", data_dir, hash, n)) {
 			rc = ncm_err_set(err, NCM_ERR_TOO_BIG, "ca: data path too long");
@@ -253,6 +268,7 @@ int ncm_ca_trust_add(const char *data_dir, X509 *cert, struct ncm_err_info *err)
 	rc = ncm_err_set(err, NCM_ERR_IO, "ca: too many trusted certificates with hash %08lx",
 			 hash);
 out:
+	pthread_mutex_unlock(&trust_lock);
 	free(have);
 	free(pem);
 	return rc;

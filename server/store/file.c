@@ -46,11 +46,13 @@ int ncm_file_write(const char *path, const void *data, size_t len, mode_t mode,
 	int fd = -1, rc;
 	ssize_t n;
 
-	if (ncm_path(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()))
+	/* a unique name per writer, so two threads writing the same path never share it */
+	if (ncm_path(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path))
 		return ncm_err_set(err, NCM_ERR_TOO_BIG, "path too long: %s", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		rc = ncm_err_set(err, NCM_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+		tmp[0] = '\0';
 		goto out;
 	}
 	/* open() applies the umask; keys must end up exactly 0600 */
@@ -86,7 +88,7 @@ int ncm_file_write(const char *path, const void *data, size_t len, mode_t mode,
 out:
 	if (fd >= 0)
 		close(fd);
-	if (rc)
+	if (rc && tmp[0])
 		unlink(tmp);
 	return rc;
 }
@@ -161,9 +163,16 @@ int ncm_mkdir_p(const char *path, mode_t mode, struct ncm_err_info *err)
 		char c = *p;
 
 		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return ncm_err_set(err, NCM_ERR_IO, "cannot create folder %s: %s", buf,
-					   strerror(errno));
+		if (mkdir(buf, mode) < 0) {
+			struct stat sb;
+
+			if (errno != EEXIST)
+				return ncm_err_set(err, NCM_ERR_IO, "cannot create folder %s: %s",
+						   buf, strerror(errno));
+			if (stat(buf, &sb) < 0 || !S_ISDIR(sb.st_mode))
+				return ncm_err_set(err, NCM_ERR_IO, "%s exists and is not a folder",
+						   buf);
+		}
 		*p = c;
 		if (!c)
 			break;

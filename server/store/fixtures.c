@@ -132,6 +132,7 @@ static int load_team(struct ncm_db *db, const char *dir, time_t now, struct ncm_
 				 path);
 		goto out;
 	}
+	/* every key is checked before anything is stored: a bad file stores no team at all */
 	json_array_foreach(keys, i, k) {
 		if (!json_is_string(k) || json_string_length(k) == 0 ||
 		    json_string_length(k) >= sizeof(team.api_key)) {
@@ -140,6 +141,8 @@ static int load_team(struct ncm_db *db, const char *dir, time_t now, struct ncm_
 					 "characters", path, i, sizeof(team.api_key) - 1);
 			goto out;
 		}
+	}
+	json_array_foreach(keys, i, k) {
 		snprintf(team.api_key, sizeof(team.api_key), "%s", json_string_value(k));
 		/* keys keep file order: each later key is a millisecond younger */
 		rc = ncm_store_team_put(db, &team, (int64_t)now * 1000 + (int64_t)i, err);
@@ -156,6 +159,7 @@ static int load_device(struct ncm_db *db, const char *path, const struct ncm_ca 
 		       const char *out_dir, time_t now, struct ncm_err_info *err)
 {
 	struct ncm_device d = { 0 }, existing;
+	struct ncm_err_info why;
 	char cn[NCM_DEVID_MAX + 1];
 	json_t *root = NULL, *v;
 	X509 *cert = NULL;
@@ -168,9 +172,9 @@ static int load_device(struct ncm_db *db, const char *path, const struct ncm_ca 
 	rc = copy_str(root, "id", d.id, sizeof(d.id), 1, path, err);
 	if (rc)
 		goto out;
-	rc = ncm_devid_check(d.id, err);
+	rc = ncm_devid_check(d.id, &why);
 	if (rc) {
-		ncm_err_set(err, rc, "fixtures: %s: %s", path, err ? err->msg : "bad device ID");
+		ncm_err_set(err, rc, "fixtures: %s: %s", path, why.msg);
 		goto out;
 	}
 	rc = ncm_store_device_get(db, d.id, &existing, NULL);

@@ -139,9 +139,29 @@ void srv_start(struct srv *s, const char *const *extra)
 	ck_assert_int_gt(s->admin_port, 0);
 }
 
+/* Fails the test when the server's log shows a sanitizer report (sanitizer builds preload the
+ * runtime into the broker, so a fault in the plugin ends up there). */
+static void check_log(const struct srv *s)
+{
+	char line[1024];
+	FILE *f = fopen(s->log, "r");
+	int bad = 0;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "AddressSanitizer") || strstr(line, "LeakSanitizer") ||
+		    strstr(line, "runtime error:"))
+			bad = 1;
+	fclose(f);
+	if (bad)
+		dump_log(s);
+	ck_assert_msg(!bad, "sanitizer report in %s", s->log);
+}
+
 void srv_stop(struct srv *s, int sig)
 {
-	int status;
+	int status = 0;
 
 	if (s->pid <= 0)
 		return;
@@ -149,6 +169,11 @@ void srv_stop(struct srv *s, int sig)
 	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	s->pid = 0;
+	check_log(s);
+	if (sig == SIGTERM && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		dump_log(s);
+		ck_abort_msg("server did not exit cleanly on SIGTERM (status 0x%x)", status);
+	}
 }
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

@@ -344,7 +344,7 @@ START_TEST(ca_sign_csr_refuses_bad_input_with_status_2_and_writes_nothing)
 }
 END_TEST
 
-START_TEST(unknown_commands_and_flags_exit_2)
+START_TEST(unknown_commands_and_flags_exit_2_and_variables_mirror_flags)
 {
 	struct run r;
 
@@ -354,6 +354,13 @@ START_TEST(unknown_commands_and_flags_exit_2)
 	assert_one_line_error(&r);
 	run(&r, (const char *const[]){ "serve", "--mqtt-port", "http", NULL });
 	assert_one_line_error(&r);
+	/* every flag is also an environment variable */
+	setenv("NRFCLOUD_MOCK_MQTT_HOST", "broker.lab.example", 1);
+	run(&r, (const char *const[]){ "ca", "init", NULL });
+	unsetenv("NRFCLOUD_MOCK_MQTT_HOST");
+	ck_assert_int_eq(r.status, 0);
+	run(&r, (const char *const[]){ "ca", "show", NULL });
+	ck_assert_ptr_nonnull(strstr(r.out, "DNS:broker.lab.example"));
 	run(&r, (const char *const[]){ "ca", "--help", NULL });
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "NRFCLOUD_MOCK_DATA"));
@@ -374,7 +381,7 @@ int main(void)
 	tcase_add_test(tc, ca_issue_device_writes_a_key_and_a_certificate_for_the_id);
 	tcase_add_test(tc, ca_sign_csr_takes_pem_der_and_keygen_output);
 	tcase_add_test(tc, ca_sign_csr_refuses_bad_input_with_status_2_and_writes_nothing);
-	tcase_add_test(tc, unknown_commands_and_flags_exit_2);
+	tcase_add_test(tc, unknown_commands_and_flags_exit_2_and_variables_mirror_flags);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

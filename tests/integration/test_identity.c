@@ -174,6 +174,17 @@ START_TEST(client_id_that_differs_from_certificate_cn_is_refused)
 	ck_assert_int_eq(journal_wait(&s, "mqtt.refused", "nrf-352656100000002",
 				      "does not match certificate CN 'nrf-352656100000001'", 1),
 			 1);
+	/* the record names the client ID, the certificate CN and where it came from */
+	long status;
+	json_t *j = admin_json(&s, "GET", "/mock/v1/journal?kind=mqtt.refused", NULL, &status);
+	const char *payload = json_string_value(
+		json_object_get(json_array_get(json_object_get(j, "items"), 0), "payload"));
+
+	ck_assert_ptr_nonnull(payload);
+	ck_assert_ptr_nonnull(strstr(payload, "\"clientId\":\"nrf-352656100000002\""));
+	ck_assert_ptr_nonnull(strstr(payload, "\"cn\":\"nrf-352656100000001\""));
+	ck_assert_ptr_nonnull(strstr(payload, "\"address\":\"127.0.0.1\""));
+	json_decref(j);
 }
 END_TEST
 

@@ -42,12 +42,6 @@ static void quiet_sink(enum ncm_log_level level, const char *msg, void *userdata
 
 /* ---- helpers ---- */
 
-static void make_tmpdir(char *buf, size_t size)
-{
-	snprintf(buf, size, "/tmp/ncm-test-ca-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(buf));
-}
-
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
@@ -56,9 +50,20 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return remove(path);
 }
 
+/* Every test folder lives in one folder per run, made by main() and removed by it after the
+ * suite, so a test that fails before its rm_tree leaves nothing behind in /tmp. */
+static char tmp_root[40];
+
 static void rm_tree(const char *path)
 {
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A fresh folder under /tmp; rm_tree removes it and everything in it. */
+static void make_tmpdir(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/XXXXXX", tmp_root);
+	ck_assert_ptr_nonnull(mkdtemp(buf));
 }
 
 static const char *ca_file(const char *data, const char *name)
@@ -223,6 +228,38 @@ START_TEST(second_init_keeps_the_ca_and_the_server_cert_for_the_same_sans_in_any
 }
 END_TEST
 
+START_TEST(missing_server_key_reissues_the_server_cert)
+{
+	char data[64];
+	int created = -1, reissued = -1;
+
+	make_tmpdir(data, sizeof(data));
+	init_ok(data, sans, N(sans), NULL, NULL);
+	ck_assert_int_eq(unlink(ca_file(data, "server.key")), 0);
+	init_ok(data, sans, N(sans), &created, &reissued);
+	ck_assert_int_eq(created, 0);
+	ck_assert_int_eq(reissued, 1);
+	ck_assert(ncm_file_exists(ca_file(data, "server.key")));
+	rm_tree(data);
+}
+END_TEST
+
+START_TEST(mkdir_p_refuses_a_path_that_is_a_file)
+{
+	char dir[64], path[160];
+	struct ncm_err_info err = { 0 };
+
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/plain", dir);
+	ck_assert_int_eq(ncm_file_write(path, "x", 1, 0644, &err), NCM_OK);
+	ck_assert_int_eq(ncm_mkdir_p(path, 0755, &err), NCM_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a folder"));
+	snprintf(path, sizeof(path), "%s/plain/sub", dir);
+	ck_assert_int_ne(ncm_mkdir_p(path, 0755, &err), NCM_OK);
+	rm_tree(dir);
+}
+END_TEST
+
 START_TEST(changed_sans_reissue_the_server_cert_but_keep_the_ca)
 {
 	char data[64];
@@ -313,7 +350,7 @@ END_TEST
 
 START_TEST(trust_dir_holds_the_ca_under_its_subject_hash_once_per_cert)
 {
-	char data[64], path[600], trust[600], cn[128];
+	char data[64], path[600], trust[512], cn[128];
 	struct ncm_err_info err = { 0 };
 	struct ncm_ca ca = { 0 };
 	unsigned long hash;
@@ -732,7 +769,12 @@ START_TEST(malformed_team_json_is_inval_naming_the_file_and_line)
 
 	world_make(&w);
 	snprintf(path, sizeof(path), "%s/team.json", w.fixtures);
-	write_text(path, "{\n  \"tenantId\": \"t-1\",\n  \"name\": \"x\"\n  \"stage\": \"prod\"\n}\n");
+	/* line 4 follows "name" without a comma */
+	write_text(path, "{\n"
+			 "  \"tenantId\": \"t-1\",\n"
+			 "  \"name\": \"x\"\n"
+			 "  \"stage\": \"prod\"\n"
+			 "}\n");
 	ck_assert_int_eq(ncm_fixtures_load(w.db, w.fixtures, &w.ca, w.out, NOW, &err),
 			 NCM_ERR_INVAL);
 	ck_assert_int_eq(err.code, NCM_ERR_INVAL);
@@ -758,6 +800,50 @@ START_TEST(device_fixture_with_an_invalid_id_is_inval)
 	ck_assert_msg(strstr(err.msg, "a.json") != NULL, "no file name in: %s", err.msg);
 	snprintf(path, sizeof(path), "%s/bad/id.crt", w.out);
 	ck_assert_int_eq(ncm_file_exists(path), 0);
+	world_free(&w);
+}
+END_TEST
+
+/* The device ID checker's reason ("'/' at position 4") reaches the caller, after the file name. */
+START_TEST(device_fixture_error_keeps_the_id_checkers_reason)
+{
+	char path[256];
+	struct ncm_err_info err = { 0 };
+	struct world w;
+	const char *first;
+
+	world_make(&w);
+	snprintf(path, sizeof(path), "%s/devices/a.json", w.fixtures);
+	write_text(path, "{ \"id\": \"bad/id\" }\n");
+	ck_assert_int_eq(ncm_fixtures_load(w.db, w.fixtures, &w.ca, w.out, NOW, &err),
+			 NCM_ERR_INVAL);
+	first = strstr(err.msg, "a.json");
+	ck_assert_msg(first != NULL, "no file name in: %s", err.msg);
+	ck_assert_msg(strstr(first + 1, "a.json") == NULL, "file name twice in: %s", err.msg);
+	ck_assert_msg(strstr(err.msg, "'/' at position 4") != NULL, "reason lost in: %s",
+		      err.msg);
+	world_free(&w);
+}
+END_TEST
+
+/* A team.json that fails validation part-way stores nothing, so fixing the file and restarting
+ * loads the whole team (a stored team is never reloaded). */
+START_TEST(team_json_with_a_bad_second_api_key_stores_no_team)
+{
+	char path[256];
+	struct ncm_err_info err = { 0 };
+	struct ncm_team t;
+	struct world w;
+
+	world_make(&w);
+	snprintf(path, sizeof(path), "%s/team.json", w.fixtures);
+	write_text(path, "{ \"tenantId\": \"t-1\", \"name\": \"x\","
+			 " \"apiKeys\": [\"good-key\", 42] }\n");
+	ck_assert_int_eq(ncm_fixtures_load(w.db, w.fixtures, &w.ca, w.out, NOW, &err),
+			 NCM_ERR_INVAL);
+	ck_assert_msg(strstr(err.msg, "apiKeys[1]") != NULL, "%s", err.msg);
+	ck_assert_int_eq(ncm_store_team_get(w.db, &t, &err), NCM_ERR_NOT_FOUND);
+	ck_assert_int_eq(ncm_store_team_key_valid(w.db, "good-key"), 0);
 	world_free(&w);
 }
 END_TEST
@@ -836,10 +922,14 @@ static Suite *ca_suite(void)
 	ADD(s, file_write_is_atomic_exact_mode_and_leaves_no_temp_file);
 	ADD(s, file_read_enforces_max_and_reports_a_missing_file);
 	ADD(s, mkdir_p_creates_nested_folders_and_accepts_existing_ones);
+	ADD(s, mkdir_p_refuses_a_path_that_is_a_file);
+	ADD(s, missing_server_key_reissues_the_server_cert);
 	ADD(s, fixtures_load_stores_the_team_and_both_devices);
 	ADD(s, second_fixtures_load_changes_nothing);
 	ADD(s, malformed_team_json_is_inval_naming_the_file_and_line);
 	ADD(s, device_fixture_with_an_invalid_id_is_inval);
+	ADD(s, device_fixture_error_keeps_the_id_checkers_reason);
+	ADD(s, team_json_with_a_bad_second_api_key_stores_no_team);
 	ADD(s, no_fixtures_dir_makes_a_random_team);
 	return s;
 }
@@ -849,10 +939,16 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	snprintf(tmp_root, sizeof(tmp_root), "/tmp/ncm-test-ca-XXXXXX");
+	if (!mkdtemp(tmp_root)) {
+		perror("mkdtemp");
+		return EXIT_FAILURE;
+	}
 	ncm_log_set_sink(quiet_sink, NULL);
 	sr = srunner_create(ca_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	rm_tree(tmp_root);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -57,13 +57,6 @@ static struct ncm_db *file_db(const char *path)
 	return db;
 }
 
-/* A fresh folder under /tmp; rm_tree removes it and everything in it. */
-static void make_tmpdir(char *buf, size_t size)
-{
-	snprintf(buf, size, "/tmp/ncm-test-store-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(buf));
-}
-
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
@@ -72,9 +65,20 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return remove(path);
 }
 
+/* Every test folder lives in one folder per run, made by main() and removed by it after the
+ * suite, so a test that fails before its rm_tree leaves nothing behind in /tmp. */
+static char tmp_root[40];
+
 static void rm_tree(const char *path)
 {
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A fresh folder under /tmp; rm_tree removes it and everything in it. */
+static void make_tmpdir(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/XXXXXX", tmp_root);
+	ck_assert_ptr_nonnull(mkdtemp(buf));
 }
 
 static int pragma_int(struct ncm_db *db, const char *sql)
@@ -210,25 +214,32 @@ START_TEST(file_db_is_in_wal_mode_with_full_sync)
 }
 END_TEST
 
+/* A child process commits a device and is then killed with SIGKILL while its connection is still
+ * open (no close, no checkpoint): the parent must find the device. The parent sends the SIGKILL
+ * once the child reports the commit, rather than the child killing itself, because valgrind
+ * turns a self-inflicted SIGKILL into an orderly exit with a leak report. */
 START_TEST(committed_device_survives_sigkill_of_the_writer)
 {
 	char dir[64], path[128], wal[160];
 	struct ncm_err_info err = { 0 };
 	struct ncm_device d;
 	struct ncm_db *db;
-	int status;
+	int status, fds[2];
+	char byte = 0;
 	pid_t pid;
 
 	make_tmpdir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/store.db", dir);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
+	ck_assert_int_eq(pipe(fds), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		/* no Check calls here: the child reports by how it dies */
+		/* no Check calls here: the child reports through the pipe or its exit code */
 		struct ncm_db *cdb = NULL;
 		struct ncm_device cd = { 0 };
 
+		close(fds[0]);
 		if (ncm_db_open(path, &cdb, NULL))
 			_exit(2);
 		snprintf(cd.id, sizeof(cd.id), "durable-1");
@@ -237,9 +248,16 @@ START_TEST(committed_device_survives_sigkill_of_the_writer)
 		cd.created_ms = 42;
 		if (ncm_store_device_insert(cdb, &cd, NULL))
 			_exit(3);
-		kill(getpid(), SIGKILL);
-		_exit(4);
+		if (write(fds[1], "c", 1) != 1)
+			_exit(4);
+		for (;;)
+			pause();
 	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &byte, 1), 1);
+	close(fds[0]);
+	ck_assert_int_eq(byte, 'c');
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
 		      "child did not die by SIGKILL (status 0x%x)", status);
@@ -868,10 +886,16 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	snprintf(tmp_root, sizeof(tmp_root), "/tmp/ncm-test-store-XXXXXX");
+	if (!mkdtemp(tmp_root)) {
+		perror("mkdtemp");
+		return EXIT_FAILURE;
+	}
 	ncm_log_set_sink(count_sink, NULL);
 	sr = srunner_create(store_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	rm_tree(tmp_root);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
