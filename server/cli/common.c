@@ -13,7 +13,7 @@
 
 const struct ncm_opt *ncm_cli_config_opts(struct ncm_config *cfg, int serve_only, size_t *n)
 {
-	static struct ncm_opt opts[24];
+	static struct ncm_opt opts[32];
 	const struct ncm_opt all[] = {
 		S("data", data_dir, "DIR", "data folder (CA, state.db, devices)"),
 		S("mqtt-host", mqtt_host, "NAME", "public MQTT host name, in the server certificate"),
@@ -33,6 +33,9 @@ const struct ncm_opt *ncm_cli_config_opts(struct ncm_config *cfg, int serve_only
 		I("auto-onboard", NCM_OPT_BOOL, auto_onboard, NULL,
 		  "onboard lab-CA devices on their first connect"),
 		I("journal-max", NCM_OPT_I64, journal_max, "N", "journal ring size in records"),
+		I("device-buffer", NCM_OPT_INT, device_buffer, "BYTES",
+		  "largest MQTT payload sent to a device (firmware's payload buffer)"),
+		I("shadow-max", NCM_OPT_INT, shadow_max, "BYTES", "shadow size cap"),
 		S("user", user, "NAME", "when started as root, run the broker as this user"),
 		S("record", record_path, "FILE", "append every journal record here (JSON Lines)"),
 		S("plugin", plugin_path, "FILE", "the nrfcloud-mock.so plugin to load"),

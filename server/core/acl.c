@@ -143,6 +143,57 @@ static int check_args(const char *device_id, const char *prefix, enum ncm_acl_ac
 	return NCM_OK;
 }
 
+/* 1 when device_id is the team's account device, "account-<tenantId>" (design.md §2). */
+int ncm_acl_is_account(const char *device_id, const char *prefix)
+{
+	const char *tenant, *end;
+
+	if (!device_id || !prefix || strncmp(device_id, "account-", 8))
+		return 0;
+	tenant = strchr(prefix, '/');
+	if (!tenant)
+		return 0;
+	tenant++;
+	end = strchr(tenant, '/');
+	if (!end || end == tenant)
+		return 0;
+	return strlen(device_id + 8) == (size_t)(end - tenant) &&
+	       !strncmp(device_id + 8, tenant, (size_t)(end - tenant));
+}
+
+/* The account device is a cloud-side application (spec/mqtt.md §2.3 DOCS: messages under
+ * <prefix>m): it may subscribe to and receive anything under "<prefix>m/", and publish to any
+ * device's c2d topics ("<prefix>m/d/<id>/c2d" and "<prefix>m/d/<id>/<x>/r"); nothing else. */
+static int account_check(const char *device_id, const char *prefix, enum ncm_acl_access access,
+			 const char *topic, struct ncm_err_info *err)
+{
+	size_t plen = strlen(prefix);
+	const char *rest;
+
+	if (strncmp(topic, prefix, plen) || strncmp(topic + plen, "m/", 2))
+		return deny(err, access, device_id, topic,
+			    "the account device may use only '%sm/...' topics", prefix);
+	rest = topic + plen + 2;
+	if (access == NCM_ACL_SUBSCRIBE || access == NCM_ACL_RECEIVE) {
+		if (access == NCM_ACL_RECEIVE && ncm_topic_has_wildcard(topic))
+			return deny(err, access, device_id, topic,
+				    "a topic name cannot contain the wildcards '+' or '#'");
+		return NCM_OK;
+	}
+	/* PUBLISH: m/d/<id>/c2d or m/d/<id>/<x>/r, without wildcards */
+	if (!ncm_topic_has_wildcard(topic) && !strncmp(rest, "d/", 2)) {
+		const char *id = rest + 2, *tail = strchr(id, '/');
+		const char *x_end = tail ? strchr(tail + 1, '/') : NULL;
+
+		if (tail && tail > id &&
+		    (!strcmp(tail, "/c2d") ||
+		     (x_end && x_end > tail + 1 && !strcmp(x_end, "/r"))))
+			return NCM_OK;
+	}
+	return deny(err, access, device_id, topic,
+		    "the account device may publish only to devices' c2d topics");
+}
+
 int ncm_acl_check(const char *device_id, const char *prefix, enum ncm_acl_access access,
 		  const char *topic, struct ncm_err_info *err)
 {
@@ -163,6 +214,9 @@ int ncm_acl_check(const char *device_id, const char *prefix, enum ncm_acl_access
 	/* Dropping a subscription cannot reach anything the device was not allowed to. */
 	if (access == NCM_ACL_UNSUBSCRIBE)
 		return NCM_OK;
+
+	if (ncm_acl_is_account(device_id, prefix))
+		return account_check(device_id, prefix, access, topic, err);
 
 	kind = ncm_topic_classify(device_id, prefix, topic);
 	dir = ncm_topic_dir(kind);

@@ -30,4 +30,10 @@ enum ncm_acl_access {
 int ncm_acl_check(const char *device_id, const char *prefix, enum ncm_acl_access access,
 		  const char *topic, struct ncm_err_info *err);
 
+/* 1 when device_id is the team's account device "account-<tenantId>" (the tenant taken from
+ * prefix). The account device is a team-level client for cloud-side applications: it may
+ * subscribe to and receive everything under "<prefix>m/" and publish to any device's c2d topics
+ * ("<prefix>m/d/<id>/c2d", "<prefix>m/d/<id>/<x>/r"); no other topic. */
+int ncm_acl_is_account(const char *device_id, const char *prefix);
+
 #endif

@@ -41,6 +41,7 @@ static void req_free(struct ncm_req *req)
 	ncm_req_free_params(req);
 	if (req->async_free)
 		req->async_free(req->async);
+	json_decref(req->result);
 	free(req->body);
 	free(req);
 }

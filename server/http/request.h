@@ -42,6 +42,8 @@ struct ncm_req {
 	ncm_handler on_resume;                  /* called when a suspended request resumes */
 	void *async;                            /* handler's state across a suspension */
 	void (*async_free)(void *async);
+	json_t *result;                         /* a handler's answer kept across a suspension */
+	int pub_total, pub_done, pub_failed;    /* broker publishes waited for (admin.h) */
 };
 
 /* Route lookup: the route whose pattern matches url and method. When the path matches only

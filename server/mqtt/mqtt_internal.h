@@ -4,7 +4,10 @@
 #ifndef NCM_MQTT_INTERNAL_H
 #define NCM_MQTT_INTERNAL_H
 
+#include <stddef.h>
+
 #include "mqtt.h"
+#include "outbox.h"
 
 int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata);
 int ncm_mqtt_on_acl_check(int event, void *event_data, void *userdata);
@@ -14,6 +17,13 @@ int ncm_mqtt_on_message(int event, void *event_data, void *userdata);
 
 /* Sets the function the first tick calls. */
 void ncm_mqtt_tick_set_ready(ncm_mqtt_ready_fn fn);
+
+/* Publishes as the cloud (routed to subscribers) and journals it; device_id names whom it is
+ * for in the journal. Returns a MOSQ_ERR_* code. */
+int ncm_mqtt_publish(const char *topic, const void *payload, size_t len, int qos,
+		     const char *device_id);
+/* Publishes every message of out (QoS 1), in order. */
+void ncm_mqtt_publish_outbox(struct ncm_outbox *out, const char *device_id);
 
 /* Asks the broker to disconnect every connection of device_id, recording why. */
 void ncm_mqtt_kick(const char *device_id, const char *reason);

@@ -24,6 +24,7 @@
 #include "mqtt_internal.h"
 #include "pki.h"
 #include "runtime.h"
+#include "shadow_svc.h"
 
 struct auth_ctx {
 	const char *client_id;
@@ -153,6 +154,7 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 	struct mosquitto_evt_basic_auth *ed = event_data;
 	struct auth_ctx a = { 0 };
 	struct ncm_journal_rec rec = { 0 };
+	struct ncm_err_info err = { 0 };
 	char *who;
 	int rc;
 
@@ -180,6 +182,10 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 		goto out;
 	}
 	ncm_store_device_touch(ncm_rt_db(), a.client_id, 1, ncm_rt_now_ms(), NULL);
+	if (ncm_svc_shadow_connection(ncm_rt_db(), a.client_id, 1,
+				      mosquitto_client_keepalive(ed->client), NULL, 0, &err))
+		ncm_log(NCM_LOG_WARNING, "auth: cannot record the connection of %s: %s",
+			a.client_id, err.msg);
 	ncm_log(NCM_LOG_INFO, "auth: device %s connected from %s (keepalive %d, clean session %d)",
 		a.client_id, mosquitto_client_address(ed->client),
 		mosquitto_client_keepalive(ed->client),

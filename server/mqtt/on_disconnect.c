@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mqtt_internal.h"
 #include "runtime.h"
+#include "shadow_svc.h"
 
 int ncm_mqtt_on_disconnect(int event, void *event_data, void *userdata)
 {
@@ -31,8 +32,13 @@ int ncm_mqtt_on_disconnect(int event, void *event_data, void *userdata)
 		reason = c->kick_reason;
 	else
 		reason = "closed by the client or the network";
-	if (ncm_clients_count_device(c->device_id, c) == 0)
+	if (ncm_clients_count_device(c->device_id, c) == 0) {
 		ncm_store_device_touch(ncm_rt_db(), c->device_id, 0, ncm_rt_now_ms(), NULL);
+		/* 2.0.11 cannot tell a clean DISCONNECT from a dropped socket: anything we did not
+		 * kick counts as the client's own doing */
+		ncm_svc_shadow_connection(ncm_rt_db(), c->device_id, 0, 0, reason,
+					  !c->kick_reason[0], NULL);
+	}
 	ncm_log(NCM_LOG_INFO, "auth: device %s disconnected: %s", c->device_id, reason);
 	rec.kind = "mqtt.disconnect";
 	rec.device = c->device_id;

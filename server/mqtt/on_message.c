@@ -1,36 +1,218 @@
 /* SPDX-License-Identifier: MIT
- * on_message.c: every PUBLISH a device sends, after the ACL allowed it. It is journaled (and so
- * committed) before the broker sends the PUBACK, so an acknowledged message is never lost.
- * core/topic.c says what the topic is; protocol handling by topic lands here as it is built.
+ * on_message.c: every PUBLISH a device sends, after the ACL allowed it, dispatched by its row of
+ * the topic table (core/topic.c). The broker sends the PUBACK after this callback returns, so
+ * whatever is stored here is committed before the device hears "acknowledged", and replies
+ * published here go out after the PUBACK (they are queued for the broker's next loop), which
+ * nRF Connect SDK firmware requires for the shadow request (spec/mqtt.md §7 item 5).
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
 
 #include "clients.h"
+#include "log.h"
+#include "messages.h"
 #include "mqtt_internal.h"
 #include "runtime.h"
+#include "shadow_svc.h"
 #include "topic.h"
 #include "utf8.h"
 
-int ncm_mqtt_on_message(int event, void *event_data, void *userdata)
+/* The journal record of the incoming publish; reason is the topic's row (or why it failed). */
+static void journal_in(const char *device, const struct mosquitto_evt_message *ed,
+		       const char *reason)
 {
-	struct mosquitto_evt_message *ed = event_data;
 	struct ncm_journal_rec rec = { 0 };
-	struct ncm_client *c;
 
-	(void)event;
-	(void)userdata;
-	c = ncm_clients_get(ed->client);
 	rec.kind = "mqtt.publish";
-	rec.device = c ? c->device_id : mosquitto_client_id(ed->client);
+	rec.device = device;
 	rec.topic = ed->topic;
 	rec.status = ed->qos;
 	rec.payload = ed->payload;
 	rec.payload_len = ed->payloadlen;
 	rec.binary = !ncm_utf8_valid(ed->payload, ed->payloadlen);
-	if (c)
-		rec.reason = ncm_topic_kind_name(
-			ncm_topic_classify(c->device_id, ncm_rt()->prefix, ed->topic));
+	rec.reason = reason;
 	ncm_rt_journal(&rec);
+}
+
+static void journal_refused(const char *device, const char *topic, const char *reason)
+{
+	struct ncm_journal_rec rec = { 0 };
+
+	rec.kind = "mqtt.bad_message";
+	rec.device = device;
+	rec.topic = topic;
+	rec.reason = reason;
+	ncm_rt_journal(&rec);
+	ncm_log(NCM_LOG_NOTICE, "mqtt: %s on %s: %s", device, topic, reason);
+}
+
+/* Stores one message (a d2c payload or one element of a bulk array). */
+static int store_one(struct ncm_db *db, const char *device, const char *topic, const char *data,
+		     size_t len, int binary, int64_t now, struct ncm_err_info *err)
+{
+	struct ncm_message m = { 0 };
+	json_t *j = NULL;
+	int rc;
+
+	if (!binary) {
+		j = json_loadb(data, len, 0, NULL);
+		m.app_id = json_string_value(json_object_get(j, "appId"));
+	}
+	m.device_id = device;
+	m.topic = topic;
+	m.received_ms = now;
+	m.payload = data;
+	m.payload_len = len;
+	m.binary = binary;
+	rc = ncm_store_message_add(db, &m, err);
+	json_decref(j);
+	return rc;
+}
+
+/* d2c, d2c/bulk and d2c/bin (spec/mqtt.md §2.3, §6.1): stored with the journal record in one
+ * transaction. A d2c payload must be JSON and a bulk payload a JSON array; anything else is
+ * journaled with the reason and not stored (the device still gets its PUBACK, as from nRF
+ * Cloud's broker, which does not answer data-channel messages). */
+static void data_channel(const char *device, enum ncm_topic_kind kind,
+			 const struct mosquitto_evt_message *ed)
+{
+	struct ncm_db *db = ncm_rt_db();
+	struct ncm_err_info err = { 0 };
+	const char *payload = ed->payload;
+	int64_t now = ncm_rt_now_ms();
+	json_error_t jerr;
+	json_t *arr = NULL, *el;
+	char reason[256];
+	size_t i;
+	int rc;
+
+	if (!db)
+		return;
+	if (ncm_db_begin(db, &err))
+		goto fail;
+	journal_in(device, ed, ncm_topic_kind_name(kind));
+	switch (kind) {
+	case NCM_TOPIC_D2C_BIN:
+		rc = store_one(db, device, ed->topic, payload, ed->payloadlen, 1, now, &err);
+		break;
+	case NCM_TOPIC_D2C_BULK:
+		arr = json_loadb(payload, ed->payloadlen, 0, &jerr);
+		if (!json_is_array(arr)) {
+			snprintf(reason, sizeof(reason), "bulk payload must be a JSON array%s%s",
+				 arr ? "" : ": ", arr ? "" : jerr.text);
+			json_decref(arr);
+			goto refuse;
+		}
+		rc = NCM_OK;
+		json_array_foreach(arr, i, el) {
+			char *text = json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY |
+							    JSON_PRESERVE_ORDER);
+
+			rc = text ? store_one(db, device, ed->topic, text, strlen(text), 0, now,
+					      &err)
+				  : NCM_ERR_NOMEM;
+			free(text);
+			if (rc)
+				break;
+		}
+		json_decref(arr);
+		break;
+	default: {
+		json_t *j = json_loadb(payload, ed->payloadlen, 0, &jerr);
+
+		if (!j) {
+			snprintf(reason, sizeof(reason), "d2c payload is not JSON: %s", jerr.text);
+			goto refuse;
+		}
+		json_decref(j);
+		rc = store_one(db, device, ed->topic, payload, ed->payloadlen, 0, now, &err);
+		break;
+	}
+	}
+	if (!rc)
+		rc = ncm_db_commit(db, &err);
+	if (!rc)
+		return;
+	goto fail;
+refuse:
+	if (ncm_db_commit(db, &err))
+		goto fail;
+	journal_refused(device, ed->topic, reason);
+	return;
+fail:
+	ncm_db_rollback(db);
+	ncm_log(NCM_LOG_ERR, "mqtt: cannot store message from %s: %s", device, err.msg);
+}
+
+static void shadow_request(const char *device, enum ncm_topic_kind kind,
+			   const struct mosquitto_evt_message *ed)
+{
+	struct ncm_outbox out = { 0 };
+	struct ncm_err_info err = { 0 };
+	struct ncm_db *db = ncm_rt_db();
+	int rc;
+
+	journal_in(device, ed, ncm_topic_kind_name(kind));
+	if (!db)
+		return;
+	switch (kind) {
+	case NCM_TOPIC_AWS_UPDATE:
+	case NCM_TOPIC_SHADOW_UPDATE:
+		rc = ncm_svc_shadow_update(db, device,
+					   kind == NCM_TOPIC_AWS_UPDATE ? NCM_ORIGIN_AWS_TOPIC
+									: NCM_ORIGIN_NRF_TOPIC,
+					   ed->payload, ed->payloadlen, &out, NULL, &err);
+		break;
+	case NCM_TOPIC_AWS_DELETE:
+		rc = ncm_svc_shadow_delete(db, device, &out, &err);
+		break;
+	default:
+		rc = ncm_svc_shadow_get(db, device, kind, ed->payload, ed->payloadlen, &out, &err);
+		break;
+	}
+	if (rc && rc != 404)
+		journal_refused(device, ed->topic, err.msg[0] ? err.msg : "shadow request refused");
+	ncm_mqtt_publish_outbox(&out, device);
+	ncm_outbox_release(&out);
+}
+
+int ncm_mqtt_on_message(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_message *ed = event_data;
+	struct ncm_client *c;
+	enum ncm_topic_kind kind;
+
+	(void)event;
+	(void)userdata;
+	c = ncm_clients_get(ed->client);
+	if (!c) {
+		journal_in(mosquitto_client_id(ed->client), ed, "unknown client");
+		return MOSQ_ERR_SUCCESS;
+	}
+	kind = ncm_topic_classify(c->device_id, ncm_rt()->prefix, ed->topic);
+	switch (kind) {
+	case NCM_TOPIC_AWS_GET:
+	case NCM_TOPIC_G2_GET_TRIM:
+	case NCM_TOPIC_G3_GET_TF:
+	case NCM_TOPIC_AWS_UPDATE:
+	case NCM_TOPIC_SHADOW_UPDATE:
+	case NCM_TOPIC_AWS_DELETE:
+		shadow_request(c->device_id, kind, ed);
+		break;
+	case NCM_TOPIC_D2C:
+	case NCM_TOPIC_D2C_BULK:
+	case NCM_TOPIC_D2C_BIN:
+		data_channel(c->device_id, kind, ed);
+		break;
+	default:
+		/* FOTA job topics and the account device's c2d publishes: journaled, and routed
+		 * by the broker to subscribers */
+		journal_in(c->device_id, ed, ncm_topic_kind_name(kind));
+		break;
+	}
 	return MOSQ_ERR_SUCCESS;
 }

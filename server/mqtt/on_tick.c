@@ -37,9 +37,8 @@ static void run(struct ncm_cmd *cmd)
 		cmd->result = MOSQ_ERR_SUCCESS;
 		break;
 	case NCM_CMD_PUBLISH:
-		cmd->result = mosquitto_broker_publish_copy(cmd->client_id, cmd->topic,
-							    (int)cmd->payload_len, cmd->payload,
-							    cmd->qos, false, NULL);
+		cmd->result = ncm_mqtt_publish(cmd->topic, cmd->payload, cmd->payload_len,
+					       cmd->qos, cmd->client_id);
 		break;
 	}
 }

@@ -11,7 +11,8 @@
 
 enum ncm_cmd_kind {
 	NCM_CMD_KICK,    /* disconnect client_id */
-	NCM_CMD_PUBLISH, /* publish payload on topic (to client_id only when set) */
+	NCM_CMD_PUBLISH, /* publish payload on topic, routed to subscribers; client_id names the
+			  * device it is for, in the journal */
 };
 
 struct ncm_cmd {

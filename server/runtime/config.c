@@ -28,6 +28,9 @@ void ncm_config_defaults(struct ncm_config *cfg)
 	cfg->admin_port = NCM_DEFAULT_ADMIN_PORT;
 	cfg->auto_onboard = 1;
 	cfg->journal_max = NCM_JOURNAL_DEFAULT_MAX;
+	/* CONFIG_NRF_CLOUD_MQTT_PAYLOAD_BUFFER_LEN's default (spec/mqtt.md §7 item 9) */
+	cfg->device_buffer = 2048;
+	cfg->shadow_max = 8192;
 	snprintf(cfg->mosquitto_path, sizeof(cfg->mosquitto_path), "/usr/sbin/mosquitto");
 }
 
@@ -102,6 +105,8 @@ static const struct field fields[] = {
 	NUM("admin_port", F_INT, admin_port),
 	NUM("auto_onboard", F_BOOL, auto_onboard),
 	NUM("journal_max", F_I64, journal_max),
+	NUM("device_buffer", F_INT, device_buffer),
+	NUM("shadow_max", F_INT, shadow_max),
 	STR("admin_token", admin_token),
 	STR("user", user),
 	STR("record", record_path),

@@ -32,6 +32,8 @@ struct ncm_config {
 	int admin_port;
 	int auto_onboard;
 	int64_t journal_max;
+	int device_buffer;            /* largest PUBLISH payload a device takes (bytes) */
+	int shadow_max;               /* shadow size cap (bytes of desired + reported) */
 	char admin_token[128];        /* "" for none */
 	char user[64];                /* broker user when started as root; "" keeps the caller */
 	char record_path[PATH_MAX];   /* "" for none */

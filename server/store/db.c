@@ -11,6 +11,8 @@
 
 struct ncm_db {
 	sqlite3 *h;
+	int depth;   /* nesting of ncm_db_begin */
+	int failed;  /* an inner transaction rolled back: the outer commit must not succeed */
 };
 
 /* Migration N is migrations[N - 1]; append only, never edit a released one. */
@@ -52,7 +54,24 @@ static const char *const migrations[] = {
 	"  binary INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX journal_device ON journal(device, seq);"
 	"CREATE INDEX journal_kind ON journal(kind, seq);",
+	/* 2: shadows and device messages */
+	"CREATE TABLE shadows ("
+	"  device_id TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  doc TEXT NOT NULL,"
+	"  version INTEGER NOT NULL);"
+	"CREATE TABLE messages ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  device_id TEXT NOT NULL COLLATE NOCASE,"
+	"  topic TEXT NOT NULL,"
+	"  received_ms INTEGER NOT NULL,"
+	"  app_id TEXT,"
+	"  payload BLOB NOT NULL,"
+	"  binary INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX messages_device ON messages(device_id, seq);",
 };
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NCM_DB_SCHEMA_VERSION,
+	       "NCM_DB_SCHEMA_VERSION must be the number of migrations");
 
 int ncm_db_fail(struct ncm_db *db, struct ncm_err_info *err, const char *what)
 {
@@ -167,18 +186,48 @@ sqlite3 *ncm_db_handle(struct ncm_db *db)
 	return db->h;
 }
 
+/* Transactions nest by counting: only the outermost begin and commit reach SQLite, so a store
+ * call that makes its own transaction can also run inside a caller's (one commit, one fsync). */
 int ncm_db_begin(struct ncm_db *db, struct ncm_err_info *err)
 {
-	return db_exec(db, "BEGIN IMMEDIATE", err);
+	int rc = NCM_OK;
+
+	if (db->depth == 0)
+		rc = db_exec(db, "BEGIN IMMEDIATE", err);
+	if (!rc)
+		db->depth++;
+	return rc;
 }
 
 int ncm_db_commit(struct ncm_db *db, struct ncm_err_info *err)
 {
-	return db_exec(db, "COMMIT", err);
+	int rc;
+
+	if (db->depth > 1) {
+		db->depth--;
+		return NCM_OK;
+	}
+	if (db->failed) {
+		ncm_db_rollback(db);
+		return ncm_err_set(err, NCM_ERR_IO, "store: a step of this transaction failed; "
+				   "rolled back");
+	}
+	rc = db_exec(db, "COMMIT", err);
+	if (!rc)
+		db->depth = 0;
+	return rc;
 }
 
 void ncm_db_rollback(struct ncm_db *db)
 {
+	if (db->depth > 1) {
+		/* the outermost caller decides; it will see the error and roll back */
+		db->depth--;
+		db->failed = 1;
+		return;
+	}
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db->depth = 0;
+	db->failed = 0;
 }

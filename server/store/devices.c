@@ -190,6 +190,14 @@ int ncm_store_device_delete(struct ncm_db *db, const char *id, int64_t now_ms,
 		goto out;
 	}
 	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(h, "DELETE FROM shadows WHERE device_id = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
 	return ncm_db_commit(db, err);
 fail:
 	rc = ncm_db_fail(db, err, "deleting device");

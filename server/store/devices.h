@@ -39,7 +39,8 @@ int ncm_store_device_get(struct ncm_db *db, const char *id, struct ncm_device *o
 int ncm_store_device_insert(struct ncm_db *db, const struct ncm_device *d,
 			    struct ncm_err_info *err);
 
-/* Deletes the device and revokes its certificate fingerprint; NCM_ERR_NOT_FOUND if absent. */
+/* Deletes the device and its shadow, and revokes its certificate fingerprint;
+ * NCM_ERR_NOT_FOUND if absent. */
 int ncm_store_device_delete(struct ncm_db *db, const char *id, int64_t now_ms,
 			    struct ncm_err_info *err);
 

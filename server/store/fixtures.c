@@ -16,6 +16,9 @@
 #include "devid.h"
 #include "file.h"
 #include "log.h"
+#include "pairing.h"
+#include "shadow.h"
+#include "shadows.h"
 #include "pki.h"
 #include "team.h"
 
@@ -154,6 +157,37 @@ out:
 	return rc;
 }
 
+/* A fixture's initial shadow: {"desired":{..},"reported":{..}}, with the team prefix and the
+ * pairing added to desired as for every device. */
+static int load_shadow(struct ncm_db *db, const char *path, const char *id, json_t *state,
+		       time_t now, struct ncm_err_info *err)
+{
+	struct ncm_team team;
+	char prefix[256], msg[256] = "";
+	json_t *base = NULL, *replaced = NULL, *final = NULL;
+	int rc;
+
+	rc = ncm_store_team_get(db, &team, err);
+	if (rc)
+		return rc;
+	ncm_team_prefix(&team, prefix, sizeof(prefix));
+	base = ncm_pairing_ensure(NULL, prefix, id, now, NULL);
+	replaced = base ? ncm_shadow_replace(base, state, now, msg, sizeof(msg)) : NULL;
+	if (!replaced) {
+		rc = ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: \"shadow\": %s", path,
+				 msg[0] ? msg : "invalid");
+		goto out;
+	}
+	final = ncm_pairing_ensure(replaced, prefix, id, now, NULL);
+	rc = final ? ncm_store_shadow_put(db, id, final, err)
+		   : ncm_err_set(err, NCM_ERR_NOMEM, "fixtures: out of memory");
+out:
+	json_decref(final);
+	json_decref(replaced);
+	json_decref(base);
+	return rc;
+}
+
 /* Makes the device row for one fixture file; issues a certificate when it brings none. */
 static int load_device(struct ncm_db *db, const char *path, const struct ncm_ca *ca,
 		       const char *out_dir, time_t now, struct ncm_err_info *err)
@@ -220,6 +254,8 @@ static int load_device(struct ncm_db *db, const char *path, const struct ncm_ca 
 	snprintf(d.onboarded_by, sizeof(d.onboarded_by), "fixture");
 	d.created_ms = (int64_t)now * 1000;
 	rc = ncm_store_device_insert(db, &d, err);
+	if (!rc && json_object_get(root, "shadow"))
+		rc = load_shadow(db, path, d.id, json_object_get(root, "shadow"), now, err);
 out:
 	X509_free(cert);
 	EVP_PKEY_free(key);

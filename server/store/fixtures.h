@@ -3,7 +3,8 @@
  * name, stage, API keys) and devices/<any>.json (one device each). Loading is additive: a team
  * or device that is stored already is kept as it is, so restarts never undo run-time changes.
  * A fixture device without certificate or public key gets a lab-CA certificate, written with its
- * key to devices_out_dir so that a fresh instance has a device ready to connect.
+ * key to devices_out_dir so that a fresh instance has a device ready to connect. A device file
+ * may carry "shadow": {"desired":{..},"reported":{..}}, its initial shadow.
  */
 #ifndef NCM_FIXTURES_H
 #define NCM_FIXTURES_H

@@ -140,15 +140,17 @@ static void must_add_device(struct ncm_db *db, const char *id, const char *fp)
 
 /* ---- database ---- */
 
-START_TEST(open_applies_migrations_and_schema_version_is_1)
+START_TEST(open_applies_every_migration_in_order)
 {
 	struct ncm_db *db;
 
 	migrations_logged = 0;
 	db = mem_db();
-	ck_assert_int_eq(ncm_db_schema_version(db), 1);
-	ck_assert_int_eq(pragma_int(db, "PRAGMA user_version"), 1);
-	ck_assert_int_eq(migrations_logged, 1);
+	ck_assert_int_eq(ncm_db_schema_version(db), NCM_DB_SCHEMA_VERSION);
+	ck_assert_int_eq(pragma_int(db, "PRAGMA user_version"), NCM_DB_SCHEMA_VERSION);
+	ck_assert_int_eq(migrations_logged, NCM_DB_SCHEMA_VERSION);
+	ck_assert(table_exists(db, "shadows"));
+	ck_assert(table_exists(db, "messages"));
 	ck_assert(table_exists(db, "team"));
 	ck_assert(table_exists(db, "api_keys"));
 	ck_assert(table_exists(db, "devices"));
@@ -170,7 +172,7 @@ START_TEST(reopening_a_file_db_keeps_data_and_does_not_rerun_migrations)
 	snprintf(path, sizeof(path), "%s/store.db", dir);
 	migrations_logged = 0;
 	db = file_db(path);
-	ck_assert_int_eq(migrations_logged, 1);
+	ck_assert_int_eq(migrations_logged, NCM_DB_SCHEMA_VERSION);
 	put_team(db, "tenant-1", "key-1", 1);
 	must_add_device(db, "dev-1", FP_A);
 	ncm_db_close(db);
@@ -178,7 +180,7 @@ START_TEST(reopening_a_file_db_keeps_data_and_does_not_rerun_migrations)
 	migrations_logged = 0;
 	db = file_db(path);
 	ck_assert_int_eq(migrations_logged, 0);
-	ck_assert_int_eq(ncm_db_schema_version(db), 1);
+	ck_assert_int_eq(ncm_db_schema_version(db), NCM_DB_SCHEMA_VERSION);
 	ck_assert_int_eq(ncm_store_team_get(db, &t, &err), NCM_OK);
 	ck_assert_str_eq(t.tenant_id, "tenant-1");
 	ck_assert_int_eq(ncm_store_team_key_valid(db, "key-1"), 1);
@@ -854,7 +856,7 @@ static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
 
-	ADD(s, open_applies_migrations_and_schema_version_is_1);
+	ADD(s, open_applies_every_migration_in_order);
 	ADD(s, reopening_a_file_db_keeps_data_and_does_not_rerun_migrations);
 	ADD(s, file_db_is_in_wal_mode_with_full_sync);
 	ADD(s, committed_device_survives_sigkill_of_the_writer);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT
+ * admin.h: the admin API's handlers, one file per resource family, and what they share.
+ */
+#ifndef NCM_HTTP_ADMIN_H
+#define NCM_HTTP_ADMIN_H
+
+#include "outbox.h"
+#include "request.h"
+
+/* 1 when the request may use /mock/v1; otherwise it has been answered with 401 in *ret. */
+int ncm_admin_authorized(struct ncm_req *req, enum MHD_Result *ret);
+
+#define NCM_REQUIRE_ADMIN(req)                                  \
+	do {                                                    \
+		enum MHD_Result r_;                             \
+		if (!ncm_admin_authorized(req, &r_))            \
+			return r_;                              \
+	} while (0)
+
+/* Hands every message of out (taken) to the broker thread, suspends the request and runs
+ * on_done once the broker has published them all; with an empty outbox on_done runs at once. */
+enum MHD_Result ncm_admin_publish_then(struct ncm_req *req, struct ncm_outbox *out,
+				       const char *device_id, ncm_handler on_done);
+
+/* admin_devices.c */
+enum MHD_Result ncm_admin_devices_get(struct ncm_req *req);
+enum MHD_Result ncm_admin_devices_post(struct ncm_req *req);
+enum MHD_Result ncm_admin_device_get(struct ncm_req *req);
+enum MHD_Result ncm_admin_device_delete(struct ncm_req *req);
+
+/* admin_shadow.c */
+enum MHD_Result ncm_admin_shadow_get(struct ncm_req *req);
+enum MHD_Result ncm_admin_shadow_patch(struct ncm_req *req);
+enum MHD_Result ncm_admin_shadow_put(struct ncm_req *req);
+enum MHD_Result ncm_admin_messages_get(struct ncm_req *req);
+enum MHD_Result ncm_admin_messages_post(struct ncm_req *req);
+
+#endif

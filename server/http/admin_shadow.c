@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT
+ * admin_shadow.c: /mock/v1/devices/{id}/shadow and /messages: read a shadow, change it as the
+ * cloud side does (PATCH an AWS update document; PUT a whole new state, keeping prefix and
+ * pairing) with the delta reaching a connected device before the answer, read the device's
+ * stored d2c messages, and send it a c2d message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "admin.h"
+#include "devices.h"
+#include "messages.h"
+#include "runtime.h"
+#include "shadow.h"
+#include "shadow_svc.h"
+
+/* 404 unless the device exists; fills *ret when it answered. */
+static int device_exists(struct ncm_req *req, enum MHD_Result *ret)
+{
+	struct ncm_err_info err;
+	struct ncm_device d;
+	int rc = ncm_store_device_get(ncm_rt_db(), req->params[0], &d, &err);
+
+	if (rc == NCM_OK) {
+		ncm_device_release(&d);
+		return 1;
+	}
+	if (rc == NCM_ERR_NOT_FOUND)
+		*ret = ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40410, "%s", err.msg);
+	else
+		*ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
+	return 0;
+}
+
+#define REQUIRE_DEVICE(req)                             \
+	do {                                            \
+		enum MHD_Result r_;                     \
+		if (!device_exists(req, &r_))           \
+			return r_;                      \
+	} while (0)
+
+enum MHD_Result ncm_admin_shadow_get(struct ncm_req *req)
+{
+	struct ncm_err_info err = { 0 };
+	json_t *doc = NULL, *out;
+
+	NCM_REQUIRE_ADMIN(req);
+	REQUIRE_DEVICE(req);
+	if (ncm_svc_shadow_read(ncm_rt_db(), req->params[0], &doc, &err))
+		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
+	out = ncm_shadow_get_accepted(doc, (time_t)(ncm_rt_now_ms() / 1000));
+	json_decref(doc);
+	return ncm_reply_json(req, MHD_HTTP_OK, out);
+}
+
+static enum MHD_Result reply_result(struct ncm_req *req)
+{
+	if (req->pub_failed)
+		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010,
+				       "stored, but the broker refused to publish the delta");
+	return ncm_reply_json(req, MHD_HTTP_OK, json_incref(req->result));
+}
+
+static enum MHD_Result shadow_error(struct ncm_req *req, int code, const char *msg)
+{
+	/* AWS's codes become the HTTP status; the body has nRF Cloud's error form */
+	return ncm_reply_error(req, (unsigned int)code, code * 100, "%s", msg);
+}
+
+enum MHD_Result ncm_admin_shadow_patch(struct ncm_req *req)
+{
+	struct ncm_outbox out = { 0 };
+	struct ncm_err_info err = { 0 };
+	int code;
+
+	NCM_REQUIRE_ADMIN(req);
+	REQUIRE_DEVICE(req);
+	code = ncm_svc_shadow_update(ncm_rt_db(), req->params[0], NCM_ORIGIN_CLOUD, req->body,
+				     req->body_len, &out, &req->result, &err);
+	if (code) {
+		ncm_outbox_release(&out);
+		return shadow_error(req, code, err.msg);
+	}
+	return ncm_admin_publish_then(req, &out, req->params[0], reply_result);
+}
+
+enum MHD_Result ncm_admin_shadow_put(struct ncm_req *req)
+{
+	struct ncm_outbox out = { 0 };
+	struct ncm_err_info err = { 0 };
+	json_error_t jerr;
+	json_t *body, *state;
+	int code;
+
+	NCM_REQUIRE_ADMIN(req);
+	REQUIRE_DEVICE(req);
+	body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		return shadow_error(req, 400, "body must be {\"desired\":{..},\"reported\":{..}} "
+				    "or {\"state\":{..}}");
+	}
+	state = json_is_object(json_object_get(body, "state")) ? json_object_get(body, "state")
+								: body;
+	code = ncm_svc_shadow_replace(ncm_rt_db(), req->params[0], state, &out, &req->result,
+				      &err);
+	json_decref(body);
+	if (code) {
+		ncm_outbox_release(&out);
+		return shadow_error(req, code, err.msg);
+	}
+	return ncm_admin_publish_then(req, &out, req->params[0], reply_result);
+}
+
+static int message_cb(const struct ncm_message *m, void *userdata)
+{
+	json_t *o = json_pack("{s:I,s:I,s:s,s:s?}", "seq", (json_int_t)m->seq, "receivedAt",
+			      (json_int_t)m->received_ms, "topic", m->topic, "appId", m->app_id);
+	json_t *msg = NULL;
+
+	if (!o)
+		return NCM_ERR_NOMEM;
+	if (!m->binary)
+		msg = json_loadb(m->payload, m->payload_len, JSON_DECODE_ANY, NULL);
+	if (msg) {
+		json_object_set_new(o, "message", msg);
+	} else {
+		size_t cap = 4 * ((m->payload_len + 2) / 3) + 1;
+		unsigned char *b64 = malloc(cap);
+
+		if (!b64) {
+			json_decref(o);
+			return NCM_ERR_NOMEM;
+		}
+		EVP_EncodeBlock(b64, m->payload, (int)m->payload_len);
+		json_object_set_new(o, "message", json_string((char *)b64));
+		json_object_set_new(o, "binary", json_true());
+		free(b64);
+	}
+	return json_array_append_new(userdata, o) ? NCM_ERR_NOMEM : NCM_OK;
+}
+
+enum MHD_Result ncm_admin_messages_get(struct ncm_req *req)
+{
+	struct ncm_err_info err = { 0 };
+	const char *s;
+	json_t *items = json_array();
+	int64_t after;
+	int limit;
+
+	NCM_REQUIRE_ADMIN(req);
+	s = ncm_req_query(req, "after");
+	after = s ? strtoll(s, NULL, 10) : 0;
+	s = ncm_req_query(req, "limit");
+	limit = s ? atoi(s) : 0;
+	if (ncm_store_message_foreach(ncm_rt_db(), req->params[0], after, limit, message_cb, items,
+				      &err)) {
+		json_decref(items);
+		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
+	}
+	return ncm_reply_json(req, MHD_HTTP_OK,
+			      json_pack("{s:I,s:o}", "total",
+					(json_int_t)ncm_store_message_count(ncm_rt_db(),
+									    req->params[0]),
+					"items", items));
+}
+
+static enum MHD_Result sent(struct ncm_req *req)
+{
+	if (req->pub_failed)
+		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010,
+				       "broker refused the publish");
+	return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:b}", "sent", 1));
+}
+
+/* c2d goes out on <prefix>m/d/<id>/c2d/r, which v2.2+ firmware receives through its +/r
+ * subscription, and also on the literal .../c2d for firmware (<= v2.1) that reported that
+ * topic as the one it subscribed to (spec/mqtt.md §2.3). */
+enum MHD_Result ncm_admin_messages_post(struct ncm_req *req)
+{
+	struct ncm_outbox out = { 0 };
+	struct ncm_err_info err = { 0 };
+	json_t *msg, *doc = NULL;
+	const char *c2d;
+	char topic[512];
+	char *text;
+
+	NCM_REQUIRE_ADMIN(req);
+	REQUIRE_DEVICE(req);
+	msg = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, NULL);
+	if (!msg)
+		return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
+				       "body must be the JSON message to send");
+	text = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+	json_decref(msg);
+	if (!text)
+		return MHD_NO;
+	snprintf(topic, sizeof(topic), "%sm/d/%s/c2d/r", ncm_rt()->prefix, req->params[0]);
+	ncm_outbox_add_raw(&out, topic, text, strlen(text));
+	if (!ncm_svc_shadow_read(ncm_rt_db(), req->params[0], &doc, &err)) {
+		c2d = json_string_value(json_object_get(json_object_get(json_object_get(
+			json_object_get(json_object_get(doc, "state"), "reported"), "pairing"),
+			"topics"), "c2d"));
+		/* only this device's own legacy topic, whatever else it may have reported */
+		snprintf(topic, sizeof(topic), "%sm/d/%s/c2d", ncm_rt()->prefix, req->params[0]);
+		if (c2d && !strcmp(c2d, topic))
+			ncm_outbox_add_raw(&out, topic, text, strlen(text));
+	}
+	json_decref(doc);
+	free(text);
+	return ncm_admin_publish_then(req, &out, req->params[0], sent);
+}

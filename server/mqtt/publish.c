@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT
+ * publish.c: sends an outbox on the broker thread. Messages are routed like any publish (to the
+ * clients whose subscriptions match, through the READ ACL), as nRF Cloud delivers them; each is
+ * journaled as "mqtt.send". Broker thread only.
+ */
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+
+#include "log.h"
+#include "mqtt_internal.h"
+#include "runtime.h"
+#include "utf8.h"
+
+int ncm_mqtt_publish(const char *topic, const void *payload, size_t len, int qos,
+		     const char *device_id)
+{
+	struct ncm_journal_rec rec = { 0 };
+	int rc;
+
+	rc = mosquitto_broker_publish_copy(NULL, topic, (int)len, payload, qos, false, NULL);
+	rec.kind = "mqtt.send";
+	rec.device = device_id;
+	rec.topic = topic;
+	rec.status = qos;
+	rec.payload = payload;
+	rec.payload_len = len;
+	rec.binary = !ncm_utf8_valid(payload, len);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		rec.reason = "broker refused the publish";
+		ncm_log(NCM_LOG_ERR, "mqtt: cannot publish on %s (%d)", topic, rc);
+	}
+	ncm_rt_journal(&rec);
+	return rc;
+}
+
+void ncm_mqtt_publish_outbox(struct ncm_outbox *out, const char *device_id)
+{
+	struct ncm_outmsg *m;
+
+	for (m = out->head; m; m = m->next)
+		ncm_mqtt_publish(m->topic, m->payload, m->len, 1, device_id);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT
+ * messages.h: device-to-cloud messages as nRF Cloud stores them (spec/mqtt.md §2.3, §6.1): one
+ * row per message (a bulk array becomes one row per element), with the time it arrived, its
+ * topic, its device and, for JSON, its appId. Any thread, with that thread's connection.
+ */
+#ifndef NCM_MESSAGES_H
+#define NCM_MESSAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+struct ncm_message {
+	int64_t seq;          /* set by the store */
+	const char *device_id;
+	const char *topic;
+	int64_t received_ms;
+	const char *app_id;   /* NULL when not JSON or no appId */
+	const void *payload;
+	size_t payload_len;
+	int binary;
+};
+
+int ncm_store_message_add(struct ncm_db *db, const struct ncm_message *m,
+			  struct ncm_err_info *err);
+
+/* Calls cb for each message of device_id (NULL: all) with seq > after_seq, oldest first, at
+ * most limit (<= 0: 1000). The message is borrowed for the call. */
+typedef int (*ncm_message_cb)(const struct ncm_message *m, void *userdata);
+int ncm_store_message_foreach(struct ncm_db *db, const char *device_id, int64_t after_seq,
+			      int limit, ncm_message_cb cb, void *userdata,
+			      struct ncm_err_info *err);
+
+/* Number of messages of device_id (NULL: all). Negative on a store failure. */
+int64_t ncm_store_message_count(struct ncm_db *db, const char *device_id);
+
+#endif

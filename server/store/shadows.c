@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT
+ * shadows.c: the shadows table (see shadows.h).
+ */
+#include "shadows.h"
+
+#include <stdlib.h>
+
+int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
+			 struct ncm_err_info *err)
+{
+	sqlite3_stmt *st = NULL;
+	json_error_t jerr;
+	int rc;
+
+	*doc = NULL;
+	if (sqlite3_prepare_v2(ncm_db_handle(db), "SELECT doc FROM shadows WHERE device_id = ?",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = ncm_db_fail(db, err, "reading shadow");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = ncm_err_set(err, NCM_ERR_NOT_FOUND, "no shadow for device '%s'", device_id);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = ncm_db_fail(db, err, "reading shadow");
+		goto out;
+	}
+	*doc = json_loadb((const char *)sqlite3_column_text(st, 0),
+			  (size_t)sqlite3_column_bytes(st, 0), 0, &jerr);
+	rc = *doc ? NCM_OK
+		  : ncm_err_set(err, NCM_ERR_IO, "stored shadow of '%s' is not JSON: %s",
+				device_id, jerr.text);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ncm_store_shadow_put(struct ncm_db *db, const char *device_id, const json_t *doc,
+			 struct ncm_err_info *err)
+{
+	sqlite3_stmt *st = NULL;
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int rc = NCM_OK;
+
+	if (!text)
+		return ncm_err_set(err, NCM_ERR_NOMEM, "store: out of memory");
+	if (sqlite3_prepare_v2(ncm_db_handle(db),
+			       "INSERT OR REPLACE INTO shadows (device_id, doc, version)"
+			       " VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
+		rc = ncm_db_fail(db, err, "writing shadow");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(doc, "version")));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = ncm_db_fail(db, err, "writing shadow");
+out:
+	sqlite3_finalize(st);
+	free(text);
+	return rc;
+}
+
+int ncm_store_shadow_delete(struct ncm_db *db, const char *device_id, struct ncm_err_info *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = NCM_OK;
+
+	if (sqlite3_prepare_v2(ncm_db_handle(db), "DELETE FROM shadows WHERE device_id = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return ncm_db_fail(db, err, "deleting shadow");
+	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = ncm_db_fail(db, err, "deleting shadow");
+	sqlite3_finalize(st);
+	return rc;
+}

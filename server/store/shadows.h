@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT
+ * shadows.h: stored shadow documents (core/shadow.h shape), one per device. Read-modify-write
+ * callers wrap get and put in ncm_db_begin/commit so concurrent updates from the broker thread
+ * and HTTP threads serialize. Any thread, with that thread's connection.
+ */
+#ifndef NCM_SHADOWS_H
+#define NCM_SHADOWS_H
+
+#include <jansson.h>
+
+#include "db.h"
+
+/* *doc gets a new reference, or NULL (and NCM_ERR_NOT_FOUND) when the device has none. */
+int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
+			 struct ncm_err_info *err);
+
+/* Stores doc (borrowed) as the device's shadow, replacing any previous one. */
+int ncm_store_shadow_put(struct ncm_db *db, const char *device_id, const json_t *doc,
+			 struct ncm_err_info *err);
+
+int ncm_store_shadow_delete(struct ncm_db *db, const char *device_id, struct ncm_err_info *err);
+
+#endif
