@@ -22,7 +22,7 @@
 #define SHOW_MAX 40
 #define SHOW_SIZE (SHOW_MAX + 8)
 
-/* Array elements an evaluation may visit: far above any shadow, but it bounds the work (and
+/* Values an evaluation may visit or collect: far above any shadow, but it bounds the work (and
  * memory) if a caller hands in a jansson value with reference cycles. */
 #define WORK_MAX (1u << 22)
 
@@ -408,7 +408,8 @@ static int next(struct parser *p)
 				k++;
 		p->tok = (struct tok){ T_VAR, i, k };
 	} else if (s[i] == 0xce && i + 1 < p->len && s[i + 1] == 0xbb) {
-		fail(p, CODE_UNSUPPORTED, i, "lambda functions (\xce\xbb(...){...}) are not supported");
+		fail(p, CODE_UNSUPPORTED, i,
+		     "lambda functions (\xce\xbb(...){...}) are not supported");
 		return -1;
 	} else {
 		for (k = 0; k < COUNT(ops2); k++) {
@@ -417,7 +418,8 @@ static int next(struct parser *p)
 		}
 		if (k < COUNT(ops2)) {
 			if (!strcmp(ops2[k], "/*")) {
-				fail(p, CODE_UNSUPPORTED, i, "comments (/* ... */) are not supported");
+				fail(p, CODE_UNSUPPORTED, i,
+				     "comments (/* ... */) are not supported");
 				return -1;
 			}
 			p->tok = (struct tok){ T_PUNCT, i, i + 2 };
@@ -563,12 +565,13 @@ static json_t *decode_string(struct parser *p, size_t start, size_t end)
 			break;
 		case 'u':
 			if (stop - i < 6 || hex4(s + i + 2, &cp)) {
-				fail(p, CODE_SYNTAX, i,
-				     "invalid unicode escape in string literal (\\u needs four hex digits)");
+				fail(p, CODE_SYNTAX, i, "invalid unicode escape in string "
+				     "literal (\\u needs four hex digits)");
 				goto out;
 			}
-			if (cp >= 0xd800 && cp <= 0xdbff && stop - i >= 12 && s[i + 6] == '\\' &&
-			    s[i + 7] == 'u' && !hex4(s + i + 8, &lo) && lo >= 0xdc00 && lo <= 0xdfff) {
+			if (cp >= 0xd800 && cp <= 0xdbff && stop - i >= 12 &&
+			    s[i + 6] == '\\' && s[i + 7] == 'u' && !hex4(s + i + 8, &lo) &&
+			    lo >= 0xdc00 && lo <= 0xdfff) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				i += 6;
 			} else if (cp >= 0xd800 && cp <= 0xdfff) {
@@ -581,7 +584,8 @@ static json_t *decode_string(struct parser *p, size_t start, size_t end)
 			break;
 		default:
 			esc[0] = s[i + 1] >= 0x20 && s[i + 1] < 0x7f ? (char)s[i + 1] : '?';
-			fail(p, CODE_SYNTAX, i, "invalid escape sequence \\%s in string literal", esc);
+			fail(p, CODE_SYNTAX, i, "invalid escape sequence \\%s in string literal",
+			     esc);
 			goto out;
 		}
 		i += 2;
@@ -645,7 +649,8 @@ static int fail_var(struct parser *p)
 
 	show(text, p->s + p->tok.start, p->tok.end - p->tok.start);
 	if (k < p->len && p->s[k] == '(')
-		fail(p, CODE_UNSUPPORTED, p->tok.start, "function calls (%s) are not supported", text);
+		fail(p, CODE_UNSUPPORTED, p->tok.start, "function calls (%s) are not supported",
+		     text);
 	else
 		fail(p, CODE_UNSUPPORTED, p->tok.start, "variables (%s) are not supported", text);
 	return -1;
@@ -871,8 +876,8 @@ static int parse_object(struct parser *p)
 			if (same_key(p->nodes[i].val, key)) {
 				show(text, json_string_value(key), json_string_length(key));
 				json_decref(key);
-				fail(p, CODE_SYNTAX, k.start,
-				     "multiple key definitions evaluate to the same key: \"%s\"", text);
+				fail(p, CODE_SYNTAX, k.start, "multiple key definitions "
+				     "evaluate to the same key: \"%s\"", text);
 				return -1;
 			}
 		}
@@ -889,8 +894,8 @@ static int parse_object(struct parser *p)
 			if (check_follow(p, k.start))
 				return -1;
 			describe(p, &p->tok, text);
-			fail(p, CODE_SYNTAX, p->tok.start, "expected ':' after object key, found %s",
-			     text);
+			fail(p, CODE_SYNTAX, p->tok.start,
+			     "expected ':' after object key, found %s", text);
 			return -1;
 		}
 		if (next(p))
@@ -1133,7 +1138,8 @@ static int lookup_array(struct eval *ev, const json_t *arr, const json_t *key, s
 			if (json_is_array(e)) {
 				arr = e;
 			} else if (json_is_object(e)) {
-				v = json_object_getn(e, json_string_value(key), json_string_length(key));
+				v = json_object_getn(e, json_string_value(key),
+						     json_string_length(key));
 				if (v && push_flat(ev, out, v, pos))
 					goto out;
 			}
@@ -1149,8 +1155,9 @@ static json_t *copy(struct eval *ev, const json_t *v, size_t pos)
 {
 	json_t *c = json_deep_copy(v);
 
+	/* jansson also refuses to copy a value with a reference cycle. */
 	if (!c)
-		ev_fail(ev, pos, msg_oom);
+		ev_fail(ev, pos, "cannot copy the value (out of memory, or a reference cycle)");
 	return c;
 }
 
@@ -1185,7 +1192,8 @@ static json_t *eval_path(struct eval *ev, const struct node *nd, const struct ct
 				tmp.n = 0;
 				if (lookup_array(ev, item, st->val, &tmp, st->pos))
 					goto out;
-				/* A sequence from an array: empty is undefined, one is its value. */
+				/* A sequence from an array: empty is undefined, one is its
+				 * value. */
 				v = tmp.n == 1 ? tmp.v[0] : NULL;
 				if (tmp.n > 1) {
 					nres++;

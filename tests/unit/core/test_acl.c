@@ -591,6 +591,56 @@ START_TEST(err_may_be_null)
 }
 END_TEST
 
+START_TEST(account_device_is_recognised_only_for_its_own_team)
+{
+	ck_assert(ncm_acl_is_account("account-T", PFX));
+	ck_assert(!ncm_acl_is_account("account-U", PFX));
+	ck_assert(!ncm_acl_is_account("account-", PFX));
+	ck_assert(!ncm_acl_is_account("account-TT", PFX));
+	ck_assert(!ncm_acl_is_account("nrf-1", PFX));
+	ck_assert(!ncm_acl_is_account("account-T", "prod/"));
+	ck_assert(!ncm_acl_is_account(NULL, PFX));
+}
+END_TEST
+
+START_TEST(account_device_may_read_the_team_tree_and_write_only_c2d)
+{
+	static const struct {
+		enum ncm_acl_access access;
+		const char *topic;
+		int allowed;
+	} cases[] = {
+		{ NCM_ACL_SUBSCRIBE, PFX "m/#", 1 },
+		{ NCM_ACL_SUBSCRIBE, PFX "m/d/+/d2c", 1 },
+		{ NCM_ACL_RECEIVE, PFX "m/d/nrf-1/d2c", 1 },
+		{ NCM_ACL_RECEIVE, PFX "m/d/nrf-1/c2d/r", 1 },
+		{ NCM_ACL_PUBLISH, PFX "m/d/nrf-1/c2d", 1 },
+		{ NCM_ACL_PUBLISH, PFX "m/d/nrf-1/c2d/r", 1 },
+		{ NCM_ACL_PUBLISH, PFX "m/d/nrf-2/ground_fix/r", 1 },
+		{ NCM_ACL_PUBLISH, PFX "m/d/nrf-1/d2c", 0 },
+		{ NCM_ACL_PUBLISH, PFX "m/d/+/c2d", 0 },
+		{ NCM_ACL_PUBLISH, PFX "m/d//c2d", 0 },
+		{ NCM_ACL_PUBLISH, PFX "m/d/nrf-1/x/y/r", 0 },
+		{ NCM_ACL_PUBLISH, "$aws/things/nrf-1/shadow/update", 0 },
+		{ NCM_ACL_SUBSCRIBE, "#", 0 },
+		{ NCM_ACL_SUBSCRIBE, "$aws/things/+/shadow/#", 0 },
+		{ NCM_ACL_SUBSCRIBE, "prod/U/m/#", 0 },
+		{ NCM_ACL_SUBSCRIBE, PFX "nrf-1/jobs/rcv", 0 },
+		{ NCM_ACL_RECEIVE, PFX "m/d/+/d2c", 0 },
+	};
+	struct ncm_err_info err;
+	size_t i;
+
+	for (i = 0; i < COUNT(cases); i++) {
+		int rc = ncm_acl_check("account-T", PFX, cases[i].access, cases[i].topic, &err);
+
+		ck_assert_msg((rc == NCM_OK) == cases[i].allowed, "%s %s: %s", cases[i].topic,
+			      cases[i].allowed ? "should be allowed" : "should be denied",
+			      rc ? err.msg : "allowed");
+	}
+}
+END_TEST
+
 static void add(Suite *s, const char *name, const TTest *test)
 {
 	TCase *tc = tcase_create(name);
@@ -626,6 +676,8 @@ static Suite *acl_suite(void)
 	ADD(s, denial_messages_name_topic_device_and_reason);
 	ADD(s, longest_topic_is_shortened_in_the_denial);
 	ADD(s, err_may_be_null);
+	ADD(s, account_device_is_recognised_only_for_its_own_team);
+	ADD(s, account_device_may_read_the_team_tree_and_write_only_c2d);
 	return s;
 }
 

@@ -29,7 +29,7 @@ static const char shadow_text[] =
 static json_t *load(const char *text)
 {
 	json_error_t jerr;
-	json_t *j = json_loads(text, 0, &jerr);
+	json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
 
 	ck_assert_msg(j != NULL, "bad test JSON %s: %s", text, jerr.text);
 	return j;
@@ -97,7 +97,8 @@ START_TEST(sdk_pairing_transform_returns_prefix_and_pairing)
 	got = ncm_jsonata_eval(t, strlen(t), shadow, &err);
 	ck_assert_msg(got, "error %d at %zu: %s", err.code, err.position, err.message);
 	ck_assert_int_eq(err.code, 0);
-	want = load("{\"nrfcloud_mqtt_topic_prefix\":\"prod/T1/\",\"pairing\":{\"state\":\"paired\","
+	want = load("{\"nrfcloud_mqtt_topic_prefix\":\"prod/T1/\","
+		    "\"pairing\":{\"state\":\"paired\","
 		    "\"topics\":{\"d2c\":\"prod/T1/m/d/nrf-1/d2c\","
 		    "\"c2d\":\"prod/T1/m/d/nrf-1/+/r\"}}}");
 	ck_assert(json_equal(got, want));
@@ -118,8 +119,9 @@ END_TEST
 
 START_TEST(sdk_transform_leaves_out_what_the_shadow_lacks)
 {
-	const char *t = "{ \"nrfcloud_mqtt_topic_prefix\": state.desired.nrfcloud_mqtt_topic_prefix,"
-			" \"pairing\": state.desired.pairing }";
+	const char *t = "{ \"nrfcloud_mqtt_topic_prefix\": "
+			"state.desired.nrfcloud_mqtt_topic_prefix, "
+			"\"pairing\": state.desired.pairing }";
 
 	expect_value(t, "{\"state\":{\"desired\":{\"nrfcloud_mqtt_topic_prefix\":\"prod/T/\"}}}",
 		     "{\"nrfcloud_mqtt_topic_prefix\":\"prod/T/\"}");
@@ -166,7 +168,8 @@ START_TEST(steps_map_over_arrays_flatten_and_unwrap_singletons)
 	/* Scalars among the objects are skipped; array values are spread. */
 	expect_value("items.n", "{\"items\":[{\"n\":1},3,\"s\",null,{\"m\":2},{\"n\":[4,5]}]}",
 		     "[1,4,5]");
-	expect_value("a.b.c", "{\"a\":[{\"b\":[{\"c\":1},{\"c\":2}]},{\"b\":{\"c\":3}}]}", "[1,2,3]");
+	expect_value("a.b.c", "{\"a\":[{\"b\":[{\"c\":1},{\"c\":2}]},{\"b\":{\"c\":3}}]}",
+		     "[1,2,3]");
 	expect_value("a.x", "{\"a\":[{\"x\":[1,2]},{\"x\":[3]}]}", "[1,2,3]");
 	/* An array that is the one value of the last step is kept whole, even a singleton. */
 	expect_value("x", "{\"x\":[5]}", "[5]");
@@ -205,7 +208,8 @@ END_TEST
 
 START_TEST(constructors_nest_and_keep_their_own_arrays)
 {
-	const char *doc = "{\"items\":[{\"name\":\"a\"},{\"name\":\"b\"}],\"x\":[5],\"o\":{\"k\":1}}";
+	const char *doc = "{\"items\":[{\"name\":\"a\"},{\"name\":\"b\"}],\"x\":[5],"
+			  "\"o\":{\"k\":1}}";
 
 	expect_value("{}", doc, "{}");
 	expect_value("[]", doc, "[]");
@@ -218,7 +222,6 @@ START_TEST(constructors_nest_and_keep_their_own_arrays)
 	expect_value("{'single': 'quoted', \"names\": items.name, \"n\": {\"m\": [o.k, {}]}}", doc,
 		     "{\"single\":\"quoted\",\"names\":[\"a\",\"b\"],\"n\":{\"m\":[1,{}]}}");
 	expect_value("{\"\\u00e9\\n\": 1}", doc, "{\"é\\n\": 1}");
-	expect_value("{\"a\\u0000b\": 1}", doc, "{\"a\\u0000b\": 1}");
 }
 END_TEST
 
@@ -258,6 +261,10 @@ START_TEST(every_literal_kind_evaluates)
 	ck_assert_ptr_nonnull(got);
 	ck_assert_uint_eq(json_string_length(got), 3);
 	ck_assert_mem_eq(json_string_value(got), "a\0b", 3);
+	json_decref(got);
+	got = ncm_jsonata_eval("{\"a\\u0000b\": 1}", 15, NULL, &err);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(json_integer_value(json_object_getn(got, "a\0b", 3)), 1);
 	json_decref(got);
 	/* err may be NULL. */
 	got = ncm_jsonata_eval("[1]", 3, NULL, NULL);
@@ -309,6 +316,7 @@ START_TEST(unsupported_features_are_code_2_with_position_and_name)
 		{ "a.(b)", 0, 3, "parenthesised expressions" },
 		{ "/ab+/i", 0, 1, "regular expressions (/.../)" },
 		{ "[1..5]", 0, 3, "ranges (..)" },
+		{ "a..b", 0, 2, "ranges (..)" },
 		{ "a := 1", 0, 3, "variable binding (:=)" },
 		{ "function($x){$x}", 0, 1, "lambda functions" },
 		{ "{\"f\": function($x){1}}", 0, 7, "lambda functions" },
@@ -366,7 +374,6 @@ START_TEST(syntax_errors_are_code_1_with_position)
 		{ "01", 0, 2, "expected end of expression" },
 		{ "a;b", 0, 2, "found ';'" },
 		{ "a.", 0, 3, "expected a field name" },
-		{ "a..b", 0, 2, "ranges" }, /* JSONata reads ".." as the range operator */
 		{ "a.1", 0, 3, "literal value 1" },
 		{ "a.true", 0, 3, "literal value true" },
 		{ "null.a", 0, 1, "literal value null" },
@@ -515,9 +522,10 @@ static void check_outcome(const char *expr, size_t len, const json_t *input)
 
 START_TEST(random_and_mutated_expressions_never_crash)
 {
-	static const char alphabet[] = "ab.$\"'`{}[](),:-+*/%&=!<>?~|@#^;0123e\\ \t\nu_\xce\xbb\xff";
-	json_t *input = load("{\"a\":[{\"b\":1},{\"b\":[2,[3]]},[{\"a\":{\"b\":4}}]],\"b\":{\"a\":[]},"
-			     "\"u\":\"x\",\"e\":null}");
+	static const char alphabet[] =
+		"ab.$\"'`{}[](),:-+*/%&=!<>?~|@#^;0123e\\ \t\nu_\xce\xbb\xff";
+	json_t *input = load("{\"a\":[{\"b\":1},{\"b\":[2,[3]]},[{\"a\":{\"b\":4}}]],"
+			     "\"b\":{\"a\":[]},\"u\":\"x\",\"e\":null}");
 	json_t *shadow = load(shadow_text), *req = load(sdk_request);
 	const char *t = json_string_value(json_object_get(req, "t"));
 	size_t tlen = strlen(t), len, i, k;
