@@ -280,7 +280,7 @@ static void describe(const struct parser *p, const struct tok *t, char *buf)
 	char text[SHOW_SIZE];
 
 	if (t->kind == T_EOF) {
-		strcpy(buf, "end of expression");
+		snprintf(buf, SHOW_SIZE + 2, "end of expression");
 		return;
 	}
 	show(text, p->s + t->start, t->end - t->start);
@@ -849,73 +849,90 @@ static int same_key(const json_t *a, const json_t *b)
 	return n == json_string_length(b) && !memcmp(json_string_value(a), json_string_value(b), n);
 }
 
+/* After a constructor member: ',' continues (1), the closing token ends (0), anything else is
+ * an error (-1). */
+static int after_member(struct parser *p, const char *close, const char *what)
+{
+	char text[SHOW_SIZE + 2];
+
+	if (tok_is(p, close))
+		return 0;
+	if (!tok_is(p, ",")) {
+		describe(p, &p->tok, text);
+		fail(p, CODE_SYNTAX, p->tok.start,
+		     "expected ',' or '%s' in %s constructor, found %s", close, what, text);
+		return -1;
+	}
+	return next(p) ? -1 : 1;
+}
+
+/* "key": expr, with the lookahead on the key; obj's earlier pairs are checked for the key. */
+static int parse_pair(struct parser *p, int obj)
+{
+	char text[SHOW_SIZE + 2];
+	struct tok k = p->tok;
+	int pair, value, i;
+	json_t *key;
+
+	if (k.kind != T_STRING)
+		return fail_key(p);
+	key = decode_string(p, k.start, k.end);
+	if (!key)
+		return -1;
+	/* JSONata rejects this too (D1009): two pairs would claim one key. */
+	for (i = p->nodes[obj].child; i >= 0; i = p->nodes[i].next) {
+		if (same_key(p->nodes[i].val, key)) {
+			show(text, json_string_value(key), json_string_length(key));
+			json_decref(key);
+			fail(p, CODE_SYNTAX, k.start,
+			     "multiple key definitions evaluate to the same key: \"%s\"", text);
+			return -1;
+		}
+	}
+	pair = new_node(p, N_PAIR, k.start, key);
+	if (pair < 0 || next(p))
+		return -1;
+	if (!tok_is(p, ":")) {
+		if (tok_is(p, ".")) {
+			fail(p, CODE_UNSUPPORTED, k.start,
+			     "object keys other than string literals are not supported");
+			return -1;
+		}
+		if (check_follow(p, k.start))
+			return -1;
+		describe(p, &p->tok, text);
+		fail(p, CODE_SYNTAX, p->tok.start, "expected ':' after object key, found %s", text);
+		return -1;
+	}
+	if (next(p))
+		return -1;
+	value = parse_expr(p);
+	if (value < 0)
+		return -1;
+	p->nodes[pair].child = value;
+	return pair;
+}
+
 /* { "key": expr, ... } with the lookahead on '{'. */
 static int parse_object(struct parser *p)
 {
-	char text[SHOW_SIZE + 2];
-	int obj, pair, value, i, last = -1;
-	struct tok k;
-	json_t *key;
+	int obj, pair, more, last = -1;
 
 	if (enter(p))
 		return -1;
 	obj = new_node(p, N_OBJECT, p->tok.start, NULL);
 	if (obj < 0 || next(p))
 		return -1;
-	if (tok_is(p, "}"))
-		goto done;
-	for (;;) {
-		k = p->tok;
-		if (k.kind != T_STRING)
-			return fail_key(p);
-		key = decode_string(p, k.start, k.end);
-		if (!key)
-			return -1;
-		/* JSONata rejects this too (D1009): two pairs would claim one key. */
-		for (i = p->nodes[obj].child; i >= 0; i = p->nodes[i].next) {
-			if (same_key(p->nodes[i].val, key)) {
-				show(text, json_string_value(key), json_string_length(key));
-				json_decref(key);
-				fail(p, CODE_SYNTAX, k.start, "multiple key definitions "
-				     "evaluate to the same key: \"%s\"", text);
-				return -1;
-			}
-		}
-		pair = new_node(p, N_PAIR, k.start, key);
-		if (pair < 0 || next(p))
+	more = !tok_is(p, "}");
+	while (more > 0) {
+		pair = parse_pair(p, obj);
+		if (pair < 0)
 			return -1;
 		link_child(p, obj, &last, pair);
-		if (!tok_is(p, ":")) {
-			if (tok_is(p, ".")) {
-				fail(p, CODE_UNSUPPORTED, k.start,
-				     "object keys other than string literals are not supported");
-				return -1;
-			}
-			if (check_follow(p, k.start))
-				return -1;
-			describe(p, &p->tok, text);
-			fail(p, CODE_SYNTAX, p->tok.start,
-			     "expected ':' after object key, found %s", text);
-			return -1;
-		}
-		if (next(p))
-			return -1;
-		value = parse_expr(p);
-		if (value < 0)
-			return -1;
-		p->nodes[pair].child = value;
-		if (tok_is(p, "}"))
-			break;
-		if (!tok_is(p, ",")) {
-			describe(p, &p->tok, text);
-			fail(p, CODE_SYNTAX, p->tok.start,
-			     "expected ',' or '}' in object constructor, found %s", text);
-			return -1;
-		}
-		if (next(p))
-			return -1;
+		more = after_member(p, "}", "object");
 	}
-done:
+	if (more < 0)
+		return -1;
 	p->depth--;
 	return next(p) ? -1 : obj;
 }
@@ -923,33 +940,23 @@ done:
 /* [ expr, ... ] with the lookahead on '['. */
 static int parse_array(struct parser *p)
 {
-	char text[SHOW_SIZE + 2];
-	int arr, el, last = -1;
+	int arr, el, more, last = -1;
 
 	if (enter(p))
 		return -1;
 	arr = new_node(p, N_ARRAY, p->tok.start, NULL);
 	if (arr < 0 || next(p))
 		return -1;
-	if (tok_is(p, "]"))
-		goto done;
-	for (;;) {
+	more = !tok_is(p, "]");
+	while (more > 0) {
 		el = parse_expr(p);
 		if (el < 0)
 			return -1;
 		link_child(p, arr, &last, el);
-		if (tok_is(p, "]"))
-			break;
-		if (!tok_is(p, ",")) {
-			describe(p, &p->tok, text);
-			fail(p, CODE_SYNTAX, p->tok.start,
-			     "expected ',' or ']' in array constructor, found %s", text);
-			return -1;
-		}
-		if (next(p))
-			return -1;
+		more = after_member(p, "]", "array");
 	}
-done:
+	if (more < 0)
+		return -1;
 	p->depth--;
 	return next(p) ? -1 : arr;
 }
@@ -1256,7 +1263,7 @@ static json_t *eval_object(struct eval *ev, const struct node *nd, const struct 
 	const struct node *nodes = ev->p->nodes;
 	struct ctx data = { 0 };
 	struct vec all = { 0 };
-	json_t *obj = NULL, *v;
+	json_t *obj = NULL, *ret = NULL, *v;
 	const json_t *key;
 	size_t i, n = ctx_count(c);
 	int pair;
@@ -1278,22 +1285,21 @@ static json_t *eval_object(struct eval *ev, const struct node *nd, const struct 
 		v = eval_node(ev, nodes[pair].child, &data);
 		if (!v) {
 			if (ev->p->err->code)
-				goto fail;
+				goto out;
 			continue;
 		}
 		key = nodes[pair].val;
 		if (json_object_setn_new(obj, json_string_value(key), json_string_length(key), v)) {
 			ev_fail(ev, nodes[pair].pos, msg_oom);
-			goto fail;
+			goto out;
 		}
 	}
-	goto out;
-fail:
-	json_decref(obj);
+	ret = obj;
 	obj = NULL;
 out:
+	json_decref(obj);
 	free(all.v);
-	return obj;
+	return ret;
 }
 
 /* jsonata-js evaluateArray: undefined members are skipped, arrays from other expressions are
@@ -1301,19 +1307,19 @@ out:
 static json_t *eval_array(struct eval *ev, const struct node *nd, const struct ctx *c)
 {
 	const struct node *nodes = ev->p->nodes;
-	json_t *arr, *v;
+	json_t *arr = NULL, *ret = NULL, *v;
 	int el, bad;
 
 	arr = json_array();
 	if (!arr) {
 		ev_fail(ev, nd->pos, msg_oom);
-		return NULL;
+		goto out;
 	}
 	for (el = nd->child; el >= 0; el = nodes[el].next) {
 		v = eval_node(ev, el, c);
 		if (!v) {
 			if (ev->p->err->code)
-				goto fail;
+				goto out;
 			continue;
 		}
 		if (nodes[el].kind != N_ARRAY && json_is_array(v)) {
@@ -1324,13 +1330,14 @@ static json_t *eval_array(struct eval *ev, const struct node *nd, const struct c
 		}
 		if (bad) {
 			ev_fail(ev, nodes[el].pos, msg_oom);
-			goto fail;
+			goto out;
 		}
 	}
-	return arr;
-fail:
+	ret = arr;
+	arr = NULL;
+out:
 	json_decref(arr);
-	return NULL;
+	return ret;
 }
 
 /* Recursion follows the AST, whose depth the parser bounded. */

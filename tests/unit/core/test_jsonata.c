@@ -584,7 +584,7 @@ START_TEST(error_json_has_err_position_and_message)
 	memset(&err, 0, sizeof(err));
 	err.code = 1;
 	err.position = 7;
-	strcpy(err.message, "bad \xff byte");
+	snprintf(err.message, sizeof(err.message), "bad \xff byte");
 	ej = ncm_jsonata_error_json(&err);
 	ck_assert_ptr_nonnull(ej);
 	ck_assert_str_eq(json_string_value(json_object_get(ej, "message")), "bad ? byte");
