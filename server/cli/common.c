@@ -36,6 +36,8 @@ const struct ncm_opt *ncm_cli_config_opts(struct ncm_config *cfg, int serve_only
 		I("device-buffer", NCM_OPT_INT, device_buffer, "BYTES",
 		  "largest MQTT payload sent to a device (firmware's payload buffer)"),
 		I("shadow-max", NCM_OPT_INT, shadow_max, "BYTES", "shadow size cap"),
+		I("jwt-skew", NCM_OPT_INT, jwt_skew, "SECONDS",
+		  "clock skew tolerated on JWT exp and iat"),
 		S("user", user, "NAME", "when started as root, run the broker as this user"),
 		S("record", record_path, "FILE", "append every journal record here (JSON Lines)"),
 		S("plugin", plugin_path, "FILE", "the nrfcloud-mock.so plugin to load"),

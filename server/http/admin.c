@@ -21,6 +21,7 @@
 #include "log.h"
 #include "pki.h"
 #include "admin.h"
+#include "publish.h"
 #include "request.h"
 #include "runtime.h"
 
@@ -69,59 +70,6 @@ static enum MHD_Result get_ca_pem(struct ncm_req *req)
 	return ret;
 }
 
-/* Runs on the broker thread for each published message; the last one resumes the request.
- * Only the broker thread touches the counters until then. */
-static void published(struct ncm_cmd *cmd, void *userdata)
-{
-	struct ncm_req *req = userdata;
-
-	if (cmd->result)
-		req->pub_failed++;
-	if (++req->pub_done == req->pub_total)
-		ncm_req_resume(req);
-}
-
-enum MHD_Result ncm_admin_publish_then(struct ncm_req *req, struct ncm_outbox *out,
-				       const char *device_id, ncm_handler on_done)
-{
-	struct ncm_outmsg *m;
-	struct ncm_cmd *cmd, *list = NULL, **tail = &list;
-
-	req->pub_total = req->pub_done = req->pub_failed = 0;
-	for (m = out->head; m; m = m->next) {
-		cmd = ncm_cmd_new(NCM_CMD_PUBLISH, device_id, m->topic);
-		if (!cmd)
-			goto nomem;
-		cmd->payload = m->payload;
-		cmd->payload_len = m->len;
-		m->payload = NULL;
-		cmd->qos = 1;
-		cmd->done = published;
-		cmd->userdata = req;
-		*tail = cmd;
-		tail = &cmd->next;
-		req->pub_total++;
-	}
-	ncm_outbox_release(out);
-	if (!list)
-		return on_done(req);
-	ncm_req_suspend(req, on_done);
-	while (list) {
-		cmd = list;
-		list = cmd->next;
-		ncm_cmdq_push(cmd);
-	}
-	return MHD_YES;
-nomem:
-	while (list) {
-		cmd = list;
-		list = cmd->next;
-		ncm_cmd_free(cmd);
-	}
-	ncm_outbox_release(out);
-	return MHD_NO;
-}
-
 static enum MHD_Result publish_resumed(struct ncm_req *req)
 {
 	if (req->pub_failed)
@@ -162,7 +110,7 @@ static enum MHD_Result post_publish(struct ncm_req *req)
 		ncm_outbox_release(&out);
 		return MHD_NO;
 	}
-	return ncm_admin_publish_then(req, &out, NULL, publish_resumed);
+	return ncm_http_publish_then(req, &out, NULL, NULL, NULL, publish_resumed);
 }
 
 static int journal_cb(const struct ncm_journal_rec *rec, void *userdata)
@@ -202,18 +150,18 @@ static enum MHD_Result get_journal(struct ncm_req *req)
 }
 
 const struct ncm_route ncm_admin_routes[] = {
-	{ "GET", "/health", get_health, 0 },
-	{ "GET", "/mock/v1/ca.pem", get_ca_pem, 0 },
-	{ "GET", "/mock/v1/devices", ncm_admin_devices_get, 0 },
-	{ "POST", "/mock/v1/devices", ncm_admin_devices_post, DEVICE_BODY_MAX },
-	{ "GET", "/mock/v1/devices/{id}", ncm_admin_device_get, 0 },
-	{ "DELETE", "/mock/v1/devices/{id}", ncm_admin_device_delete, 0 },
-	{ "GET", "/mock/v1/devices/{id}/shadow", ncm_admin_shadow_get, 0 },
-	{ "PATCH", "/mock/v1/devices/{id}/shadow", ncm_admin_shadow_patch, SHADOW_BODY_MAX },
-	{ "PUT", "/mock/v1/devices/{id}/shadow", ncm_admin_shadow_put, SHADOW_BODY_MAX },
-	{ "GET", "/mock/v1/devices/{id}/messages", ncm_admin_messages_get, 0 },
-	{ "POST", "/mock/v1/devices/{id}/messages", ncm_admin_messages_post, SHADOW_BODY_MAX },
-	{ "GET", "/mock/v1/journal", get_journal, 0 },
-	{ "POST", "/mock/v1/publish", post_publish, 256 * 1024 },
+	{ "GET", "/health", get_health, 0, NCM_AUTH_NONE, 0 },
+	{ "GET", "/mock/v1/ca.pem", get_ca_pem, 0, NCM_AUTH_NONE, 0 },
+	{ "GET", "/mock/v1/devices", ncm_admin_devices_get, 0, NCM_AUTH_NONE, 0 },
+	{ "POST", "/mock/v1/devices", ncm_admin_devices_post, DEVICE_BODY_MAX, NCM_AUTH_NONE, 0 },
+	{ "GET", "/mock/v1/devices/{id}", ncm_admin_device_get, 0, NCM_AUTH_NONE, 0 },
+	{ "DELETE", "/mock/v1/devices/{id}", ncm_admin_device_delete, 0, NCM_AUTH_NONE, 0 },
+	{ "GET", "/mock/v1/devices/{id}/shadow", ncm_admin_shadow_get, 0, NCM_AUTH_NONE, 0 },
+	{ "PATCH", "/mock/v1/devices/{id}/shadow", ncm_admin_shadow_patch, SHADOW_BODY_MAX, NCM_AUTH_NONE, 0 },
+	{ "PUT", "/mock/v1/devices/{id}/shadow", ncm_admin_shadow_put, SHADOW_BODY_MAX, NCM_AUTH_NONE, 0 },
+	{ "GET", "/mock/v1/devices/{id}/messages", ncm_admin_messages_get, 0, NCM_AUTH_NONE, 0 },
+	{ "POST", "/mock/v1/devices/{id}/messages", ncm_admin_messages_post, SHADOW_BODY_MAX, NCM_AUTH_NONE, 0 },
+	{ "GET", "/mock/v1/journal", get_journal, 0, NCM_AUTH_NONE, 0 },
+	{ "POST", "/mock/v1/publish", post_publish, 256 * 1024, NCM_AUTH_NONE, 0 },
 };
 const size_t ncm_admin_routes_count = sizeof(ncm_admin_routes) / sizeof(ncm_admin_routes[0]);

@@ -17,11 +17,6 @@ int ncm_admin_authorized(struct ncm_req *req, enum MHD_Result *ret);
 			return r_;                              \
 	} while (0)
 
-/* Hands every message of out (taken) to the broker thread, suspends the request and runs
- * on_done once the broker has published them all; with an empty outbox on_done runs at once. */
-enum MHD_Result ncm_admin_publish_then(struct ncm_req *req, struct ncm_outbox *out,
-				       const char *device_id, ncm_handler on_done);
-
 /* admin_devices.c */
 enum MHD_Result ncm_admin_devices_get(struct ncm_req *req);
 enum MHD_Result ncm_admin_devices_post(struct ncm_req *req);

@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 
 #include "admin.h"
+#include "c2d.h"
+#include "publish.h"
 #include "devices.h"
 #include "messages.h"
 #include "runtime.h"
@@ -84,7 +86,7 @@ enum MHD_Result ncm_admin_shadow_patch(struct ncm_req *req)
 		ncm_outbox_release(&out);
 		return shadow_error(req, code, err.msg);
 	}
-	return ncm_admin_publish_then(req, &out, req->params[0], reply_result);
+	return ncm_http_publish_then(req, &out, req->params[0], NULL, NULL, reply_result);
 }
 
 enum MHD_Result ncm_admin_shadow_put(struct ncm_req *req)
@@ -112,7 +114,7 @@ enum MHD_Result ncm_admin_shadow_put(struct ncm_req *req)
 		ncm_outbox_release(&out);
 		return shadow_error(req, code, err.msg);
 	}
-	return ncm_admin_publish_then(req, &out, req->params[0], reply_result);
+	return ncm_http_publish_then(req, &out, req->params[0], NULL, NULL, reply_result);
 }
 
 static int message_cb(const struct ncm_message *m, void *userdata)
@@ -176,17 +178,13 @@ static enum MHD_Result sent(struct ncm_req *req)
 	return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:b}", "sent", 1));
 }
 
-/* c2d goes out on <prefix>m/d/<id>/c2d/r, which v2.2+ firmware receives through its +/r
- * subscription, and also on the literal .../c2d for firmware (<= v2.1) that reported that
- * topic as the one it subscribed to (spec/mqtt.md §2.3). */
+/* A c2d message to the device, on its c2d topics (runtime/c2d.h). */
 enum MHD_Result ncm_admin_messages_post(struct ncm_req *req)
 {
 	struct ncm_outbox out = { 0 };
-	struct ncm_err_info err = { 0 };
-	json_t *msg, *doc = NULL;
-	const char *c2d;
-	char topic[512];
+	json_t *msg;
 	char *text;
+	int rc;
 
 	NCM_REQUIRE_ADMIN(req);
 	REQUIRE_DEVICE(req);
@@ -196,20 +194,11 @@ enum MHD_Result ncm_admin_messages_post(struct ncm_req *req)
 				       "body must be the JSON message to send");
 	text = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
 	json_decref(msg);
-	if (!text)
-		return MHD_NO;
-	snprintf(topic, sizeof(topic), "%sm/d/%s/c2d/r", ncm_rt()->prefix, req->params[0]);
-	ncm_outbox_add_raw(&out, topic, text, strlen(text));
-	if (!ncm_svc_shadow_read(ncm_rt_db(), req->params[0], &doc, &err)) {
-		c2d = json_string_value(json_object_get(json_object_get(json_object_get(
-			json_object_get(json_object_get(doc, "state"), "reported"), "pairing"),
-			"topics"), "c2d"));
-		/* only this device's own legacy topic, whatever else it may have reported */
-		snprintf(topic, sizeof(topic), "%sm/d/%s/c2d", ncm_rt()->prefix, req->params[0]);
-		if (c2d && !strcmp(c2d, topic))
-			ncm_outbox_add_raw(&out, topic, text, strlen(text));
-	}
-	json_decref(doc);
+	rc = text ? ncm_c2d_outbox(ncm_rt_db(), req->params[0], text, strlen(text), &out) : -1;
 	free(text);
-	return ncm_admin_publish_then(req, &out, req->params[0], sent);
+	if (rc) {
+		ncm_outbox_release(&out);
+		return MHD_NO;
+	}
+	return ncm_http_publish_then(req, &out, req->params[0], NULL, NULL, sent);
 }

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "auth.h"
 #include "ca.h"
 #include "file.h"
 #include "http.h"
@@ -87,6 +88,12 @@ static enum MHD_Result dispatch(struct listener *l, struct ncm_req *req)
 		if (!req->route)
 			return ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40420,
 					       "resource not found: %s %s", req->method, req->url);
+	}
+	if (!req->is_admin && req->route->auth != NCM_AUTH_NONE) {
+		enum MHD_Result ret;
+
+		if (!ncm_auth_check(req, &ret))
+			return ret;
 	}
 	if (req->body_too_big)
 		return ncm_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, 40000,

@@ -17,11 +17,29 @@
 struct ncm_req;
 typedef enum MHD_Result (*ncm_handler)(struct ncm_req *req);
 
+/* Bearer schemes a REST route accepts (spec/rest.md §2, SPEC per-operation lists). */
+enum ncm_auth_scheme {
+	NCM_AUTH_NONE = 0,          /* public (admin routes have their own token) */
+	NCM_AUTH_API_KEY = 1,       /* "Simple Token" */
+	NCM_AUTH_DEVICE_JWT = 2,    /* ES256 JWT of a device */
+	NCM_AUTH_SERVICE_JWT = 4,   /* ES256 JWT with aud = team, signed by the service key */
+	NCM_AUTH_EVAL_TOKEN = 8,    /* the team's service evaluation token */
+};
+
 struct ncm_route {
 	const char *method;   /* "GET", "POST", ... */
 	const char *pattern;  /* "/mock/v1/devices/{id}": {name} matches one non-empty segment */
 	ncm_handler handler;
 	size_t max_body;      /* 0: no body allowed beyond 0 bytes */
+	unsigned auth;        /* enum ncm_auth_scheme bits; NCM_AUTH_NONE: no bearer check */
+	int device_param;     /* 1-based index of the {param} holding a device ID that a device
+			       * JWT must name; 0: none */
+};
+
+/* Who a request authenticated as (filled before the handler runs). */
+struct ncm_req_auth {
+	unsigned scheme;                 /* one enum ncm_auth_scheme bit, 0 when none */
+	char device_id[136];             /* device JWT: its device; service JWT: its sub, if any */
 };
 
 struct ncm_req {
@@ -43,6 +61,7 @@ struct ncm_req {
 	void *async;                            /* handler's state across a suspension */
 	void (*async_free)(void *async);
 	json_t *result;                         /* a handler's answer kept across a suspension */
+	struct ncm_req_auth auth;
 	int pub_total, pub_done, pub_failed;    /* broker publishes waited for (admin.h) */
 };
 

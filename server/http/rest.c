@@ -1,11 +1,46 @@
 /* SPDX-License-Identifier: MIT
- * rest.c: the REST route table of the HTTPS listener (nRF Cloud's /v1 API). Each resource
- * family has its own rest_<resource>.c; a path that is in no table gets nRF Cloud's 404 body
- * from the router (spec/rest.md §2.5).
+ * rest.c: the route table of the HTTPS listener: nRF Cloud's /v1 REST API, one handler file
+ * per resource family (rest_<resource>.c), and the schemes each endpoint accepts (spec/rest.md
+ * §3, §4: API key everywhere; device JWTs where the device library calls; service tokens on
+ * the location endpoints). Specific paths come before {id} patterns. A path in no row gets nRF
+ * Cloud's 404 body from the router (§2.5).
  */
-#include "request.h"
+#include "rest_common.h"
+
+#define KEY NCM_AUTH_API_KEY
+#define KEY_DEV (NCM_AUTH_API_KEY | NCM_AUTH_DEVICE_JWT)
+#define SMALL (64 * 1024)
+#define CSV (4 * 1024 * 1024)
 
 const struct ncm_route ncm_rest_routes[] = {
-	{ NULL, NULL, NULL, 0 },
+	{ "GET", "/v1/status", ncm_rest_status_get, 0, NCM_AUTH_NONE, 0 },
+	{ "GET", "/v1/account", ncm_rest_account_get, 0, KEY, 0 },
+	{ "POST", "/v1/account/service-key-and-token", ncm_rest_service_key_post, SMALL, KEY, 0 },
+	{ "GET", "/v1/account/service-token", ncm_rest_service_token_get, 0, KEY, 0 },
+	{ "POST", "/v1/account/service-evaluation-token", ncm_rest_eval_token_post, SMALL, KEY, 0 },
+	{ "GET", "/v1/account/service-evaluation-token", ncm_rest_eval_token_get, 0, KEY, 0 },
+
+	{ "GET", "/v1/devices", ncm_rest_devices_get, 0, KEY, 0 },
+	{ "POST", "/v1/devices", ncm_rest_onboard_csv_post, CSV, KEY, 0 },
+	{ "POST", "/v1/devices/certificates", ncm_rest_certificates_post, CSV, KEY, 0 },
+	{ "POST", "/v1/devices/public-keys", ncm_rest_public_keys_post, CSV, KEY, 0 },
+	{ "POST", "/v1/devices/account", ncm_rest_account_device_post, SMALL, KEY, 0 },
+	{ "DELETE", "/v1/devices/account", ncm_rest_account_device_delete, 0, KEY, 0 },
+	{ "GET", "/v1/devices/{id}", ncm_rest_device_get, 0, KEY_DEV, 1 },
+	{ "POST", "/v1/devices/{id}", ncm_rest_onboard_one_post, SMALL, KEY, 0 },
+	{ "DELETE", "/v1/devices/{id}", ncm_rest_device_delete, SMALL, KEY, 0 },
+	{ "PUT", "/v1/devices/{id}/name", ncm_rest_device_name_put, SMALL, KEY, 0 },
+	{ "PUT", "/v1/devices/{id}/tags", ncm_rest_device_tags_put, SMALL, KEY, 0 },
+	{ "PATCH", "/v1/devices/{id}/state", ncm_rest_device_state_patch, SMALL, KEY_DEV, 1 },
+	{ "POST", "/v1/devices/{id}/messages", ncm_rest_device_message_post, 256 * 1024, KEY_DEV,
+	  1 },
+
+	{ "GET", "/v1/messages", ncm_rest_messages_get, 0, KEY, 0 },
+
+	{ "GET", "/v1/bulk-ops-requests", ncm_rest_bulk_ops_get, 0, KEY, 0 },
+	{ "GET", "/v1/bulk-ops-requests/{id}", ncm_rest_bulk_op_get, 0, KEY, 0 },
+	/* fetched without credentials by nrfcloud-utils (spec/rest.md §4.3) */
+	{ "GET", "/bulk-ops/{id}/errors.json", ncm_rest_bulk_op_errors_get, 0, NCM_AUTH_NONE, 0 },
+	{ "GET", "/bulk-ops/{id}/uploaded", ncm_rest_bulk_op_uploaded_get, 0, NCM_AUTH_NONE, 0 },
 };
-const size_t ncm_rest_routes_count = 0;
+const size_t ncm_rest_routes_count = sizeof(ncm_rest_routes) / sizeof(ncm_rest_routes[0]);

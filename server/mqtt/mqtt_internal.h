@@ -15,6 +15,10 @@ int ncm_mqtt_on_disconnect(int event, void *event_data, void *userdata);
 int ncm_mqtt_on_tick(int event, void *event_data, void *userdata);
 int ncm_mqtt_on_message(int event, void *event_data, void *userdata);
 
+/* Makes client-certificate verification accept a trusted certificate that is not self-signed
+ * as a chain's end (tls.c says why). 0, or -1. */
+int ncm_mqtt_trust_partial_chains(void);
+
 /* Sets the function the first tick calls. */
 void ncm_mqtt_tick_set_ready(ncm_mqtt_ready_fn fn);
 

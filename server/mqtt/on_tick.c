@@ -58,6 +58,13 @@ int ncm_mqtt_on_tick(int event, void *event_data, void *userdata)
 	}
 	for (cmd = ncm_cmdq_take_all(); cmd; cmd = next) {
 		next = cmd->next;
+		if (cmd->delay_ticks > 0) {
+			/* e.g. a kick after a DISCON message: the message queued this tick is
+			 * written to the client in the loop's next iteration */
+			cmd->delay_ticks--;
+			ncm_cmdq_push(cmd);
+			continue;
+		}
 		run(cmd);
 		if (cmd->done)
 			cmd->done(cmd, cmd->userdata);

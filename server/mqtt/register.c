@@ -29,6 +29,8 @@ int ncm_mqtt_register(mosquitto_plugin_id_t *id, ncm_mqtt_ready_fn on_ready)
 	int rc;
 
 	ncm_mqtt_tick_set_ready(on_ready);
+	if (ncm_mqtt_trust_partial_chains())
+		return MOSQ_ERR_UNKNOWN;
 	for (i = 0; i < sizeof(callbacks) / sizeof(callbacks[0]); i++) {
 		rc = mosquitto_callback_register(id, callbacks[i].event, callbacks[i].cb, NULL,
 						 NULL);

@@ -22,6 +22,7 @@ struct ncm_cmd {
 	void *payload;     /* owned */
 	size_t payload_len;
 	int qos;
+	int delay_ticks;   /* run only after this many more broker ticks (0: the next one) */
 	int result;        /* set by the broker thread before done runs */
 	void (*done)(struct ncm_cmd *cmd, void *userdata);
 	void *userdata;

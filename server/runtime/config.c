@@ -31,6 +31,7 @@ void ncm_config_defaults(struct ncm_config *cfg)
 	/* CONFIG_NRF_CLOUD_MQTT_PAYLOAD_BUFFER_LEN's default (spec/mqtt.md §7 item 9) */
 	cfg->device_buffer = 2048;
 	cfg->shadow_max = 8192;
+	cfg->jwt_skew = 60;
 	snprintf(cfg->mosquitto_path, sizeof(cfg->mosquitto_path), "/usr/sbin/mosquitto");
 }
 
@@ -107,6 +108,7 @@ static const struct field fields[] = {
 	NUM("journal_max", F_I64, journal_max),
 	NUM("device_buffer", F_INT, device_buffer),
 	NUM("shadow_max", F_INT, shadow_max),
+	NUM("jwt_skew", F_INT, jwt_skew),
 	STR("admin_token", admin_token),
 	STR("user", user),
 	STR("record", record_path),

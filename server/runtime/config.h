@@ -34,6 +34,7 @@ struct ncm_config {
 	int64_t journal_max;
 	int device_buffer;            /* largest PUBLISH payload a device takes (bytes) */
 	int shadow_max;               /* shadow size cap (bytes of desired + reported) */
+	int jwt_skew;                 /* clock skew tolerated on JWT exp and iat (seconds) */
 	char admin_token[128];        /* "" for none */
 	char user[64];                /* broker user when started as root; "" keeps the caller */
 	char record_path[PATH_MAX];   /* "" for none */

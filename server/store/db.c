@@ -68,6 +68,23 @@ static const char *const migrations[] = {
 	"  payload BLOB NOT NULL,"
 	"  binary INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX messages_device ON messages(device_id, seq);",
+	/* 3: team tokens, bulk operations, firmware types given at onboarding */
+	"CREATE TABLE team_tokens ("
+	"  kind TEXT PRIMARY KEY,"
+	"  key_pem TEXT,"
+	"  token TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER);"
+	"CREATE TABLE bulk_ops ("
+	"  id TEXT PRIMARY KEY,"
+	"  endpoint TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  requested_ms INTEGER NOT NULL,"
+	"  completed_ms INTEGER,"
+	"  uploaded BLOB,"
+	"  errors TEXT);"
+	"ALTER TABLE devices ADD COLUMN fw_types TEXT NOT NULL DEFAULT '[]';"
+	"ALTER TABLE devices ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NCM_DB_SCHEMA_VERSION,

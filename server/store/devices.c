@@ -9,7 +9,7 @@
 
 #define DEVICE_COLS                                                                        \
 	"id, cert_pem, fingerprint, pubkey_pem, name, tags, sub_type, onboarded_by,"        \
-	" created_ms, last_connect_ms, last_disconnect_ms"
+	" created_ms, last_connect_ms, last_disconnect_ms, fw_types, updated_ms"
 
 void ncm_device_release(struct ncm_device *d)
 {
@@ -18,6 +18,7 @@ void ncm_device_release(struct ncm_device *d)
 	free(d->name);
 	free(d->tags_json);
 	free(d->sub_type);
+	free(d->fw_types_json);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -54,7 +55,13 @@ static int device_from_row(sqlite3_stmt *st, struct ncm_device *d)
 	d->created_ms = sqlite3_column_int64(st, 8);
 	d->last_connect_ms = sqlite3_column_int64(st, 9);
 	d->last_disconnect_ms = sqlite3_column_int64(st, 10);
-	if (!d->name || !d->tags_json ||
+	d->fw_types_json = col_dup(st, 11);
+	if (!d->fw_types_json)
+		d->fw_types_json = strdup("[]");
+	d->updated_ms = sqlite3_column_int64(st, 12);
+	if (!d->updated_ms)
+		d->updated_ms = d->created_ms;
+	if (!d->name || !d->tags_json || !d->fw_types_json ||
 	    (sqlite3_column_type(st, 1) != SQLITE_NULL && !d->cert_pem) ||
 	    (sqlite3_column_type(st, 3) != SQLITE_NULL && !d->pubkey_pem) ||
 	    (sqlite3_column_type(st, 6) != SQLITE_NULL && !d->sub_type)) {
@@ -114,7 +121,7 @@ int ncm_store_device_insert(struct ncm_db *db, const struct ncm_device *d,
 	if (rc)
 		return rc;
 	if (sqlite3_prepare_v2(h, "INSERT INTO devices (" DEVICE_COLS ")"
-			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st,
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st,
 			       NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
@@ -129,6 +136,8 @@ int ncm_store_device_insert(struct ncm_db *db, const struct ncm_device *d,
 	sqlite3_bind_int64(st, 9, d->created_ms);
 	sqlite3_bind_int64(st, 10, d->last_connect_ms);
 	sqlite3_bind_int64(st, 11, d->last_disconnect_ms);
+	sqlite3_bind_text(st, 12, d->fw_types_json ? d->fw_types_json : "[]", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, d->updated_ms ? d->updated_ms : d->created_ms);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if ((sqlite3_extended_errcode(h) & 0xff) == SQLITE_CONSTRAINT) {
 			rc = ncm_err_set(err, NCM_ERR_CONFLICT,
@@ -257,6 +266,56 @@ int ncm_store_device_touch(struct ncm_db *db, const char *id, int connected, int
 out:
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* Runs one UPDATE with text args and now_ms as ?1, id as the last argument. */
+static int update_one(struct ncm_db *db, const char *sql, const char *const *args, size_t n,
+		      const char *id, int64_t now_ms, const char *what, struct ncm_err_info *err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = NCM_OK;
+
+	if (sqlite3_prepare_v2(ncm_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+		return ncm_db_fail(db, err, what);
+	sqlite3_bind_int64(st, 1, now_ms);
+	for (i = 0; i < n; i++)
+		bind_opt_text(st, (int)i + 2, args[i]);
+	sqlite3_bind_text(st, (int)n + 2, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = ncm_db_fail(db, err, what);
+	else if (sqlite3_changes(ncm_db_handle(db)) == 0)
+		rc = ncm_err_set(err, NCM_ERR_NOT_FOUND, "no device '%s'", id);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ncm_store_device_set_name(struct ncm_db *db, const char *id, const char *name,
+			      int64_t now_ms, struct ncm_err_info *err)
+{
+	return update_one(db, "UPDATE devices SET updated_ms = ?1, name = ?2 WHERE id = ?3",
+			  (const char *const[]){ name }, 1, id, now_ms, "renaming device", err);
+}
+
+int ncm_store_device_set_tags(struct ncm_db *db, const char *id, const char *tags_json,
+			      int64_t now_ms, struct ncm_err_info *err)
+{
+	return update_one(db, "UPDATE devices SET updated_ms = ?1, tags = ?2 WHERE id = ?3",
+			  (const char *const[]){ tags_json }, 1, id, now_ms, "tagging device", err);
+}
+
+int ncm_store_device_set_credentials(struct ncm_db *db, const char *id, const char *cert_pem,
+				     const char *fingerprint, const char *pubkey_pem,
+				     int64_t now_ms, struct ncm_err_info *err)
+{
+	if (cert_pem)
+		return update_one(db, "UPDATE devices SET updated_ms = ?1, cert_pem = ?2,"
+				  " fingerprint = ?3 WHERE id = ?4",
+				  (const char *const[]){ cert_pem, fingerprint }, 2, id, now_ms,
+				  "updating device certificate", err);
+	return update_one(db, "UPDATE devices SET updated_ms = ?1, pubkey_pem = ?2 WHERE id = ?3",
+			  (const char *const[]){ pubkey_pem }, 1, id, now_ms,
+			  "updating device key", err);
 }
 
 int ncm_store_cert_revoked(struct ncm_db *db, const char *fingerprint, char *device_out)

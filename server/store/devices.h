@@ -22,9 +22,11 @@ struct ncm_device {
 	char *tags_json;                       /* JSON array text, "[]" by default */
 	char *sub_type;                        /* NULL when unset */
 	char onboarded_by[16];                 /* "fixture", "admin", "auto", "rest" */
+	char *fw_types_json;                   /* firmware types given at onboarding, JSON array */
 	int64_t created_ms;
 	int64_t last_connect_ms;               /* 0: never */
 	int64_t last_disconnect_ms;            /* 0: never */
+	int64_t updated_ms;                    /* last change of name, tags or credentials */
 };
 
 /* Frees the strings of d (not d itself) and zeroes it. */
@@ -53,6 +55,21 @@ int ncm_store_device_foreach(struct ncm_db *db, ncm_store_device_cb cb, void *us
 /* Records a connect (connected = 1) or disconnect time. */
 int ncm_store_device_touch(struct ncm_db *db, const char *id, int connected, int64_t now_ms,
 			   struct ncm_err_info *err);
+
+/* Renames the device; NCM_ERR_NOT_FOUND when absent. */
+int ncm_store_device_set_name(struct ncm_db *db, const char *id, const char *name,
+			      int64_t now_ms, struct ncm_err_info *err);
+
+/* Replaces the tags (a JSON array text); NCM_ERR_NOT_FOUND when absent. */
+int ncm_store_device_set_tags(struct ncm_db *db, const char *id, const char *tags_json,
+			      int64_t now_ms, struct ncm_err_info *err);
+
+/* Replaces the device's certificate (with its fingerprint) or public key: whichever argument
+ * is non-NULL is set, the other kept. NCM_ERR_NOT_FOUND when absent; NCM_ERR_CONFLICT when the
+ * certificate belongs to another device. */
+int ncm_store_device_set_credentials(struct ncm_db *db, const char *id, const char *cert_pem,
+				     const char *fingerprint, const char *pubkey_pem,
+				     int64_t now_ms, struct ncm_err_info *err);
 
 /* 1 and the deleted device's ID in device_out (size NCM_DEVID_MAX + 1) when fingerprint
  * belongs to a deleted device; 0 when not; negative on a store failure. */

@@ -32,6 +32,23 @@ int ncm_store_message_foreach(struct ncm_db *db, const char *device_id, int64_t 
 			      int limit, ncm_message_cb cb, void *userdata,
 			      struct ncm_err_info *err);
 
+/* GET /v1/messages filters (spec/rest.md §4.5). NULL / 0 fields do not filter. */
+struct ncm_message_filter {
+	const char *device_id;
+	const char *app_id;
+	const char *topic;       /* matches the whole topic or its part after "<prefix>m/" */
+	const char *prefix;      /* the team prefix, for that */
+	int64_t start_ms;        /* received at or after (after, when start_exclusive) */
+	int start_exclusive;
+	int64_t end_ms;          /* received before (at or before, when end_inclusive); 0: none */
+	int end_inclusive;
+	int desc;                /* newest first */
+	int64_t cursor;          /* continue after (asc) or before (desc) this seq; 0: start */
+	int limit;
+};
+int ncm_store_message_query(struct ncm_db *db, const struct ncm_message_filter *f,
+			    ncm_message_cb cb, void *userdata, struct ncm_err_info *err);
+
 /* Number of messages of device_id (NULL: all). Negative on a store failure. */
 int64_t ncm_store_message_count(struct ncm_db *db, const char *device_id);
 

@@ -4,6 +4,7 @@
 #include "team.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
@@ -104,4 +105,68 @@ int ncm_team_prefix(const struct ncm_team *team, char *buf, size_t size)
 	int n = snprintf(buf, size, "%s/%s/", team->stage, team->tenant_id);
 
 	return n < 0 || (size_t)n >= size ? NCM_ERR_TOO_BIG : NCM_OK;
+}
+
+void ncm_team_token_release(struct ncm_team_token *t)
+{
+	free(t->key_pem);
+	free(t->token);
+	memset(t, 0, sizeof(*t));
+}
+
+int ncm_store_team_token_get(struct ncm_db *db, const char *kind, struct ncm_team_token *out,
+			     struct ncm_err_info *err)
+{
+	sqlite3_stmt *st = NULL;
+	const char *k, *tok;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(ncm_db_handle(db),
+			       "SELECT key_pem, token, created_ms, expires_ms FROM team_tokens"
+			       " WHERE kind = ?", -1, &st, NULL) != SQLITE_OK)
+		return ncm_db_fail(db, err, "reading team token");
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		k = (const char *)sqlite3_column_text(st, 0);
+		tok = (const char *)sqlite3_column_text(st, 1);
+		out->key_pem = k ? strdup(k) : NULL;
+		out->token = strdup(tok ? tok : "");
+		out->created_ms = sqlite3_column_int64(st, 2);
+		out->expires_ms = sqlite3_column_int64(st, 3);
+		rc = (!out->token || (k && !out->key_pem))
+			     ? ncm_err_set(err, NCM_ERR_NOMEM, "store: out of memory")
+			     : NCM_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = ncm_err_set(err, NCM_ERR_NOT_FOUND, "the team has no %s token", kind);
+	} else {
+		rc = ncm_db_fail(db, err, "reading team token");
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		ncm_team_token_release(out);
+	return rc;
+}
+
+int ncm_store_team_token_put(struct ncm_db *db, const char *kind,
+			     const struct ncm_team_token *t, struct ncm_err_info *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = NCM_OK;
+
+	if (sqlite3_prepare_v2(ncm_db_handle(db),
+			       "INSERT OR REPLACE INTO team_tokens"
+			       " (kind, key_pem, token, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return ncm_db_fail(db, err, "writing team token");
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, t->key_pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, t->token, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, t->created_ms);
+	sqlite3_bind_int64(st, 5, t->expires_ms);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = ncm_db_fail(db, err, "writing team token");
+	sqlite3_finalize(st);
+	return rc;
 }

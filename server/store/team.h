@@ -32,4 +32,24 @@ int ncm_store_team_key_valid(struct ncm_db *db, const char *key);
 /* "<stage>/<tenantId>/" into buf: the MQTT topic prefix (spec/mqtt.md §2.1). */
 int ncm_team_prefix(const struct ncm_team *team, char *buf, size_t size);
 
+
+/* The team's service key and token, and its evaluation token (spec/rest.md §2.4). */
+struct ncm_team_token {
+	char *key_pem;      /* service private key; NULL for the evaluation token */
+	char *token;
+	int64_t created_ms;
+	int64_t expires_ms; /* 0: none */
+};
+
+#define NCM_TOKEN_SERVICE "service"
+#define NCM_TOKEN_EVALUATION "evaluation"
+
+/* NCM_ERR_NOT_FOUND when the team has none of that kind. Release with ncm_team_token_release. */
+int ncm_store_team_token_get(struct ncm_db *db, const char *kind, struct ncm_team_token *out,
+			     struct ncm_err_info *err);
+/* Stores (replacing) the kind's key and token. */
+int ncm_store_team_token_put(struct ncm_db *db, const char *kind,
+			     const struct ncm_team_token *t, struct ncm_err_info *err);
+void ncm_team_token_release(struct ncm_team_token *t);
+
 #endif

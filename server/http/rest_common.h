@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT
+ * rest_common.h: what the REST handlers (rest_<resource>.c) share: the route table pieces,
+ * times in nRF Cloud's ISO 8601 form, opaque page tokens, the device object, URLs of this
+ * server, and handing messages to the broker thread.
+ */
+#ifndef NCM_HTTP_REST_COMMON_H
+#define NCM_HTTP_REST_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "devices.h"
+#include "outbox.h"
+#include "publish.h"
+#include "request.h"
+
+/* "2026-11-28T15:04:05.123Z" into buf (>= 32 bytes). */
+void ncm_rest_iso8601(int64_t ms, char *buf, size_t size);
+/* Parses ISO 8601 ("...Z", with or without fractions) into ms; -1 when malformed. */
+int64_t ncm_rest_parse_iso8601(const char *s);
+
+/* Page size from ?pageLimit= (default def, 1..max); -1 (and answered 400) when malformed. */
+int ncm_rest_page_limit(struct ncm_req *req, int def, int max, enum MHD_Result *ret);
+
+/* Opaque page tokens (spec/rest.md §4.1): base64url of a key, so a client may pass them URL-
+ * encoded or not. encode returns a malloc'd token; decode a malloc'd key, or NULL when the
+ * token is not one of ours. */
+char *ncm_rest_page_token(const char *key);
+char *ncm_rest_page_key(const char *token);
+
+/* Standard base64 (with or without padding) into a malloc'd buffer; -1 when malformed. */
+int ncm_rest_b64_decode(const char *text, unsigned char **out, size_t *len);
+
+/* 1 when ?name= is "true" (or "1"). */
+int ncm_rest_query_bool(struct ncm_req *req, const char *name);
+
+/* The GenericDevice object (spec/rest.md §4.4) of d, with firmware.* mirrored from the
+ * shadow's reported device info (§6 item 5); state (and its metadata) only when asked. shadow
+ * may be NULL. New reference. */
+json_t *ncm_rest_device_json(const struct ncm_device *d, const json_t *shadow, int with_state,
+			     int with_meta);
+
+/* "https://<api host>[:port]" of this server, as clients reach it (port left out when 443). */
+void ncm_rest_base_url(char *buf, size_t size);
+
+/* 202 with an empty body (what nRF Cloud answers to PATCH state, name, tags, onboarding). */
+enum MHD_Result ncm_rest_accepted(struct ncm_req *req);
+
+/* Handlers, by resource family. */
+enum MHD_Result ncm_rest_account_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_service_key_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_service_token_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_eval_token_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_eval_token_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_status_get(struct ncm_req *req);
+
+enum MHD_Result ncm_rest_devices_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_device_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_device_delete(struct ncm_req *req);
+enum MHD_Result ncm_rest_device_name_put(struct ncm_req *req);
+enum MHD_Result ncm_rest_device_tags_put(struct ncm_req *req);
+enum MHD_Result ncm_rest_device_state_patch(struct ncm_req *req);
+
+enum MHD_Result ncm_rest_onboard_csv_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_onboard_one_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_certificates_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_public_keys_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_bulk_ops_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_bulk_op_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_bulk_op_errors_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_bulk_op_uploaded_get(struct ncm_req *req);
+
+enum MHD_Result ncm_rest_account_device_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_account_device_delete(struct ncm_req *req);
+
+enum MHD_Result ncm_rest_messages_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_device_message_post(struct ncm_req *req);
+
+#endif
