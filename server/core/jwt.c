@@ -623,7 +623,8 @@ int ncm_jwt_sign_es256(const json_t *claims, EVP_PKEY *key, char **out,
 	if (rc)
 		return rc;
 	if (!has_private_key(key))
-		return ncm_err_set(err, NCM_ERR_INVAL, "key has no private part: cannot sign a JWT");
+		return ncm_err_set(err, NCM_ERR_INVAL,
+				   "key has no private part: cannot sign a JWT");
 	body = json_dumps(claims, JSON_COMPACT);
 	if (!body) {
 		rc = nomem(err);

@@ -272,6 +272,63 @@ long http_rest(const struct srv *s, const char *method, const char *path, const 
 	return http(s, url, method, body, resp);
 }
 
+long http_rest_auth(const struct srv *s, const char *method, const char *path,
+		    const char *auth_header_value, const char *content_type, const char *body,
+		    size_t body_len, char **resp, char **resp_headers)
+{
+	struct curl_slist *hdrs = NULL;
+	struct buf b = { NULL, 0 }, h = { NULL, 0 };
+	char url[1024], *line;
+	long status = 0;
+	CURL *c = curl_easy_init();
+
+	ck_assert_ptr_nonnull(c);
+	snprintf(url, sizeof(url), "https://localhost:%d%s", s->https_port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_CAINFO, s->ca);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (auth_header_value) {
+		line = malloc(strlen(auth_header_value) + 32);
+		ck_assert_ptr_nonnull(line);
+		sprintf(line, "Authorization: %s", auth_header_value);
+		hdrs = curl_slist_append(hdrs, line);
+		free(line);
+	}
+	if (content_type) {
+		line = malloc(strlen(content_type) + 32);
+		ck_assert_ptr_nonnull(line);
+		sprintf(line, "Content-Type: %s", content_type);
+		hdrs = curl_slist_append(hdrs, line);
+		free(line);
+	} else {
+		hdrs = curl_slist_append(hdrs, "Content-Type:");
+	}
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	if (resp)
+		*resp = b.p ? b.p : strdup("");
+	else
+		free(b.p);
+	if (resp_headers)
+		*resp_headers = h.p ? h.p : strdup("");
+	else
+		free(h.p);
+	return status;
+}
+
 json_t *admin_json(const struct srv *s, const char *method, const char *path, const char *body,
 		   long *status)
 {

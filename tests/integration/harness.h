@@ -47,6 +47,14 @@ long http_admin(const struct srv *s, const char *method, const char *path, const
 		char **resp);
 long http_rest(const struct srv *s, const char *method, const char *path, const char *body,
 	       char **resp);
+/* A REST request with an optional "Authorization: <auth>" header (auth is the whole value,
+ * e.g. "Bearer <token>"; NULL sends none), an optional Content-Type (NULL sends none, not even
+ * curl's default) and a body of body_len bytes (NULL: no body). *resp and *resp_headers (each
+ * may be NULL) get the malloc'd response body and the raw response header lines. Returns the
+ * status, 0 when the request failed. */
+long http_rest_auth(const struct srv *s, const char *method, const char *path,
+		    const char *auth_header_value, const char *content_type, const char *body,
+		    size_t body_len, char **resp, char **resp_headers);
 /* Same as http_admin but parses the JSON answer (fails the test when it is not JSON). */
 json_t *admin_json(const struct srv *s, const char *method, const char *path, const char *body,
 		   long *status);
