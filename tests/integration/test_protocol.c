@@ -699,6 +699,55 @@ START_TEST(admin_put_replaces_the_shadow_but_keeps_prefix_and_pairing)
 }
 END_TEST
 
+START_TEST(ua_wait_report_and_aws_delete_are_accepted)
+{
+	char t[256];
+	struct raw r;
+	struct raw_pkt p;
+	json_t *j;
+	const char *id = "ua-wait-1";
+	/* the UA-wait report of spec/mqtt.md §3.6, nulls for fields the shadow does not have */
+	static const char ua_wait[] =
+		"{\"state\":{\"reported\":{\"pairing\":{\"state\":\"not_associated\","
+		"\"topics\":null,\"config\":null},\"connection\":{\"keepalive\":null},"
+		"\"nrfcloud_mqtt_topic_prefix\":null,\"pairingStatus\":null,\"stage\":null}}}";
+
+	srv_start(&s, NULL);
+	connect_lab(&r, id, 1, NULL);
+	snprintf(t, sizeof(t), "$aws/things/%s/shadow/update/accepted", id);
+	subscribe_one(&r, 1, t);
+	snprintf(t, sizeof(t), "$aws/things/%s/shadow/update", id);
+	raw_publish(&r, 300, 1, t, ua_wait, strlen(ua_wait));
+	raw_expect(&r, &p, RAW_PUBACK, 300, NULL);
+	snprintf(t, sizeof(t), "$aws/things/%s/shadow/update/accepted", id);
+	j = expect_json_on(&r, t);
+	ck_assert(json_is_integer(json_object_get(j, "version")));
+	json_decref(j);
+
+	/* AWS delete: accepted with the version, then the next get has pairing again */
+	snprintf(t, sizeof(t), "$aws/things/%s/shadow/delete/accepted", id);
+	subscribe_one(&r, 2, t);
+	snprintf(t, sizeof(t), "%s/shadow/get/accepted", id);
+	subscribe_one(&r, 3, t);
+	snprintf(t, sizeof(t), "$aws/things/%s/shadow/delete", id);
+	raw_publish(&r, 301, 1, t, "", 0);
+	raw_expect(&r, &p, RAW_PUBACK, 301, NULL);
+	snprintf(t, sizeof(t), "$aws/things/%s/shadow/delete/accepted", id);
+	j = expect_json_on(&r, t);
+	ck_assert(json_is_integer(json_object_get(j, "version")));
+	json_decref(j);
+	snprintf(t, sizeof(t), "$aws/things/%s/shadow/get", id);
+	raw_publish(&r, 302, 1, t, "", 0);
+	raw_expect(&r, &p, RAW_PUBACK, 302, NULL);
+	snprintf(t, sizeof(t), "%s/shadow/get/accepted", id);
+	j = expect_json_on(&r, t);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(j,
+				 "desired"), "pairing"), "state")), "paired");
+	json_decref(j);
+	raw_close(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("protocol");
@@ -719,6 +768,7 @@ int main(void)
 		{ "buffer", replies_never_exceed_the_device_buffer },
 		{ "durable", ten_thousand_qos1_messages_survive_kill_9 },
 		{ "admin_put", admin_put_replaces_the_shadow_but_keeps_prefix_and_pairing },
+		{ "ua_wait", ua_wait_report_and_aws_delete_are_accepted },
 	};
 	size_t i;
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * test_jsonata.c: unit tests for core/jsonata.c: the nRF Connect SDK G3 pairing transform
+ * test_jsonata.c: the JSONata subset of shadow transforms (core/jsonata_*.c).
  * (spec/mqtt.md §3.3), JSONata path and sequence rules, constructors and literals, the errors for
  * unsupported features, syntax and limits, a fixed-seed fuzz loop and the error object shape.
  */
