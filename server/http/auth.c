@@ -84,7 +84,9 @@ static int is_eval_token(const char *token, size_t len)
 	return rc;
 }
 
-/* The key that verifies a device's JWTs: its registered public key, else its certificate's. */
+/* The key that verifies a device's JWTs (spec/rest.md §2.3: one key per device, the newest
+ * upload wins): its registered public key, else its certificate's key (registering a
+ * certificate clears an older public key). NULL when it has none. */
 static EVP_PKEY *device_key(const struct ncm_device *d)
 {
 	EVP_PKEY *key = NULL;
@@ -157,8 +159,9 @@ static int check_jwt(struct ncm_req *req, const char *token, size_t len, unsigne
 		       dev.id);
 		goto out;
 	}
-	if (ncm_jwt_verify_signature(&jwt, key, &err) ||
-	    ncm_jwt_check_time(&jwt, (time_t)(ncm_rt_now_ms() / 1000), rt->cfg.jwt_skew, &err)) {
+	e = ncm_jwt_verify_signature(&jwt, key, &err);
+	if (e || ncm_jwt_check_time(&jwt, (time_t)(ncm_rt_now_ms() / 1000), rt->cfg.jwt_skew,
+				    &err)) {
 		refuse(req, ret, MHD_HTTP_UNAUTHORIZED, dev.id, "%s (device %s)", err.msg, dev.id);
 		goto out;
 	}

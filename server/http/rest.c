@@ -11,6 +11,7 @@
 #define KEY_DEV (NCM_AUTH_API_KEY | NCM_AUTH_DEVICE_JWT)
 #define SMALL (64 * 1024)
 #define CSV (4 * 1024 * 1024)
+#define FIRMWARE (64 * 1024 * 1024)
 
 const struct ncm_route ncm_rest_routes[] = {
 	{ "GET", "/v1/status", ncm_rest_status_get, 0, NCM_AUTH_NONE, 0 },
@@ -39,8 +40,33 @@ const struct ncm_route ncm_rest_routes[] = {
 
 	{ "GET", "/v1/bulk-ops-requests", ncm_rest_bulk_ops_get, 0, KEY, 0 },
 	{ "GET", "/v1/bulk-ops-requests/{id}", ncm_rest_bulk_op_get, 0, KEY, 0 },
+	{ "GET", "/v1/firmwares", ncm_rest_firmwares_get, 0, KEY, 0 },
+	{ "POST", "/v1/firmwares", ncm_rest_firmware_post, FIRMWARE, KEY, 0 },
+	{ "DELETE", "/v1/firmwares/{bundleId}", ncm_rest_firmware_delete, 0, KEY, 0 },
+
+	{ "GET", "/v1/fota-jobs", ncm_rest_fota_jobs_get, 0, KEY, 0 },
+	{ "POST", "/v1/fota-jobs", ncm_rest_fota_job_post, SMALL, KEY, 0 },
+	{ "GET", "/v1/fota-jobs/{jobId}", ncm_rest_fota_job_get, 0, KEY, 0 },
+	{ "DELETE", "/v1/fota-jobs/{jobId}", ncm_rest_fota_job_delete, 0, KEY, 0 },
+	{ "POST", "/v1/fota-jobs/{jobId}/apply", ncm_rest_fota_job_apply, SMALL, KEY, 0 },
+	{ "PUT", "/v1/fota-jobs/{jobId}/cancel", ncm_rest_fota_job_cancel, SMALL, KEY, 0 },
+	{ "GET", "/v1/fota-job-executions/{deviceId}", ncm_rest_fota_executions_get, 0, KEY_DEV,
+	  1 },
+	{ "GET", "/v1/fota-job-executions/{deviceId}/current", ncm_rest_fota_current_get, 0,
+	  KEY_DEV, 1 },
+	{ "GET", "/v1/fota-job-executions/{deviceId}/{jobId}", ncm_rest_fota_execution_get, 0,
+	  KEY_DEV, 1 },
+	{ "PATCH", "/v1/fota-job-executions/{deviceId}/{jobId}", ncm_rest_fota_execution_patch,
+	  SMALL, KEY_DEV, 1 },
+	{ "GET", "/v1/fota-job-execution-statuses/{jobId}", ncm_rest_fota_execution_statuses_get,
+	  0, KEY, 0 },
+
 	/* fetched without credentials by nrfcloud-utils (spec/rest.md §4.3) */
 	{ "GET", "/bulk-ops/{id}/errors.json", ncm_rest_bulk_op_errors_get, 0, NCM_AUTH_NONE, 0 },
 	{ "GET", "/bulk-ops/{id}/uploaded", ncm_rest_bulk_op_uploaded_get, 0, NCM_AUTH_NONE, 0 },
+	/* firmware images: the host and path of job documents, one-way TLS, no credentials, as
+	 * devices download them (spec/mqtt.md §4.5); last, since it matches any 3-level path */
+	{ "GET", "/{tenant}/{bundle}/{file}", ncm_files_get, 0, NCM_AUTH_NONE, 0 },
+	{ "HEAD", "/{tenant}/{bundle}/{file}", ncm_files_get, 0, NCM_AUTH_NONE, 0 },
 };
 const size_t ncm_rest_routes_count = sizeof(ncm_rest_routes) / sizeof(ncm_rest_routes[0]);

@@ -92,7 +92,7 @@ static enum MHD_Result token_reply(struct ncm_req *req, const char *kind, const 
 		return ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40410, "%s", err.msg);
 	if (rc)
 		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
-	ncm_rest_iso8601(expires ? t.expires_ms : t.created_ms, when, sizeof(when));
+	ncm_rt_iso8601(expires ? t.expires_ms : t.created_ms, when, sizeof(when));
 	ret = ncm_reply_json(req, MHD_HTTP_OK,
 			     json_pack("{s:s,s:s}", time_key, when, "token", t.token));
 	ncm_team_token_release(&t);

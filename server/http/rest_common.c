@@ -15,17 +15,6 @@
 #include "shadow.h"
 #include "runtime.h"
 
-void ncm_rest_iso8601(int64_t ms, char *buf, size_t size)
-{
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-	char base[32];
-
-	gmtime_r(&s, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%03dZ", base, (int)(ms % 1000));
-}
-
 int64_t ncm_rest_parse_iso8601(const char *s)
 {
 	struct tm tm = { 0 };
@@ -182,8 +171,8 @@ json_t *ncm_rest_device_json(const struct ncm_device *d, const json_t *shadow, i
 
 	if (shadow_ts * 1000 > upd)
 		upd = shadow_ts * 1000;
-	ncm_rest_iso8601(d->created_ms, created, sizeof(created));
-	ncm_rest_iso8601(upd, updated, sizeof(updated));
+	ncm_rt_iso8601(d->created_ms, created, sizeof(created));
+	ncm_rt_iso8601(upd, updated, sizeof(updated));
 	tags = json_loads(d->tags_json ? d->tags_json : "[]", 0, NULL);
 	o = json_pack("{s:s,s:s,s:s,s:s?,s:o,s:s,s:o,s:{s:s,s:s},s:b}", "id", d->id, "name",
 		      d->name ? d->name : d->id, "type",

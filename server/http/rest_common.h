@@ -16,8 +16,6 @@
 #include "publish.h"
 #include "request.h"
 
-/* "2026-11-28T15:04:05.123Z" into buf (>= 32 bytes). */
-void ncm_rest_iso8601(int64_t ms, char *buf, size_t size);
 /* Parses ISO 8601 ("...Z", with or without fractions) into ms; -1 when malformed. */
 int64_t ncm_rest_parse_iso8601(const char *s);
 
@@ -77,5 +75,22 @@ enum MHD_Result ncm_rest_account_device_delete(struct ncm_req *req);
 
 enum MHD_Result ncm_rest_messages_get(struct ncm_req *req);
 enum MHD_Result ncm_rest_device_message_post(struct ncm_req *req);
+
+enum MHD_Result ncm_rest_firmware_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_firmwares_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_firmware_delete(struct ncm_req *req);
+enum MHD_Result ncm_files_get(struct ncm_req *req);
+
+enum MHD_Result ncm_rest_fota_job_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_fota_jobs_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_fota_job_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_fota_job_apply(struct ncm_req *req);
+enum MHD_Result ncm_rest_fota_job_cancel(struct ncm_req *req);
+enum MHD_Result ncm_rest_fota_job_delete(struct ncm_req *req);
+enum MHD_Result ncm_rest_fota_current_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_fota_execution_patch(struct ncm_req *req);
+enum MHD_Result ncm_rest_fota_executions_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_fota_execution_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_fota_execution_statuses_get(struct ncm_req *req);
 
 #endif

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "jwt.h"
+#include "devices.h"
 #include "log.h"
 #include "messages.h"
 #include "rest_common.h"
@@ -50,7 +51,7 @@ static int page_cb(const struct ncm_message *m, void *userdata)
 	char when[40];
 	json_t *o;
 
-	ncm_rest_iso8601(m->received_ms, when, sizeof(when));
+	ncm_rt_iso8601(m->received_ms, when, sizeof(when));
 	o = json_pack("{s:s,s:s,s:s,s:s,s:o}", "tenantId", ncm_rt()->team.tenant_id, "topic",
 		      m->topic, "deviceId", m->device_id, "receivedAt", when, "message",
 		      payload_json(m));
@@ -192,6 +193,7 @@ enum MHD_Result ncm_rest_device_message_post(struct ncm_req *req)
 {
 	struct ncm_outbox out = { 0 };
 	struct ncm_err_info err = { 0 };
+	struct ncm_device dev;
 	json_t *body, *msg, *el;
 	const char *topic, *rest;
 	char full[1024], expect[256];
@@ -201,6 +203,10 @@ enum MHD_Result ncm_rest_device_message_post(struct ncm_req *req)
 	enum MHD_Result ret;
 	int rc = NCM_OK;
 
+	if (ncm_store_device_get(ncm_rt_db(), req->params[0], &dev, NULL))
+		return ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40410, "device %s not found",
+				       req->params[0]);
+	ncm_device_release(&dev);
 	body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
 	msg = json_object_get(body, "message");
 	topic = json_string_value(json_object_get(body, "topic"));

@@ -289,11 +289,11 @@ static json_t *bulk_op_json(const struct ncm_bulk_op *op)
 	json_t *o;
 
 	ncm_rest_base_url(base, sizeof(base));
-	ncm_rest_iso8601(op->requested_ms, when, sizeof(when));
+	ncm_rt_iso8601(op->requested_ms, when, sizeof(when));
 	o = json_pack("{s:s,s:s,s:s,s:s}", "bulkOpsRequestId", op->id, "endpoint", op->endpoint,
 		      "status", op->status, "requestedAt", when);
 	if (op->completed_ms) {
-		ncm_rest_iso8601(op->completed_ms, when, sizeof(when));
+		ncm_rt_iso8601(op->completed_ms, when, sizeof(when));
 		json_object_set_new(o, "completedAt", json_string(when));
 	}
 	snprintf(url, sizeof(url), "%s/bulk-ops/%s/uploaded", base, op->id);

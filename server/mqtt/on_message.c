@@ -13,6 +13,8 @@
 #include <mosquitto_broker.h>
 
 #include "clients.h"
+#include "fota.h"
+#include "fota_svc.h"
 #include "log.h"
 #include "messages.h"
 #include "mqtt_internal.h"
@@ -180,6 +182,36 @@ static void shadow_request(const char *device, enum ncm_topic_kind kind,
 	ncm_outbox_release(&out);
 }
 
+/* FOTA over MQTT (spec/mqtt.md §4.2, §4.4): jobs/req [""] answers the device's current job on
+ * jobs/rcv (nothing when none); jobs/update [jobId, status, detail] moves its execution. */
+static void jobs_request(const char *device, enum ncm_topic_kind kind,
+			 const struct mosquitto_evt_message *ed)
+{
+	struct ncm_outbox out = { 0 };
+	struct ncm_err_info err = { 0 };
+	enum ncm_exec_status status;
+	const char *job_id, *detail;
+	json_error_t jerr;
+	json_t *root;
+	int progress;
+
+	journal_in(device, ed, ncm_topic_kind_name(kind));
+	root = json_loadb(ed->payload, ed->payloadlen, 0, &jerr);
+	if (kind == NCM_TOPIC_JOBS_REQ) {
+		if (!json_is_array(root))
+			journal_refused(device, ed->topic, "job request must be a JSON array such "
+				       "as [\"\"]");
+		else
+			ncm_fota_request(ncm_rt_db(), device, &out);
+	} else if (ncm_fota_status_array_parse(root, &job_id, &status, &progress, &detail, &err) ||
+		   ncm_fota_report(ncm_rt_db(), device, job_id, status, progress, detail, &err)) {
+		journal_refused(device, ed->topic, err.msg);
+	}
+	json_decref(root);
+	ncm_mqtt_publish_outbox(&out, device);
+	ncm_outbox_release(&out);
+}
+
 int ncm_mqtt_on_message(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_message *ed = event_data;
@@ -208,8 +240,12 @@ int ncm_mqtt_on_message(int event, void *event_data, void *userdata)
 	case NCM_TOPIC_D2C_BIN:
 		data_channel(c->device_id, kind, ed);
 		break;
+	case NCM_TOPIC_JOBS_REQ:
+	case NCM_TOPIC_JOBS_UPDATE:
+		jobs_request(c->device_id, kind, ed);
+		break;
 	default:
-		/* FOTA job topics and the account device's c2d publishes: journaled, and routed
+		/* BLE FOTA topics and the account device's c2d publishes: journaled, and routed
 		 * by the broker to subscribers */
 		journal_in(c->device_id, ed, ncm_topic_kind_name(kind));
 		break;

@@ -37,6 +37,10 @@ struct ncm_db *ncm_rt_db(void);
 /* Wall clock in milliseconds since the epoch. */
 int64_t ncm_rt_now_ms(void);
 
+/* ms as nRF Cloud writes times: "2026-11-28T15:04:05.123Z" (milliseconds, UTC), into buf
+ * (>= 32 bytes). */
+void ncm_rt_iso8601(int64_t ms, char *buf, size_t size);
+
 /* Appends a journal record (ts_ms filled when 0) with the calling thread's connection; a failure
  * is logged, never fatal. */
 void ncm_rt_journal(struct ncm_journal_rec *rec);

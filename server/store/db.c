@@ -85,6 +85,38 @@ static const char *const migrations[] = {
 	"  errors TEXT);"
 	"ALTER TABLE devices ADD COLUMN fw_types TEXT NOT NULL DEFAULT '[]';"
 	"ALTER TABLE devices ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;",
+	/* 4: firmware bundles, FOTA jobs and their executions */
+	"CREATE TABLE firmware ("
+	"  bundle_id TEXT PRIMARY KEY,"
+	"  type TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  name TEXT,"
+	"  description TEXT,"
+	"  files TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE fota_jobs ("
+	"  job_id TEXT PRIMARY KEY,"
+	"  bundle_id TEXT NOT NULL,"
+	"  name TEXT,"
+	"  description TEXT,"
+	"  status TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  auto_apply INTEGER NOT NULL,"
+	"  skipped INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  completed_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE fota_executions ("
+	"  job_id TEXT NOT NULL,"
+	"  device_id TEXT NOT NULL COLLATE NOCASE,"
+	"  status TEXT NOT NULL,"
+	"  status_detail TEXT,"
+	"  progress INTEGER NOT NULL DEFAULT -1,"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (job_id, device_id));"
+	"CREATE INDEX fota_exec_device ON fota_executions(device_id, created_ms);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NCM_DB_SCHEMA_VERSION,

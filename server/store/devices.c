@@ -310,7 +310,7 @@ int ncm_store_device_set_credentials(struct ncm_db *db, const char *id, const ch
 {
 	if (cert_pem)
 		return update_one(db, "UPDATE devices SET updated_ms = ?1, cert_pem = ?2,"
-				  " fingerprint = ?3 WHERE id = ?4",
+				  " fingerprint = ?3, pubkey_pem = NULL WHERE id = ?4",
 				  (const char *const[]){ cert_pem, fingerprint }, 2, id, now_ms,
 				  "updating device certificate", err);
 	return update_one(db, "UPDATE devices SET updated_ms = ?1, pubkey_pem = ?2 WHERE id = ?3",

@@ -64,8 +64,10 @@ int ncm_store_device_set_name(struct ncm_db *db, const char *id, const char *nam
 int ncm_store_device_set_tags(struct ncm_db *db, const char *id, const char *tags_json,
 			      int64_t now_ms, struct ncm_err_info *err);
 
-/* Replaces the device's certificate (with its fingerprint) or public key: whichever argument
- * is non-NULL is set, the other kept. NCM_ERR_NOT_FOUND when absent; NCM_ERR_CONFLICT when the
+/* Replaces the device's certificate (with its fingerprint) or public key. A new certificate
+ * also drops an older public key, so the certificate's key is the one that verifies the
+ * device's JWTs (one key per device, spec/rest.md §2.3); a new public key keeps the
+ * certificate (MQTT still needs it) but takes over JWT verification. NCM_ERR_NOT_FOUND when absent; NCM_ERR_CONFLICT when the
  * certificate belongs to another device. */
 int ncm_store_device_set_credentials(struct ncm_db *db, const char *id, const char *cert_pem,
 				     const char *fingerprint, const char *pubkey_pem,

@@ -272,13 +272,13 @@ long http_rest(const struct srv *s, const char *method, const char *path, const 
 	return http(s, url, method, body, resp);
 }
 
-long http_rest_auth(const struct srv *s, const char *method, const char *path,
-		    const char *auth_header_value, const char *content_type, const char *body,
-		    size_t body_len, char **resp, char **resp_headers)
+long http_rest_req(const struct srv *s, const char *method, const char *path,
+		   const char *const *headers, const char *body, size_t body_len, char **resp,
+		   char **resp_headers)
 {
 	struct curl_slist *hdrs = NULL;
 	struct buf b = { NULL, 0 }, h = { NULL, 0 };
-	char url[1024], *line;
+	char url[1024];
 	long status = 0;
 	CURL *c = curl_easy_init();
 
@@ -293,22 +293,8 @@ long http_rest_auth(const struct srv *s, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_CAINFO, s->ca);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if (auth_header_value) {
-		line = malloc(strlen(auth_header_value) + 32);
-		ck_assert_ptr_nonnull(line);
-		sprintf(line, "Authorization: %s", auth_header_value);
-		hdrs = curl_slist_append(hdrs, line);
-		free(line);
-	}
-	if (content_type) {
-		line = malloc(strlen(content_type) + 32);
-		ck_assert_ptr_nonnull(line);
-		sprintf(line, "Content-Type: %s", content_type);
-		hdrs = curl_slist_append(hdrs, line);
-		free(line);
-	} else {
-		hdrs = curl_slist_append(hdrs, "Content-Type:");
-	}
+	while (headers && *headers)
+		hdrs = curl_slist_append(hdrs, *headers++);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -326,6 +312,35 @@ long http_rest_auth(const struct srv *s, const char *method, const char *path,
 		*resp_headers = h.p ? h.p : strdup("");
 	else
 		free(h.p);
+	return status;
+}
+
+long http_rest_auth(const struct srv *s, const char *method, const char *path,
+		    const char *auth_header_value, const char *content_type, const char *body,
+		    size_t body_len, char **resp, char **resp_headers)
+{
+	const char *headers[3] = { NULL };
+	char *auth = NULL, *ct = NULL;
+	size_t n = 0;
+	long status;
+
+	if (auth_header_value) {
+		auth = malloc(strlen(auth_header_value) + 32);
+		ck_assert_ptr_nonnull(auth);
+		sprintf(auth, "Authorization: %s", auth_header_value);
+		headers[n++] = auth;
+	}
+	if (content_type) {
+		ct = malloc(strlen(content_type) + 32);
+		ck_assert_ptr_nonnull(ct);
+		sprintf(ct, "Content-Type: %s", content_type);
+		headers[n++] = ct;
+	} else {
+		headers[n++] = "Content-Type:"; /* not even curl's form-urlencoded default */
+	}
+	status = http_rest_req(s, method, path, headers, body, body_len, resp, resp_headers);
+	free(auth);
+	free(ct);
 	return status;
 }
 

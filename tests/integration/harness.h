@@ -55,6 +55,11 @@ long http_rest(const struct srv *s, const char *method, const char *path, const 
 long http_rest_auth(const struct srv *s, const char *method, const char *path,
 		    const char *auth_header_value, const char *content_type, const char *body,
 		    size_t body_len, char **resp, char **resp_headers);
+/* The same with any request headers: headers is a NULL-terminated list of "Name: value" lines
+ * (may be NULL; "Name:" removes a header curl would add). */
+long http_rest_req(const struct srv *s, const char *method, const char *path,
+		   const char *const *headers, const char *body, size_t body_len, char **resp,
+		   char **resp_headers);
 /* Same as http_admin but parses the JSON answer (fails the test when it is not JSON). */
 json_t *admin_json(const struct srv *s, const char *method, const char *path, const char *body,
 		   long *status);

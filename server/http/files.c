@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT
+ * files.c: firmware images on the HTTPS port at the paths job documents name,
+ * /<tenantId>/<bundleId>/<file> (spec/rest.md §1, spec/mqtt.md §4.5): GET and HEAD, one byte
+ * range per request answered 206 with a lower-case "content-range: bytes a-b/total" as nRF Cloud
+ * sends it, 416 "bytes * / total" past the end, 200 without Range. libmicrohttpd has no Range
+ * support (spec/platform.md D.4): core/range.c parses, the file is served from an fd at an
+ * offset. Only files of a stored bundle are served; nothing outside <data>/firmware is opened.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "firmware.h"
+#include "range.h"
+#include "rest_common.h"
+#include "runtime.h"
+
+/* 1 when file is one of the bundle's files. */
+static int bundle_has(const struct ncm_bundle *b, const char *file)
+{
+	json_t *files = json_loads(b->files_json, 0, NULL), *f;
+	size_t i;
+	int found = 0;
+
+	json_array_foreach(files, i, f)
+		found |= !strcmp(json_string_value(json_object_get(f, "file")) ?: "", file);
+	json_decref(files);
+	return found;
+}
+
+static enum MHD_Result not_found(struct ncm_req *req)
+{
+	return ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40420, "resource not found: %s %s",
+			       req->method, req->url);
+}
+
+enum MHD_Result ncm_files_get(struct ncm_req *req)
+{
+	const char *tenant = req->params[0], *bundle_id = req->params[1], *file = req->params[2];
+	const char *range = ncm_req_header(req, MHD_HTTP_HEADER_RANGE);
+	struct ncm_err_info err = { 0 };
+	struct MHD_Response *resp;
+	struct ncm_bundle b;
+	struct stat sb;
+	char path[PATH_MAX], cr[96];
+	uint64_t first = 0, last = 0, total;
+	enum ncm_range_result rr;
+	enum MHD_Result ret;
+	int fd;
+	unsigned int status;
+
+	if (strcmp(tenant, ncm_rt()->team.tenant_id) || !strcmp(file, ".") ||
+	    !strcmp(file, "..") || ncm_store_bundle_get(ncm_rt_db(), bundle_id, &b, NULL))
+		return not_found(req);
+	if (!bundle_has(&b, file)) {
+		ncm_bundle_release(&b);
+		return not_found(req);
+	}
+	ncm_bundle_release(&b);
+	if (ncm_path(path, sizeof(path), "%s/firmware/%s/%s/%s", ncm_rt()->cfg.data_dir, tenant,
+		     bundle_id, file))
+		return not_found(req);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return not_found(req);
+	}
+	total = (uint64_t)sb.st_size;
+	rr = ncm_range_parse(range, total, &first, &last, &err);
+	if (rr == NCM_RANGE_INVALID || rr == NCM_RANGE_UNSATISFIABLE) {
+		close(fd);
+		if (rr == NCM_RANGE_INVALID)
+			return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "%s", err.msg);
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		snprintf(cr, sizeof(cr), "bytes */%" PRIu64, total);
+		MHD_add_response_header(resp, "content-range", cr);
+		req->status = MHD_HTTP_RANGE_NOT_SATISFIABLE;
+		ret = MHD_queue_response(req->conn, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	if (rr == NCM_RANGE_NONE) {
+		first = 0;
+		last = total ? total - 1 : 0;
+	}
+	/* HEAD too: libmicrohttpd sends a HEAD answer's headers (Content-Length included) and
+	 * leaves the body out itself */
+	resp = MHD_create_response_from_fd_at_offset64(total ? last - first + 1 : 0, fd, first);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	status = MHD_HTTP_OK;
+	if (rr == NCM_RANGE_OK) {
+		snprintf(cr, sizeof(cr), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first, last,
+			 total);
+		MHD_add_response_header(resp, "content-range", cr);
+		status = MHD_HTTP_PARTIAL_CONTENT;
+	}
+	req->status = (int)status;
+	ret = MHD_queue_response(req->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
