@@ -174,13 +174,15 @@ json_t *ncm_rest_device_json(const struct ncm_device *d, const json_t *shadow, i
 	ncm_rt_iso8601(d->created_ms, created, sizeof(created));
 	ncm_rt_iso8601(upd, updated, sizeof(updated));
 	tags = json_loads(d->tags_json ? d->tags_json : "[]", 0, NULL);
-	o = json_pack("{s:s,s:s,s:s,s:s?,s:o,s:s,s:o,s:{s:s,s:s},s:b}", "id", d->id, "name",
+	o = json_pack("{s:s,s:s,s:s,s:o,s:s,s:o,s:{s:s,s:s},s:b}", "id", d->id, "name",
 		      d->name ? d->name : d->id, "type",
 		      d->sub_type && strcasestr(d->sub_type, "gateway") ? "Gateway" : "Generic",
-		      "subType", d->sub_type, "tags", tags ? tags : json_array(), "tenantId",
+		      "tags", tags ? tags : json_array(), "tenantId",
 		      rt->team.tenant_id, "firmware", firmware_json(d, shadow), "$meta",
 		      "createdAt", created, "updatedAt", updated, "cloudMqttEnabled",
 		      d->cert_pem != NULL);
+	if (o && d->sub_type)
+		json_object_set_new(o, "subType", json_string(d->sub_type));
 	if (o && with_state) {
 		sdesired = path(shadow, (const char *const[]){ "state", "desired", NULL });
 		sreported = path(shadow, (const char *const[]){ "state", "reported", NULL });

@@ -348,9 +348,10 @@ enum MHD_Result ncm_rest_device_state_patch(struct ncm_req *req)
 	}
 	wrapped = json_pack("{s:o}", "state", body);
 	if (match) {
-		long long ver = strtoll(match[0] == '"' ? match + 1 : match, &end, 10);
+		const char *num = match[0] == '"' ? match + 1 : match;
+		long long ver = strtoll(num, &end, 10);
 
-		if (end == match || (*end && *end != '"')) {
+		if (end == num || ver < 0 || (*end && strcmp(end, "\""))) {
 			json_decref(wrapped);
 			return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
 					       "If-Match must be the shadow version number");

@@ -54,7 +54,7 @@ static int onboard(const struct ncm_onboard_row *row, enum ncm_onboard_kind kind
 	X509 *cert = NULL;
 	EVP_PKEY *pub = NULL;
 	json_t *arr;
-	char *pem = NULL;
+	char *pem = NULL, cn[NCM_DEVID_MAX + 2] = "";
 	int rc, exists;
 
 	if (row->is_public_key) {
@@ -66,6 +66,10 @@ static int onboard(const struct ncm_onboard_row *row, enum ncm_onboard_kind kind
 			rc = ncm_pki_pubkey_to_pem(pub, &pem);
 	} else {
 		rc = ncm_pki_cert_from_pem(row->pem, strlen(row->pem), &cert, &err);
+		/* MQTT admits a device only when its client ID is the certificate's CN */
+		if (!rc && (ncm_pki_cert_cn(cert, cn, sizeof(cn)) || strcmp(cn, row->device_id)))
+			rc = ncm_err_set(&err, NCM_ERR_INVAL,
+					 "certificate CN '%.64s' is not the device ID", cn);
 		if (!rc)
 			rc = ncm_pki_cert_to_pem(cert, &pem);
 		if (!rc)

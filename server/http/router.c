@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * router.c: method + path pattern → handler (see request.h). Path parameters are URL-decoded
- * segments; a decoded parameter never contains '/' or a NUL, so a handler cannot be tricked into
- * another path.
+ * router.c: method + path pattern → handler (see request.h). Path parameters are whole
+ * segments of the (already decoded) path, so a parameter never contains '/': a handler cannot be
+ * tricked into another path.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,46 +18,11 @@ void ncm_req_free_params(struct ncm_req *req)
 	req->n_params = 0;
 }
 
-static int hexval(char c)
+/* A copy of one path segment. libmicrohttpd has already %-decoded the URL, so a segment is
+ * taken as it is (decoding again would turn "%252F" into a '/'). */
+static char *segment_copy(const char *s, size_t len)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes %XX in [s, s+len) into a new string; NULL when malformed or it would hold '/' or NUL. */
-static char *segment_decode(const char *s, size_t len)
-{
-	char *out = malloc(len + 1), *o = out;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '%') {
-			int hi, lo;
-
-			if (i + 2 >= len)
-				goto bad;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0) || (hi == 2 && lo == 15))
-				goto bad;
-			*o++ = (char)(hi * 16 + lo);
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	return out;
-bad:
-	free(out);
-	return NULL;
+	return strndup(s, len);
 }
 
 /* 1 when url matches pattern, with the parameters captured into req. */
@@ -73,7 +38,7 @@ static int match(const char *pattern, const char *url, struct ncm_req *req)
 
 			if (!pe || len == 0 || req->n_params == NCM_ROUTE_MAX_PARAMS)
 				goto no;
-			req->params[req->n_params] = segment_decode(u, len);
+			req->params[req->n_params] = segment_copy(u, len);
 			if (!req->params[req->n_params])
 				goto no;
 			req->n_params++;

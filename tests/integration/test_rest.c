@@ -754,6 +754,14 @@ START_TEST(shadow_patch_mirrors_firmware_and_checks_wrapper_and_version)
 		free(resp);
 	}
 
+	/* an If-Match that is no version number is refused, not read as version 0 */
+	status = http_rest_req(&s, "PATCH", spath,
+			       (const char *const[]){ auth, "Content-Type: " JSON,
+						      "If-Match: \"\"", NULL },
+			       body, strlen(body), &resp, NULL);
+	ck_assert_msg(status == 400 && strstr(resp, "If-Match") != NULL, "%ld %s", status, resp);
+	free(resp);
+
 	/* the device itself, with its JWT */
 	t = fixture_jwt();
 	expect_empty("PATCH", spath, t, JSON, "{\"reported\":{\"config\":{\"mode\":\"eco\"}}}", 202);
@@ -959,6 +967,47 @@ START_TEST(csv_onboarding_takes_its_content_types_and_reports_bad_rows_in_a_summ
 		     "Content-Type must be text/csv, text/plain or application/octet-stream");
 	free(row);
 	free(two);
+}
+END_TEST
+
+START_TEST(onboarding_refuses_a_certificate_whose_cn_is_another_device)
+{
+	char crt[PATH_MAX], key[PATH_MAX], *row, *resp;
+	const char *url, *p;
+	json_t *op, *j, *dev;
+
+	start();
+	/* MQTT would never admit it: its client ID must be the certificate's CN */
+	lab_device("cn-owner", crt, key, sizeof(crt));
+	row = csv_row("cn-other", "", "", crt);
+	op = bulk("/v1/devices", "text/csv", row);
+	ck_assert_str_eq(str(op, "status"), "FAILED");
+	url = str(op, "errorSummaryUrl");
+	p = strchr(strstr(url, "://") + 3, '/');
+	ck_assert_int_eq(call("GET", p, NULL, NULL, NULL, &resp), 200);
+	j = json_loads(resp, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "errors"), 0)),
+			 "[0]: certificate CN 'cn-owner' is not the device ID");
+	json_decref(j);
+	free(resp);
+	json_decref(op);
+	free(row);
+	expect_error("GET", "/v1/devices/cn-other", api, NULL, NULL, 404, 40410,
+		     "device cn-other not found");
+	/* and a device without subType has no subType key, as nRF Cloud leaves it out */
+	dev = rest_ok("GET", "/v1/devices/" FIXTURE_DEVICE, api, NULL, 200);
+	ck_assert_str_eq(str(dev, "subType"), "nrf9160dk");
+	json_decref(dev);
+	{
+		long st;
+
+		json_decref(admin_json(&s, "POST", "/mock/v1/devices", "{\"id\":\"no-subtype\"}",
+				       &st));
+		ck_assert_int_eq(st, 201);
+	}
+	dev = rest_ok("GET", "/v1/devices/no-subtype", api, NULL, 200);
+	ck_assert_ptr_null(json_object_get(dev, "subType"));
+	json_decref(dev);
 }
 END_TEST
 
@@ -1256,6 +1305,7 @@ int main(void)
 		{ "self_signed", device_with_a_self_signed_certificate_is_onboarded_and_connects },
 		{ "csv", csv_onboarding_takes_its_content_types_and_reports_bad_rows_in_a_summary },
 		{ "single_keys_certs", single_device_public_key_and_certificate_registration },
+		{ "cn_mismatch", onboarding_refuses_a_certificate_whose_cn_is_another_device },
 		{ "key_then_cert", certificate_registered_after_a_public_key_verifies_the_devices_jwts },
 		{ "account_device", account_device_receives_messages_posted_over_rest_until_it_is_deleted },
 		{ "messages", messages_are_listed_newest_first_in_pages_and_by_filter },
