@@ -204,17 +204,16 @@ static int prepare_store(const struct ncm_config *cfg, time_t now)
 	struct ncm_err_info err = { 0 };
 	struct ncm_ca ca = { 0 };
 	struct ncm_db *db = NULL;
-	char db_path[PATH_MAX], dev_dir[PATH_MAX];
+	char db_path[PATH_MAX];
 	int rc;
 
 	ncm_config_db_path(cfg, db_path, sizeof(db_path));
-	ncm_config_devices_dir(cfg, dev_dir, sizeof(dev_dir));
 	rc = ncm_ca_load(cfg->data_dir, &ca, &err);
 	if (!rc)
 		rc = ncm_db_open(db_path, &db, &err);
 	if (!rc)
 		rc = ncm_fixtures_load(db, cfg->fixtures_dir[0] ? cfg->fixtures_dir : NULL, &ca,
-				       dev_dir, now, &err);
+				       cfg->data_dir, now, &err);
 	ncm_db_close(db);
 	ncm_ca_release(&ca);
 	if (rc)

@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "devices.h"
+#include "firmware.h"
 #include "devid.h"
 #include "file.h"
 #include "log.h"
@@ -264,26 +266,120 @@ out:
 	return rc;
 }
 
+
 static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int ncm_fixtures_load(struct ncm_db *db, const char *dir, const struct ncm_ca *ca,
-		      const char *devices_out_dir, time_t now, struct ncm_err_info *err)
+/* One preloaded bundle (see fixtures.h). Kept as it is when stored already. */
+static int load_bundle(struct ncm_db *db, const char *fixtures_dir, const char *path,
+		       const char *data_dir, time_t now, struct ncm_err_info *err)
 {
-	char path[PATH_MAX];
-	char **names = NULL;
-	size_t n = 0, cap = 0, i;
-	struct dirent *e;
-	DIR *dh = NULL;
-	size_t len;
+	struct ncm_bundle b = { 0 }, existing;
+	struct ncm_team team;
+	json_t *root = NULL, *files_in, *f, *files = json_array();
+	char src[PATH_MAX], dst_dir[PATH_MAX], dst[PATH_MAX], sha[65];
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char *data = NULL;
+	size_t len, i, k;
 	int rc;
 
-	rc = load_team(db, dir, now, err);
-	if (rc || !dir)
-		return rc;
-	if (ncm_path(path, sizeof(path), "%s/devices", dir))
+	root = load_json(path, err);
+	if (!root) {
+		json_decref(files);
+		return err ? err->code : NCM_ERR_INVAL;
+	}
+	rc = copy_str(root, "type", b.type, sizeof(b.type), 1, path, err);
+	if (!rc)
+		rc = copy_str(root, "version", b.version, sizeof(b.version), 1, path, err);
+	if (!rc)
+		rc = copy_str(root, "bundleId", b.bundle_id, sizeof(b.bundle_id), 0, path, err);
+	if (!rc)
+		rc = ncm_store_team_get(db, &team, err);
+	if (rc)
+		goto out;
+	if (!b.bundle_id[0])
+		snprintf(b.bundle_id, sizeof(b.bundle_id), "%s*00000000*%s", b.type, b.version);
+	if (ncm_store_bundle_get(db, b.bundle_id, &existing, NULL) == NCM_OK) {
+		ncm_bundle_release(&existing);
+		goto out;
+	}
+	if (strchr(b.bundle_id, '/') || strstr(b.bundle_id, "..")) {
+		rc = ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: bad bundleId", path);
+		goto out;
+	}
+	if (json_is_string(json_object_get(root, "name")))
+		b.name = strdup(json_string_value(json_object_get(root, "name")));
+	files_in = json_object_get(root, "files");
+	if (!json_is_array(files_in) || !json_array_size(files_in)) {
+		rc = ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: \"files\" must be a non-empty "
+				 "array", path);
+		goto out;
+	}
+	ncm_path(dst_dir, sizeof(dst_dir), "%s/firmware/%s/%s", data_dir, team.tenant_id,
+		 b.bundle_id);
+	rc = ncm_mkdir_p(dst_dir, 0755, err);
+	json_array_foreach(files_in, i, f) {
+		const char *file = json_string_value(json_object_get(f, "file"));
+		const char *source = json_string_value(json_object_get(f, "source"));
+
+		if (rc)
+			break;
+		if (!file || !source || strchr(file, '/') || strchr(source, '/') ||
+		    !strcmp(file, "..")) {
+			rc = ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: files[%zu] needs plain "
+					 "\"file\" and \"source\" names", path, i);
+			break;
+		}
+		if (ncm_path(src, sizeof(src), "%s/firmware/%s", fixtures_dir, source) ||
+		    ncm_path(dst, sizeof(dst), "%s/%s", dst_dir, file)) {
+			rc = ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures: path too long");
+			break;
+		}
+		rc = ncm_file_read(src, 64u * 1024 * 1024, &data, &len, err);
+		if (!rc)
+			rc = ncm_file_write(dst, data, len, 0644, err);
+		if (rc)
+			break;
+		EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+		for (k = 0; k < 32; k++)
+			snprintf(sha + 2 * k, 3, "%02x", md[k]);
+		free(data);
+		data = NULL;
+		json_array_append_new(files, json_pack("{s:s,s:I,s:s}", "file", file, "size",
+						       (json_int_t)len, "sha256", sha));
+		b.size += (int64_t)len;
+	}
+	if (rc)
+		goto out;
+	b.files_json = json_dumps(files, JSON_COMPACT);
+	b.created_ms = (int64_t)now * 1000;
+	rc = ncm_store_bundle_put(db, &b, err);
+	if (!rc)
+		ncm_log(NCM_LOG_NOTICE, "fixtures: firmware bundle %s", b.bundle_id);
+out:
+	free(data);
+	json_decref(files);
+	json_decref(root);
+	ncm_bundle_release(&b);
+	return rc;
+}
+
+/* The *.json names of folder dir/sub, sorted, so that which file wins never depends on the
+ * file system. *names is a malloc'd array of malloc'd names. */
+static int json_names(const char *dir, const char *sub, char ***names, size_t *n,
+		      struct ncm_err_info *err)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	size_t cap = 0, len;
+	DIR *dh;
+
+	*names = NULL;
+	*n = 0;
+	if (ncm_path(path, sizeof(path), "%s/%s", dir, sub))
 		return ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures: path too long");
 	dh = opendir(path);
 	if (!dh)
@@ -292,34 +388,65 @@ int ncm_fixtures_load(struct ncm_db *db, const char *dir, const struct ncm_ca *c
 		len = strlen(e->d_name);
 		if (len < 6 || strcmp(e->d_name + len - 5, ".json") || e->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			char **grown = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof(*names));
+		if (*n == cap) {
+			char **grown = realloc(*names, (cap = cap ? cap * 2 : 16) * sizeof(**names));
 
-			if (!grown) {
-				rc = ncm_err_set(err, NCM_ERR_NOMEM, "fixtures: out of memory");
-				goto out;
-			}
-			names = grown;
+			if (!grown)
+				goto nomem;
+			*names = grown;
 		}
-		names[n] = strdup(e->d_name);
-		if (!names[n]) {
-			rc = ncm_err_set(err, NCM_ERR_NOMEM, "fixtures: out of memory");
-			goto out;
-		}
-		n++;
+		(*names)[*n] = strdup(e->d_name);
+		if (!(*names)[*n])
+			goto nomem;
+		(*n)++;
 	}
-	/* sorted, so that which file wins a duplicate ID never depends on the file system */
-	qsort(names, n, sizeof(*names), cmp_names);
+	closedir(dh);
+	qsort(*names, *n, sizeof(**names), cmp_names);
+	return NCM_OK;
+nomem:
+	closedir(dh);
+	return ncm_err_set(err, NCM_ERR_NOMEM, "fixtures: out of memory");
+}
+
+static void free_names(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int ncm_fixtures_load(struct ncm_db *db, const char *dir, const struct ncm_ca *ca,
+		      const char *data_dir, time_t now, struct ncm_err_info *err)
+{
+	char path[PATH_MAX], devices_out[PATH_MAX];
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	rc = load_team(db, dir, now, err);
+	if (rc || !dir)
+		return rc;
+	if (ncm_path(devices_out, sizeof(devices_out), "%s/devices", data_dir))
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures: path too long");
+	rc = json_names(dir, "devices", &names, &n, err);
 	for (i = 0; i < n && !rc; i++) {
 		if (ncm_path(path, sizeof(path), "%s/devices/%s", dir, names[i]))
 			rc = ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures: path too long");
 		else
-			rc = load_device(db, path, ca, devices_out_dir, now, err);
+			rc = load_device(db, path, ca, devices_out, now, err);
 	}
-out:
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	closedir(dh);
+	free_names(names, n);
+	if (rc)
+		return rc;
+	rc = json_names(dir, "firmware", &names, &n, err);
+	for (i = 0; i < n && !rc; i++) {
+		if (ncm_path(path, sizeof(path), "%s/firmware/%s", dir, names[i]))
+			rc = ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures: path too long");
+		else
+			rc = load_bundle(db, dir, path, data_dir, now, err);
+	}
+	free_names(names, n);
 	return rc;
 }

@@ -4,7 +4,10 @@
  * or device that is stored already is kept as it is, so restarts never undo run-time changes.
  * A fixture device without certificate or public key gets a lab-CA certificate, written with its
  * key to devices_out_dir so that a fresh instance has a device ready to connect. A device file
- * may carry "shadow": {"desired":{..},"reported":{..}}, its initial shadow.
+ * may carry "shadow": {"desired":{..},"reported":{..}}, its initial shadow. firmware/<any>.json
+ * preloads firmware bundles, including MODEM and MDM_FULL ones users cannot upload:
+ * {"bundleId"?, "type", "version", "name"?, "files":[{"file", "source"}]}, source being an image
+ * file beside it, copied to <data>/firmware/<tenant>/<bundleId>/<file>.
  */
 #ifndef NCM_FIXTURES_H
 #define NCM_FIXTURES_H
@@ -16,9 +19,9 @@
 
 #define NCM_FIXTURE_MAX_FILE (256 * 1024)
 
-/* dir may be NULL (no fixtures): then a team with a random tenant ID and API key is made if none
+/* Device keys go to <data_dir>/devices, images to <data_dir>/firmware. dir may be NULL (no fixtures): then a team with a random tenant ID and API key is made if none
  * is stored. Errors name the file and, for JSON, the line and column. */
 int ncm_fixtures_load(struct ncm_db *db, const char *dir, const struct ncm_ca *ca,
-		      const char *devices_out_dir, time_t now, struct ncm_err_info *err);
+		      const char *data_dir, time_t now, struct ncm_err_info *err);
 
 #endif

@@ -476,6 +476,45 @@ START_TEST(root_can_run_the_broker_as_another_user)
 }
 END_TEST
 
+/* GET over HTTPS with the API key; the body in *resp. */
+static long rest_get(const char *path, char **resp)
+{
+	char auth[200];
+
+	snprintf(auth, sizeof(auth), "Bearer %s", s.api_key);
+	return http_rest_auth(&s, "GET", path, auth, NULL, NULL, 0, resp, NULL);
+}
+
+START_TEST(fixture_firmware_bundles_are_preloaded_and_served)
+{
+	char path[512], *body = NULL;
+	long status;
+	json_t *j, *it;
+	size_t i;
+	int found = 0;
+
+	srv_start(&s, NULL);
+	status = rest_get("/v1/firmwares?modemOnly=true", &body);
+	ck_assert_int_eq(status, 200);
+	j = json_loads(body, 0, NULL);
+	free(body);
+	json_array_foreach(json_object_get(j, "items"), i, it) {
+		const char *id = json_string_value(json_object_get(it, "bundleId"));
+
+		found += !strcmp(id, "MODEM*5e1f0a2b*mfw_nrf9160_1.3.5") ||
+			 !strcmp(id, "MDM_FULL*7c3d9e10*mfw_nrf9160_1.3.5");
+	}
+	ck_assert_int_eq(found, 2);
+	json_decref(j);
+	/* the image is served with its size, where job documents will point */
+	snprintf(path, sizeof(path), "/%s/MODEM*5e1f0a2b*mfw_nrf9160_1.3.5/"
+		 "mfw_nrf9160_update_from_1.3.4_to_1.3.5.bin", s.tenant);
+	status = http_rest(&s, "GET", path, NULL, &body);
+	ck_assert_int_eq(status, 200);
+	free(body);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("identity");
@@ -498,6 +537,7 @@ int main(void)
 		{ "kill9", kill_9_and_restart_keep_the_ca_and_the_devices },
 		{ "tls", mqtt_listener_speaks_tls12_with_the_modems_cbc_suites_and_not_tls11 },
 		{ "user", root_can_run_the_broker_as_another_user },
+		{ "fixture_firmware", fixture_firmware_bundles_are_preloaded_and_served },
 	};
 	size_t i;
 

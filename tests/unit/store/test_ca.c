@@ -585,7 +585,7 @@ struct world {
 	char root[64];      /* the temp folder */
 	char data[128];     /* CA data dir */
 	char fixtures[128]; /* fixtures dir */
-	char out[128];      /* devices_out_dir */
+	char out[128];      /* the data folder: device files go to <out>/devices */
 	struct ncm_ca ca;
 	struct ncm_db *db;
 	char b_fp[NCM_PKI_FP_LEN + 1];
@@ -693,14 +693,14 @@ START_TEST(fixtures_load_stores_the_team_and_both_devices)
 	ck_assert_str_eq(d.tags_json, "[\"lab\",\"dk\"]");
 	ck_assert_str_eq(d.onboarded_by, "fixture");
 	ck_assert_int_eq(d.created_ms, (int64_t)NOW * 1000);
-	snprintf(path, sizeof(path), "%s/dev-a.crt", w.out);
+	snprintf(path, sizeof(path), "%s/devices/dev-a.crt", w.out);
 	ck_assert_int_eq(file_mode(path), 0644);
 	cert = cert_file(path);
 	ck_assert_int_eq(ncm_pki_cert_issued_by(cert, w.ca.cert), 1);
 	ck_assert_int_eq(ncm_pki_cert_fingerprint(cert, fp), NCM_OK);
 	ck_assert_str_eq(d.fingerprint, fp);
 	X509_free(cert);
-	snprintf(path, sizeof(path), "%s/dev-a.key", w.out);
+	snprintf(path, sizeof(path), "%s/devices/dev-a.key", w.out);
 	ck_assert_int_eq(file_mode(path), 0600);
 	ncm_device_release(&d);
 
@@ -710,7 +710,7 @@ START_TEST(fixtures_load_stores_the_team_and_both_devices)
 	ck_assert_str_eq(d.name, "dev-b");
 	ck_assert_str_eq(d.onboarded_by, "fixture");
 	ncm_device_release(&d);
-	snprintf(path, sizeof(path), "%s/dev-b.crt", w.out);
+	snprintf(path, sizeof(path), "%s/devices/dev-b.crt", w.out);
 	ck_assert_int_eq(ncm_file_exists(path), 0);
 	world_free(&w);
 }
@@ -737,7 +737,7 @@ START_TEST(second_fixtures_load_changes_nothing)
 	ck_assert_int_eq(ncm_store_device_get(w.db, "dev-a", &d, &err), NCM_OK);
 	snprintf(fp1, sizeof(fp1), "%s", d.fingerprint);
 	ncm_device_release(&d);
-	snprintf(path, sizeof(path), "%s/dev-a.crt", w.out);
+	snprintf(path, sizeof(path), "%s/devices/dev-a.crt", w.out);
 	crt1 = slurp(path);
 
 	load_ok(&w);
@@ -798,7 +798,7 @@ START_TEST(device_fixture_with_an_invalid_id_is_inval)
 			 NCM_ERR_INVAL);
 	ck_assert_int_eq(err.code, NCM_ERR_INVAL);
 	ck_assert_msg(strstr(err.msg, "a.json") != NULL, "no file name in: %s", err.msg);
-	snprintf(path, sizeof(path), "%s/bad/id.crt", w.out);
+	snprintf(path, sizeof(path), "%s/devices/bad/id.crt", w.out);
 	ck_assert_int_eq(ncm_file_exists(path), 0);
 	world_free(&w);
 }
