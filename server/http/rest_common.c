@@ -108,6 +108,43 @@ bad:
 	return -1;
 }
 
+enum MHD_Result ncm_rest_paged(struct ncm_req *req, int def, int max, const char *key_field,
+			       ncm_rest_page_fill fill, void *userdata)
+{
+	struct ncm_err_info err = { 0 };
+	const char *tok = ncm_req_query(req, "pageNextToken");
+	json_t *items = json_array(), *out;
+	char *after = NULL, *next = NULL;
+	enum MHD_Result ret;
+	int limit = ncm_rest_page_limit(req, def, max, &ret);
+
+	if (limit < 0)
+		goto done;
+	if (tok && !(after = ncm_rest_page_key(tok))) {
+		ret = ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "invalid pageNextToken");
+		goto done;
+	}
+	if (fill(after ? after : "", limit + 1, items, userdata, &err)) {
+		ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
+		goto done;
+	}
+	if (json_array_size(items) > (size_t)limit) {
+		json_array_remove(items, (size_t)limit);
+		next = ncm_rest_page_token(json_string_value(
+			json_object_get(json_array_get(items, (size_t)limit - 1), key_field)));
+	}
+	/* total counts the items returned, as nRF Cloud's does (§4.1) */
+	out = json_pack("{s:O,s:I}", "items", items, "total", (json_int_t)json_array_size(items));
+	if (next)
+		json_object_set_new(out, "pageNextToken", json_string(next));
+	ret = ncm_reply_json(req, MHD_HTTP_OK, out);
+done:
+	free(after);
+	free(next);
+	json_decref(items);
+	return ret;
+}
+
 int ncm_rest_query_bool(struct ncm_req *req, const char *name)
 {
 	const char *v = ncm_req_query(req, name);

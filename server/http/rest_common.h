@@ -31,6 +31,17 @@ char *ncm_rest_page_key(const char *token);
 /* Standard base64 (with or without padding) into a malloc'd buffer; -1 when malformed. */
 int ncm_rest_b64_decode(const char *text, unsigned char **out, size_t *len);
 
+/* Fills items with at most limit entries that come after the page key after ("" or NULL: the
+ * start). */
+typedef int (*ncm_rest_page_fill)(const char *after, int limit, json_t *items, void *userdata,
+				  struct ncm_err_info *err);
+
+/* Answers a list with nRF Cloud's pages (spec/rest.md §4.1): ?pageLimit (def, at most max) and
+ * ?pageNextToken; asks fill for one more than a page to know whether there is a next one, whose
+ * token is the key_field value of the page's last item. {"items","total","pageNextToken"?}. */
+enum MHD_Result ncm_rest_paged(struct ncm_req *req, int def, int max, const char *key_field,
+			       ncm_rest_page_fill fill, void *userdata);
+
 /* 1 when ?name= is "true" (or "1"). */
 int ncm_rest_query_bool(struct ncm_req *req, const char *name);
 

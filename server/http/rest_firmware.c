@@ -200,40 +200,18 @@ static int list_cb(const struct ncm_bundle *b, void *userdata)
 	return json_array_append_new(userdata, bundle_json(b)) ? NCM_ERR_NOMEM : NCM_OK;
 }
 
+static int firmwares_fill(const char *after, int limit, json_t *items, void *userdata,
+			  struct ncm_err_info *err)
+{
+	struct ncm_req *req = userdata;
+
+	return ncm_store_bundle_foreach(ncm_rt_db(), after, ncm_rest_query_bool(req, "modemOnly"),
+					limit, list_cb, items, err);
+}
+
 enum MHD_Result ncm_rest_firmwares_get(struct ncm_req *req)
 {
-	struct ncm_err_info err = { 0 };
-	const char *tok = ncm_req_query(req, "pageNextToken");
-	json_t *items = json_array(), *out;
-	char *after = NULL, *next = NULL;
-	enum MHD_Result ret;
-	int limit = ncm_rest_page_limit(req, 10, 100, &ret);
-
-	if (limit < 0)
-		goto done;
-	if (tok && !(after = ncm_rest_page_key(tok))) {
-		ret = ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "invalid pageNextToken");
-		goto done;
-	}
-	if (ncm_store_bundle_foreach(ncm_rt_db(), after, ncm_rest_query_bool(req, "modemOnly"),
-				     limit + 1, list_cb, items, &err)) {
-		ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
-		goto done;
-	}
-	if (json_array_size(items) > (size_t)limit) {
-		json_array_remove(items, (size_t)limit);
-		next = ncm_rest_page_token(json_string_value(json_object_get(
-			json_array_get(items, (size_t)limit - 1), "bundleId")));
-	}
-	out = json_pack("{s:O,s:I}", "items", items, "total", (json_int_t)json_array_size(items));
-	if (next)
-		json_object_set_new(out, "pageNextToken", json_string(next));
-	ret = ncm_reply_json(req, MHD_HTTP_OK, out);
-done:
-	free(after);
-	free(next);
-	json_decref(items);
-	return ret;
+	return ncm_rest_paged(req, 10, 100, "bundleId", firmwares_fill, req);
 }
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

@@ -281,40 +281,16 @@ static int jobs_cb(const struct ncm_job *j, void *userdata)
 	return json_array_append_new(userdata, job_json(j)) ? NCM_ERR_NOMEM : NCM_OK;
 }
 
+static int jobs_fill(const char *after, int limit, json_t *items, void *userdata,
+		     struct ncm_err_info *err)
+{
+	(void)userdata;
+	return ncm_store_job_foreach(ncm_rt_db(), after, limit, jobs_cb, items, err);
+}
+
 enum MHD_Result ncm_rest_fota_jobs_get(struct ncm_req *req)
 {
-	struct ncm_err_info err = { 0 };
-	const char *tok = ncm_req_query(req, "pageNextToken");
-	json_t *items = json_array(), *out;
-	char *after = NULL, *next = NULL;
-	enum MHD_Result ret;
-	int limit = ncm_rest_page_limit(req, 10, 100, &ret);
-
-	if (limit < 0)
-		goto done;
-	if (tok && !(after = ncm_rest_page_key(tok))) {
-		ret = ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "invalid pageNextToken");
-		goto done;
-	}
-	if (ncm_store_job_foreach(ncm_rt_db(), after ? after : "", limit + 1, jobs_cb, items,
-				  &err)) {
-		ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
-		goto done;
-	}
-	if (json_array_size(items) > (size_t)limit) {
-		json_array_remove(items, (size_t)limit);
-		next = ncm_rest_page_token(json_string_value(
-			json_object_get(json_array_get(items, (size_t)limit - 1), "jobId")));
-	}
-	out = json_pack("{s:O,s:I}", "items", items, "total", (json_int_t)json_array_size(items));
-	if (next)
-		json_object_set_new(out, "pageNextToken", json_string(next));
-	ret = ncm_reply_json(req, MHD_HTTP_OK, out);
-done:
-	free(after);
-	free(next);
-	json_decref(items);
-	return ret;
+	return ncm_rest_paged(req, 10, 100, "jobId", jobs_fill, NULL);
 }
 
 static enum MHD_Result accepted_after_push(struct ncm_req *req)

@@ -330,40 +330,16 @@ static int list_cb(const struct ncm_bulk_op *op, void *userdata)
 	return json_array_append_new(userdata, bulk_op_json(op)) ? NCM_ERR_NOMEM : NCM_OK;
 }
 
+static int bulk_ops_fill(const char *after, int limit, json_t *items, void *userdata,
+			 struct ncm_err_info *err)
+{
+	(void)userdata;
+	return ncm_store_bulk_op_foreach(ncm_rt_db(), after, limit, list_cb, items, err);
+}
+
 enum MHD_Result ncm_rest_bulk_ops_get(struct ncm_req *req)
 {
-	struct ncm_err_info err = { 0 };
-	const char *tok = ncm_req_query(req, "pageNextToken");
-	json_t *items = json_array(), *out;
-	char *after = NULL, *next = NULL;
-	enum MHD_Result ret;
-	int limit = ncm_rest_page_limit(req, 10, 100, &ret);
-
-	if (limit < 0)
-		goto done;
-	if (tok && !(after = ncm_rest_page_key(tok))) {
-		ret = ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "invalid pageNextToken");
-		goto done;
-	}
-	/* one more than a page tells whether there is a next one */
-	if (ncm_store_bulk_op_foreach(ncm_rt_db(), after, limit + 1, list_cb, items, &err)) {
-		ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
-		goto done;
-	}
-	if (json_array_size(items) > (size_t)limit) {
-		json_array_remove(items, (size_t)limit);
-		next = ncm_rest_page_token(json_string_value(json_object_get(
-			json_array_get(items, (size_t)limit - 1), "bulkOpsRequestId")));
-	}
-	out = json_pack("{s:O,s:I}", "items", items, "total", (json_int_t)json_array_size(items));
-	if (next)
-		json_object_set_new(out, "pageNextToken", json_string(next));
-	ret = ncm_reply_json(req, MHD_HTTP_OK, out);
-done:
-	free(after);
-	free(next);
-	json_decref(items);
-	return ret;
+	return ncm_rest_paged(req, 10, 100, "bulkOpsRequestId", bulk_ops_fill, NULL);
 }
 
 /* The error summary, fetched without credentials as nrfcloud-utils does (spec/rest.md §4.3):
