@@ -217,3 +217,40 @@ int ncm_topic_has_wildcard(const char *topic)
 {
 	return topic && strpbrk(topic, "+#") != NULL;
 }
+
+int ncm_topic_matches(const char *filter, const char *topic)
+{
+	const char *f = filter, *t = topic;
+
+	if (!f || !t)
+		return 0;
+	/* MQTT 3.1.1 §4.7.2: wildcards at the first level do not match '$' topics */
+	if (*t == '$' && (*f == '+' || *f == '#'))
+		return 0;
+	for (;;) {
+		if (f[0] == '#' && f[1] == '\0')
+			return 1;
+		if (f[0] == '+' && (f[1] == '/' || f[1] == '\0')) {
+			while (*t && *t != '/')
+				t++;
+			f++;
+		} else {
+			while (*f && *f != '/' && *f == *t) {
+				f++;
+				t++;
+			}
+			if ((*f && *f != '/') || (*t && *t != '/'))
+				return 0;
+		}
+		if (!*f && !*t)
+			return 1;
+		if (*f == '/' && *t == '/') {
+			f++;
+			t++;
+			/* "a/#" also matches "a" itself; handled by the '#' case on the next level */
+			continue;
+		}
+		/* filter "a/#" against topic "a" */
+		return *f == '/' && f[1] == '#' && f[2] == '\0' && !*t;
+	}
+}

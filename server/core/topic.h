@@ -84,4 +84,9 @@ const char *ncm_topic_kind_name(enum ncm_topic_kind kind);
 /* 1 when the topic string contains an MQTT wildcard ('+' or '#'), else 0. */
 int ncm_topic_has_wildcard(const char *topic);
 
+/* 1 when topic (a name) matches filter (with '+' for one level and a trailing '#' for any
+ * number, including none), as MQTT 3.1.1 §4.7 defines; '$' topics are not matched by a leading
+ * wildcard. NULL arguments do not match. */
+int ncm_topic_matches(const char *filter, const char *topic);
+
 #endif

@@ -23,6 +23,7 @@
 #include "admin.h"
 #include "publish.h"
 #include "request.h"
+#include "rest_common.h"
 #include "runtime.h"
 
 #define DEVICE_BODY_MAX (64 * 1024)
@@ -113,40 +114,139 @@ static enum MHD_Result post_publish(struct ncm_req *req)
 	return ncm_http_publish_then(req, &out, NULL, NULL, NULL, publish_resumed);
 }
 
+struct journal_out {
+	json_t *items;   /* JSON answer */
+	char *lines;     /* or JSON Lines */
+	size_t len, cap;
+};
+
 static int journal_cb(const struct ncm_journal_rec *rec, void *userdata)
 {
-	json_t *o = json_pack("{s:I,s:I,s:s,s:s?,s:s?,s:i,s:s?}", "seq", (json_int_t)rec->seq,
-			      "ts", (json_int_t)rec->ts_ms, "kind", rec->kind, "device",
-			      rec->device, "topic", rec->topic, "status", rec->status, "reason",
-			      rec->reason);
+	struct journal_out *o = userdata;
+	json_t *j = ncm_rt_journal_json(rec);
+	char *text;
+	size_t n;
 
-	if (!o)
+	if (!j)
 		return NCM_ERR_NOMEM;
-	if (rec->payload && !rec->binary)
-		json_object_set_new(o, "payload",
-				    json_stringn_nocheck(rec->payload, rec->payload_len));
-	return json_array_append_new(userdata, o) ? NCM_ERR_NOMEM : NCM_OK;
+	if (o->items)
+		return json_array_append_new(o->items, j) ? NCM_ERR_NOMEM : NCM_OK;
+	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!text)
+		return NCM_ERR_NOMEM;
+	n = strlen(text);
+	if (o->len + n + 2 > o->cap) {
+		size_t cap = (o->len + n + 2) * 2;
+		char *grown = realloc(o->lines, cap);
+
+		if (!grown) {
+			free(text);
+			return NCM_ERR_NOMEM;
+		}
+		o->lines = grown;
+		o->cap = cap;
+	}
+	memcpy(o->lines + o->len, text, n);
+	o->len += n;
+	o->lines[o->len++] = '\n';
+	o->lines[o->len] = '\0';
+	free(text);
+	return NCM_OK;
 }
 
+/* A time query parameter: milliseconds since the epoch, or ISO 8601. -1 when malformed. */
+static int64_t time_param(const char *v)
+{
+	char *end;
+	long long ms;
+
+	if (!v)
+		return 0;
+	ms = strtoll(v, &end, 10);
+	if (end != v && !*end)
+		return ms >= 0 ? ms : -1;
+	return ncm_rest_parse_iso8601(v);
+}
+
+/* The journal filters of design.md §5: device, kind (exact, or a prefix ending in '.'), topic
+ * (an MQTT filter), since and until (ms or ISO 8601), after (a seq), limit. 0, or -1 after
+ * answering 400. */
+static int journal_filter(struct ncm_req *req, struct ncm_journal_filter *f, enum MHD_Result *ret)
+{
+	const char *s;
+
+	memset(f, 0, sizeof(*f));
+	f->kind = ncm_req_query(req, "kind");
+	f->device = ncm_req_query(req, "device");
+	f->topic = ncm_req_query(req, "topic");
+	f->since_ms = time_param(ncm_req_query(req, "since"));
+	f->until_ms = time_param(ncm_req_query(req, "until"));
+	s = ncm_req_query(req, "after");
+	f->after_seq = s ? strtoll(s, NULL, 10) : 0;
+	s = ncm_req_query(req, "limit");
+	f->limit = s ? atoi(s) : 0;
+	if (f->since_ms < 0 || f->until_ms < 0 || (s && f->limit <= 0) || f->after_seq < 0) {
+		*ret = ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
+				       "since and until are ms or ISO 8601 times; limit and after "
+				       "positive numbers");
+		return -1;
+	}
+	return 0;
+}
+
+/* GET /mock/v1/journal: {"items":[...]}, or JSON Lines (one record per line, the recording
+ * format) with Accept: application/x-ndjson. */
 static enum MHD_Result get_journal(struct ncm_req *req)
 {
-	struct ncm_journal_filter f = { 0 };
+	struct ncm_journal_filter f;
 	struct ncm_err_info err;
-	const char *s;
-	json_t *items = json_array();
+	struct journal_out o = { NULL, NULL, 0, 0 };
+	const char *accept = ncm_req_header(req, MHD_HTTP_HEADER_ACCEPT);
+	enum MHD_Result ret;
+	int ndjson = accept && strstr(accept, "application/x-ndjson");
 
 	NCM_REQUIRE_ADMIN(req);
-	f.kind = ncm_req_query(req, "kind");
-	f.device = ncm_req_query(req, "device");
-	s = ncm_req_query(req, "after");
-	f.after_seq = s ? strtoll(s, NULL, 10) : 0;
-	s = ncm_req_query(req, "limit");
-	f.limit = s ? atoi(s) : 0;
-	if (ncm_store_journal_foreach(ncm_rt_db(), &f, journal_cb, items, &err)) {
-		json_decref(items);
+	if (journal_filter(req, &f, &ret))
+		return ret;
+	if (!ndjson)
+		o.items = json_array();
+	if (ncm_store_journal_foreach(ncm_rt_db(), &f, journal_cb, &o, &err)) {
+		json_decref(o.items);
+		free(o.lines);
 		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
 	}
-	return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:o}", "items", items));
+	if (!ndjson)
+		return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:o}", "items", o.items));
+	ret = ncm_reply_text(req, MHD_HTTP_OK, "application/x-ndjson", o.lines ? o.lines : "");
+	free(o.lines);
+	return ret;
+}
+
+static enum MHD_Result get_journal_count(struct ncm_req *req)
+{
+	struct ncm_journal_filter f;
+	struct ncm_err_info err;
+	enum MHD_Result ret;
+	int64_t n;
+
+	NCM_REQUIRE_ADMIN(req);
+	if (journal_filter(req, &f, &ret))
+		return ret;
+	n = ncm_store_journal_count(ncm_rt_db(), &f, &err);
+	if (n < 0)
+		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
+	return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:I}", "count", (json_int_t)n));
+}
+
+static enum MHD_Result delete_journal(struct ncm_req *req)
+{
+	struct ncm_err_info err;
+
+	NCM_REQUIRE_ADMIN(req);
+	if (ncm_store_journal_clear(ncm_rt_db(), &err))
+		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
+	return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:b}", "cleared", 1));
 }
 
 const struct ncm_route ncm_admin_routes[] = {
@@ -162,6 +262,8 @@ const struct ncm_route ncm_admin_routes[] = {
 	{ "GET", "/mock/v1/devices/{id}/messages", ncm_admin_messages_get, 0, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/devices/{id}/messages", ncm_admin_messages_post, SHADOW_BODY_MAX, NCM_AUTH_NONE, 0 },
 	{ "GET", "/mock/v1/journal", get_journal, 0, NCM_AUTH_NONE, 0 },
+	{ "DELETE", "/mock/v1/journal", delete_journal, 0, NCM_AUTH_NONE, 0 },
+	{ "GET", "/mock/v1/journal/count", get_journal_count, 0, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/publish", post_publish, 256 * 1024, NCM_AUTH_NONE, 0 },
 };
 const size_t ncm_admin_routes_count = sizeof(ncm_admin_routes) / sizeof(ncm_admin_routes[0]);

@@ -61,7 +61,8 @@ int ncm_config_finish(struct ncm_config *cfg, struct ncm_err_info *err)
 		snprintf(cfg->fota_host, sizeof(cfg->fota_host), "firmware.nrfcloud.com");
 	}
 	if (make_absolute(cfg->data_dir, sizeof(cfg->data_dir)) ||
-	    make_absolute(cfg->fixtures_dir, sizeof(cfg->fixtures_dir)))
+	    make_absolute(cfg->fixtures_dir, sizeof(cfg->fixtures_dir)) ||
+	    make_absolute(cfg->record_path, sizeof(cfg->record_path)))
 		return ncm_err_set(err, NCM_ERR_TOO_BIG, "data or fixtures path too long");
 	return NCM_OK;
 }

@@ -3,12 +3,17 @@
  */
 #include "runtime.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "file.h"
 #include "log.h"
@@ -21,6 +26,8 @@ static int db_key_made;
 static atomic_int broker_ready;
 static atomic_int https_port;
 static atomic_int admin_port;
+static int record_fd = -1;
+static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void db_key_free(void *p)
 {
@@ -55,6 +62,12 @@ int ncm_rt_init(const char *config_path, struct ncm_err_info *err)
 		return rc;
 	if (ncm_team_prefix(&rt.team, rt.prefix, sizeof(rt.prefix)))
 		return ncm_err_set(err, NCM_ERR_TOO_BIG, "runtime: team prefix too long");
+	if (rt.cfg.record_path[0]) {
+		record_fd = open(rt.cfg.record_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (record_fd < 0)
+			return ncm_err_set(err, NCM_ERR_IO, "runtime: cannot open --record %s: %s",
+					   rt.cfg.record_path, strerror(errno));
+	}
 	return ncm_ca_load(rt.cfg.data_dir, &rt.ca, err);
 }
 
@@ -62,6 +75,10 @@ void ncm_rt_cleanup(void)
 {
 	struct ncm_db *db;
 
+	if (record_fd >= 0) {
+		close(record_fd);
+		record_fd = -1;
+	}
 	if (db_key_made) {
 		db = pthread_getspecific(db_key);
 		pthread_setspecific(db_key, NULL);
@@ -109,6 +126,62 @@ void ncm_rt_iso8601(int64_t ms, char *buf, size_t size)
 	snprintf(buf, size, "%s.%03dZ", base, (int)(ms % 1000));
 }
 
+json_t *ncm_rt_journal_json(const struct ncm_journal_rec *rec)
+{
+	json_t *o = json_pack("{s:I,s:I,s:s,s:i}", "seq", (json_int_t)rec->seq, "ts",
+			      (json_int_t)rec->ts_ms, "kind", rec->kind ? rec->kind : "",
+			      "status", rec->status);
+	unsigned char *b64;
+
+	if (!o)
+		return NULL;
+	if (rec->device)
+		json_object_set_new(o, "device", json_string(rec->device));
+	if (rec->topic)
+		json_object_set_new(o, "topic", json_string(rec->topic));
+	if (rec->reason)
+		json_object_set_new(o, "reason", json_string(rec->reason));
+	if (!rec->payload)
+		return o;
+	if (!rec->binary) {
+		json_object_set_new(o, "payload",
+				    json_stringn(rec->payload, rec->payload_len));
+		return o;
+	}
+	b64 = malloc(4 * ((rec->payload_len + 2) / 3) + 1);
+	if (b64) {
+		EVP_EncodeBlock(b64, rec->payload, (int)rec->payload_len);
+		json_object_set_new(o, "payload", json_string((char *)b64));
+		json_object_set_new(o, "binary", json_true());
+		free(b64);
+	}
+	return o;
+}
+
+/* One JSON line per record on the --record file, written in one write(2) under a lock so lines
+ * from different threads never mix. */
+static void record(const struct ncm_journal_rec *rec)
+{
+	json_t *o;
+	char *line;
+	size_t len;
+
+	if (record_fd < 0)
+		return;
+	o = ncm_rt_journal_json(rec);
+	line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (!line)
+		return;
+	len = strlen(line);
+	line[len] = '\n';
+	pthread_mutex_lock(&record_lock);
+	if (write(record_fd, line, len + 1) != (ssize_t)(len + 1))
+		ncm_log(NCM_LOG_ERR, "journal: cannot append to %s", rt.cfg.record_path);
+	pthread_mutex_unlock(&record_lock);
+	free(line);
+}
+
 void ncm_rt_journal(struct ncm_journal_rec *rec)
 {
 	struct ncm_err_info err;
@@ -120,6 +193,7 @@ void ncm_rt_journal(struct ncm_journal_rec *rec)
 		return;
 	if (ncm_store_journal_add(db, rec, rt.cfg.journal_max, &err))
 		ncm_log(NCM_LOG_ERR, "journal: cannot record %s: %s", rec->kind, err.msg);
+	record(rec);
 }
 
 void ncm_rt_set_broker_ready(void)

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "ca.h"
 #include "config.h"
 #include "db.h"
@@ -41,9 +43,15 @@ int64_t ncm_rt_now_ms(void);
  * (>= 32 bytes). */
 void ncm_rt_iso8601(int64_t ms, char *buf, size_t size);
 
-/* Appends a journal record (ts_ms filled when 0) with the calling thread's connection; a failure
- * is logged, never fatal. */
+/* Appends a journal record (ts_ms filled when 0) with the calling thread's connection, and to
+ * the --record file when there is one (one JSON line, flushed at once, so a crash loses nothing
+ * written); a failure is logged, never fatal. */
 void ncm_rt_journal(struct ncm_journal_rec *rec);
+
+/* A record as the journal API and recordings show it: {"seq","ts","kind","device"?,"topic"?,
+ * "status","reason"?,"payload"?,"binary"?} with a binary payload in base64 and "binary":true.
+ * New reference. */
+json_t *ncm_rt_journal_json(const struct ncm_journal_rec *rec);
 
 /* Readiness flags, any thread. */
 void ncm_rt_set_broker_ready(void);

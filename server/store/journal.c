@@ -5,7 +5,9 @@
 
 #include <string.h>
 
-int ncm_store_journal_add(struct ncm_db *db, const struct ncm_journal_rec *rec, int64_t max,
+#include "topic.h"
+
+int ncm_store_journal_add(struct ncm_db *db, struct ncm_journal_rec *rec, int64_t max,
 			  struct ncm_err_info *err)
 {
 	sqlite3 *h = ncm_db_handle(db);
@@ -34,6 +36,7 @@ int ncm_store_journal_add(struct ncm_db *db, const struct ncm_journal_rec *rec, 
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto fail;
 	seq = sqlite3_last_insert_rowid(h);
+	rec->seq = seq;
 	sqlite3_finalize(st);
 	st = NULL;
 	if (seq > max) {
@@ -53,21 +56,24 @@ fail:
 	return rc;
 }
 
-int ncm_store_journal_foreach(struct ncm_db *db, const struct ncm_journal_filter *f,
-			      ncm_journal_cb cb, void *userdata, struct ncm_err_info *err)
+/* Runs cb over the records matching f, in seq order; the MQTT topic filter is applied here,
+ * SQLite cannot. limit counts matching records (< 0: no limit). */
+static int journal_scan(struct ncm_db *db, const struct ncm_journal_filter *f, int limit,
+			ncm_journal_cb cb, void *userdata, struct ncm_err_info *err)
 {
 	sqlite3_stmt *st = NULL;
 	struct ncm_journal_rec rec;
 	size_t klen = f->kind ? strlen(f->kind) : 0;
 	int prefix = klen && f->kind[klen - 1] == '.';
-	int rc;
+	int rc = SQLITE_DONE, seen = 0;
 
 	if (sqlite3_prepare_v2(ncm_db_handle(db),
 			       "SELECT seq, ts_ms, kind, device, topic, status, reason, payload,"
 			       " binary FROM journal WHERE seq > ?1"
 			       " AND (?2 IS NULL OR kind = ?2 OR (?3 AND substr(kind, 1, ?4) = ?2))"
 			       " AND (?5 IS NULL OR device = ?5 COLLATE NOCASE)"
-			       " ORDER BY seq LIMIT ?6", -1, &st, NULL) != SQLITE_OK) {
+			       " AND ts_ms >= ?6 AND (?7 = 0 OR ts_ms < ?7)"
+			       " ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
 		rc = ncm_db_fail(db, err, "reading journal");
 		goto out;
 	}
@@ -76,8 +82,9 @@ int ncm_store_journal_foreach(struct ncm_db *db, const struct ncm_journal_filter
 	sqlite3_bind_int(st, 3, prefix);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)klen);
 	sqlite3_bind_text(st, 5, f->device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 6, f->limit > 0 ? f->limit : 1000);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	sqlite3_bind_int64(st, 6, f->since_ms);
+	sqlite3_bind_int64(st, 7, f->until_ms);
+	while ((limit < 0 || seen < limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&rec, 0, sizeof(rec));
 		rec.seq = sqlite3_column_int64(st, 0);
 		rec.ts_ms = sqlite3_column_int64(st, 1);
@@ -89,12 +96,51 @@ int ncm_store_journal_foreach(struct ncm_db *db, const struct ncm_journal_filter
 		rec.payload = sqlite3_column_blob(st, 7);
 		rec.payload_len = (size_t)sqlite3_column_bytes(st, 7);
 		rec.binary = sqlite3_column_int(st, 8);
-		rc = cb(&rec, userdata);
+		if (f->topic && !ncm_topic_matches(f->topic, rec.topic))
+			continue;
+		seen++;
+		rc = cb ? cb(&rec, userdata) : NCM_OK;
 		if (rc)
 			goto out;
 	}
-	rc = rc == SQLITE_DONE ? NCM_OK : ncm_db_fail(db, err, "reading journal");
+	rc = (rc == SQLITE_DONE || rc == SQLITE_ROW || rc == NCM_OK)
+		     ? NCM_OK
+		     : ncm_db_fail(db, err, "reading journal");
 out:
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int ncm_store_journal_foreach(struct ncm_db *db, const struct ncm_journal_filter *f,
+			      ncm_journal_cb cb, void *userdata, struct ncm_err_info *err)
+{
+	return journal_scan(db, f, f->limit > 0 ? f->limit : 1000, cb, userdata, err);
+}
+
+static int count_cb(const struct ncm_journal_rec *rec, void *userdata)
+{
+	(void)rec;
+	(*(int64_t *)userdata)++;
+	return NCM_OK;
+}
+
+int64_t ncm_store_journal_count(struct ncm_db *db, const struct ncm_journal_filter *f,
+				struct ncm_err_info *err)
+{
+	int64_t n = 0;
+
+	if (journal_scan(db, f, -1, count_cb, &n, err))
+		return -1;
+	return n;
+}
+
+int ncm_store_journal_clear(struct ncm_db *db, struct ncm_err_info *err)
+{
+	char *msg = NULL;
+	int rc = NCM_OK;
+
+	if (sqlite3_exec(ncm_db_handle(db), "DELETE FROM journal", NULL, NULL, &msg) != SQLITE_OK)
+		rc = ncm_err_set(err, NCM_ERR_IO, "store: clearing journal: %s", msg ? msg : "?");
+	sqlite3_free(msg);
 	return rc;
 }

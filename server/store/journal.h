@@ -26,14 +26,18 @@ struct ncm_journal_rec {
 
 #define NCM_JOURNAL_DEFAULT_MAX 100000
 
-/* Appends rec and trims the ring to max records (max <= 0: NCM_JOURNAL_DEFAULT_MAX). */
-int ncm_store_journal_add(struct ncm_db *db, const struct ncm_journal_rec *rec, int64_t max,
+/* Appends rec (setting rec->seq) and trims the ring to max records (max <= 0:
+ * NCM_JOURNAL_DEFAULT_MAX). */
+int ncm_store_journal_add(struct ncm_db *db, struct ncm_journal_rec *rec, int64_t max,
 			  struct ncm_err_info *err);
 
 struct ncm_journal_filter {
 	const char *kind;   /* exact kind, or a prefix ending in '.' ("mqtt."); NULL: any */
 	const char *device; /* NULL: any */
+	const char *topic;  /* MQTT filter ('+', '#') the topic must match; NULL: any */
 	int64_t after_seq;  /* only records with seq > after_seq */
+	int64_t since_ms;   /* only records at or after this time; 0: any */
+	int64_t until_ms;   /* only records before this time; 0: any */
 	int limit;          /* <= 0: 1000 */
 };
 
@@ -42,5 +46,12 @@ struct ncm_journal_filter {
 typedef int (*ncm_journal_cb)(const struct ncm_journal_rec *rec, void *userdata);
 int ncm_store_journal_foreach(struct ncm_db *db, const struct ncm_journal_filter *f,
 			      ncm_journal_cb cb, void *userdata, struct ncm_err_info *err);
+
+/* Number of records matching f (its limit ignored); negative on a store failure. */
+int64_t ncm_store_journal_count(struct ncm_db *db, const struct ncm_journal_filter *f,
+				struct ncm_err_info *err);
+
+/* Removes every record (the sequence keeps counting up). */
+int ncm_store_journal_clear(struct ncm_db *db, struct ncm_err_info *err);
 
 #endif

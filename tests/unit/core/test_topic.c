@@ -465,6 +465,44 @@ static void add(Suite *s, const char *name, const TTest *test)
 
 #define ADD(s, fn) add(s, #fn, fn)
 
+START_TEST(filters_match_topics_as_mqtt_defines)
+{
+	static const struct {
+		const char *filter, *topic;
+		int match;
+	} cases[] = {
+		{ "a/b", "a/b", 1 },
+		{ "a/b", "a/c", 0 },
+		{ "a/+", "a/b", 1 },
+		{ "a/+", "a/b/c", 0 },
+		{ "a/+/c", "a/b/c", 1 },
+		{ "a/+/c", "a//c", 1 },
+		{ "+/+", "a/b", 1 },
+		{ "a/#", "a", 1 },
+		{ "a/#", "a/b/c", 1 },
+		{ "a/#", "ab", 0 },
+		{ "#", "a/b", 1 },
+		{ "#", "$aws/things/x", 0 },
+		{ "+/things/x", "$aws/things/x", 0 },
+		{ "$aws/#", "$aws/things/x/shadow/get", 1 },
+		{ "prod/T/m/d/+/d2c", "prod/T/m/d/nrf-1/d2c", 1 },
+		{ "prod/T/m/d/+/d2c", "prod/T/m/d/nrf-1/d2c/bulk", 0 },
+		{ "a/b/", "a/b/", 1 },
+		{ "a/b", "a/b/", 0 },
+		{ "ab", "a", 0 },
+		{ "a", "ab", 0 },
+		{ "", "", 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(ncm_topic_matches(cases[i].filter, cases[i].topic) == cases[i].match,
+			      "%s vs %s", cases[i].filter, cases[i].topic);
+	ck_assert(!ncm_topic_matches(NULL, "a"));
+	ck_assert(!ncm_topic_matches("a", NULL));
+}
+END_TEST
+
 static Suite *topic_suite(void)
 {
 	Suite *s = suite_create("topic");
@@ -486,6 +524,7 @@ static Suite *topic_suite(void)
 	ADD(s, null_arguments_classify_as_none);
 	ADD(s, longest_topics_are_compared_in_place);
 	ADD(s, has_wildcard_finds_plus_and_hash_anywhere);
+	ADD(s, filters_match_topics_as_mqtt_defines);
 	return s;
 }
 

@@ -615,7 +615,8 @@ static void jadd(struct ncm_db *db, const char *kind, const char *device, int64_
 static struct jseen jquery(struct ncm_db *db, const char *kind, const char *device,
 			   int64_t after, int limit)
 {
-	struct ncm_journal_filter f = { kind, device, after, limit };
+	struct ncm_journal_filter f = { .kind = kind, .device = device, .after_seq = after,
+					  .limit = limit };
 	struct ncm_err_info err = { 0 };
 	struct jseen s = { 0 };
 
@@ -719,7 +720,7 @@ END_TEST
 START_TEST(journal_after_seq_and_limit_page_through_records)
 {
 	struct ncm_err_info err = { 0 };
-	struct ncm_journal_filter f = { NULL, NULL, 0, 0 };
+	struct ncm_journal_filter f = { 0 };
 	struct ncm_db *db = mem_db();
 	struct jseen s = { 0 };
 
@@ -783,7 +784,7 @@ static int jcopy_cb(const struct ncm_journal_rec *rec, void *userdata)
 START_TEST(journal_binary_payload_with_nul_bytes_round_trips)
 {
 	static const unsigned char bin[] = { 0x00, 0x01, 0xff, 0x00, 'a', 0x00, 0x80, 0x00 };
-	struct ncm_journal_filter f = { NULL, NULL, 0, 0 };
+	struct ncm_journal_filter f = { 0 };
 	struct ncm_err_info err = { 0 };
 	struct ncm_journal_rec r = { 0 };
 	struct ncm_db *db = mem_db();
@@ -816,7 +817,7 @@ END_TEST
 
 START_TEST(journal_record_without_optional_fields_reads_back_as_null)
 {
-	struct ncm_journal_filter f = { NULL, NULL, 0, 0 };
+	struct ncm_journal_filter f = { 0 };
 	struct ncm_err_info err = { 0 };
 	struct ncm_journal_rec r = { 0 };
 	struct ncm_db *db = mem_db();

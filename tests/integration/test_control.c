@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT
+ * test_control.c: the journal of everything that happened (issue: test control): filters,
+ * JSON Lines, count, clearing, the bounded ring, binary payloads in base64, no secrets, and
+ * --record, which appends the same lines as they happen.
+ */
+#include <check.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "ca.h"
+#include "file.h"
+#include "harness.h"
+#include "rawmqtt.h"
+
+static struct srv s;
+
+static void teardown(void)
+{
+	srv_cleanup(&s);
+}
+
+static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	char **buf = userdata;
+	size_t old = *buf ? strlen(*buf) : 0, n = size * nmemb;
+	char *grown = realloc(*buf, old + n + 1);
+
+	if (!grown)
+		return 0;
+	memcpy(grown + old, ptr, n);
+	grown[old + n] = '\0';
+	*buf = grown;
+	return n;
+}
+
+/* GET on the admin API with extra request headers; the body in *resp. */
+static long http_admin_headers(const char *path, const char *const *headers, char **resp)
+{
+	struct curl_slist *hdrs = NULL;
+	char url[512];
+	long status = 0;
+	CURL *c = curl_easy_init();
+
+	*resp = NULL;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s.admin_port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+	while (headers && *headers)
+		hdrs = curl_slist_append(hdrs, *headers++);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	if (!*resp)
+		*resp = strdup("");
+	return status;
+}
+
+static void connect_fixture(struct raw *r)
+{
+	char crt[PATH_MAX], key[PATH_MAX];
+
+	srv_device_files(&s, FIXTURE_DEVICE, crt, key, sizeof(crt));
+	ck_assert_int_eq(raw_connect(r, &s, FIXTURE_DEVICE, crt, key, 60, 1, NULL), 0);
+}
+
+/* n QoS 1 d2c messages {"appId":"SEQ","data":i}, each acknowledged. */
+static void publish_n(struct raw *r, const char *suffix, int n)
+{
+	char topic[256], payload[64];
+	struct raw_pkt p;
+	int i;
+
+	snprintf(topic, sizeof(topic), "%sm/d/%s/d2c%s", s.prefix, FIXTURE_DEVICE, suffix);
+	for (i = 0; i < n; i++) {
+		int len = snprintf(payload, sizeof(payload), "{\"appId\":\"SEQ\",\"data\":%d}", i);
+
+		raw_publish(r, 1000 + i, 1, topic, payload, (size_t)len);
+		raw_expect(r, &p, RAW_PUBACK, 1000 + i, NULL);
+	}
+}
+
+static json_int_t count(const char *query)
+{
+	char path[512];
+	long status;
+	json_t *j;
+	json_int_t n;
+
+	snprintf(path, sizeof(path), "/mock/v1/journal/count%s", query);
+	j = admin_json(&s, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	n = json_integer_value(json_object_get(j, "count"));
+	json_decref(j);
+	return n;
+}
+
+START_TEST(journal_filters_by_kind_device_topic_and_time)
+{
+	char q[512], *body = NULL;
+	struct raw r;
+	long status;
+	json_t *j;
+	json_int_t before;
+
+	srv_start(&s, NULL);
+	connect_fixture(&r);
+	publish_n(&r, "", 3);
+	raw_close(&r);
+	ck_assert_int_eq(journal_wait(&s, "mqtt.disconnect", FIXTURE_DEVICE, NULL, 1), 1);
+
+	ck_assert_int_eq(count("?kind=mqtt.publish"), 3);
+	ck_assert_int_eq(count("?kind=mqtt.&device=" FIXTURE_DEVICE), count("?kind=mqtt."));
+	snprintf(q, sizeof(q), "?topic=%sm/d/%%2B/d2c", s.prefix);
+	ck_assert_int_eq(count(q), 3);
+	ck_assert_int_eq(count("?topic=%23"), 3); /* records with a topic: not connect, disconnect */
+	ck_assert_int_eq(count("?device=nobody"), 0);
+	/* since/until in milliseconds or ISO 8601 */
+	ck_assert_int_eq(count("?until=1000"), 0);
+	ck_assert_int_eq(count("?since=2001-01-01T00:00:00Z"), count(""));
+	ck_assert_int_eq(count("?since=2999-01-01T00:00:00.000Z"), 0);
+	status = http_admin(&s, "GET", "/mock/v1/journal/count?since=yesterday", NULL, &body);
+	ck_assert_int_eq(status, 400);
+	free(body);
+	/* limit */
+	j = admin_json(&s, "GET", "/mock/v1/journal?kind=mqtt.publish&limit=2", NULL, &status);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
+	before = json_integer_value(json_object_get(json_array_get(json_object_get(j, "items"), 0),
+						    "seq"));
+	ck_assert_int_gt(before, 0);
+	json_decref(j);
+	/* clearing */
+	j = admin_json(&s, "DELETE", "/mock/v1/journal", NULL, &status);
+	ck_assert_int_eq(status, 200);
+	json_decref(j);
+	ck_assert_int_eq(count("?kind=mqtt.publish"), 0);
+}
+END_TEST
+
+START_TEST(journal_is_a_ring_bounded_by_journal_max)
+{
+	const char *extra[] = { "--journal-max", "40", NULL };
+	struct raw r;
+	long status;
+	json_t *j, *items;
+
+	srv_start(&s, extra);
+	connect_fixture(&r);
+	publish_n(&r, "", 100);
+	raw_close(&r);
+	ck_assert_int_eq(journal_wait(&s, "mqtt.disconnect", FIXTURE_DEVICE, NULL, 1), 1);
+	ck_assert_int_eq(count(""), 40);
+	/* the oldest went: what is left is the newest, in order */
+	j = admin_json(&s, "GET", "/mock/v1/journal?limit=100", NULL, &status);
+	items = json_object_get(j, "items");
+	ck_assert_int_eq(json_array_size(items), 40);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 39), "kind")),
+			 "mqtt.disconnect");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(items, 39), "seq")) -
+				 json_integer_value(json_object_get(json_array_get(items, 0), "seq")),
+			 39);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(binary_payloads_are_base64_and_secrets_never_appear)
+{
+	static const unsigned char bin[] = { 'n', 'R', 'F', 'C', 0x01, 0x00, 0xff, 0x00 };
+	char topic[256], *lines = NULL, auth[200];
+	struct raw r;
+	struct raw_pkt p;
+	long status;
+	json_t *j;
+
+	srv_start(&s, NULL);
+	connect_fixture(&r);
+	snprintf(topic, sizeof(topic), "%sm/d/%s/d2c/bin", s.prefix, FIXTURE_DEVICE);
+	raw_publish(&r, 7, 1, topic, bin, sizeof(bin));
+	raw_expect(&r, &p, RAW_PUBACK, 7, NULL);
+	raw_close(&r);
+	j = admin_json(&s, "GET", "/mock/v1/journal?kind=mqtt.publish", NULL, &status);
+	ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(j, "items"), 0),
+					       "binary")));
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(json_object_get(j, "items"), 0), "payload")),
+			 "blJGQwEA/wA=");
+	json_decref(j);
+	/* a REST call with the API key: the journal records it, never the key */
+	snprintf(auth, sizeof(auth), "Bearer %s", s.api_key);
+	ck_assert_int_eq(http_rest_auth(&s, "GET", "/v1/account", auth, NULL, NULL, 0, NULL, NULL),
+			 200);
+	ck_assert_int_ge(journal_wait(&s, "http.request", NULL, NULL, 1), 1);
+	status = http_admin(&s, "GET", "/mock/v1/journal?limit=1000", NULL, &lines);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_null(strstr(lines, s.api_key));
+	ck_assert_ptr_nonnull(strstr(lines, "GET /v1/account"));
+	free(lines);
+}
+END_TEST
+
+START_TEST(record_file_gets_every_record_as_a_json_line_and_survives_kill_9)
+{
+	char rec[PATH_MAX], *text = NULL, *line, *save = NULL;
+	struct raw r;
+	json_t *j;
+	int lines = 0, publishes = 0;
+	int64_t last_seq = 0;
+
+	snprintf(rec, sizeof(rec), "/tmp/ncm-record-%d.jsonl", (int)getpid());
+	unlink(rec);
+	{
+		const char *extra[] = { "--record", rec, NULL };
+
+		srv_start(&s, extra);
+	}
+	connect_fixture(&r);
+	publish_n(&r, "", 5);
+	/* right after the last PUBACK, without a clean shutdown */
+	srv_stop(&s, SIGKILL);
+	raw_close(&r);
+	ck_assert_int_eq(ncm_file_read(rec, 1 << 20, &text, NULL, NULL), 0);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		j = json_loads(line, 0, NULL);
+		ck_assert_msg(j != NULL, "not a JSON line: %s", line);
+		ck_assert_int_gt(json_integer_value(json_object_get(j, "seq")), last_seq);
+		last_seq = json_integer_value(json_object_get(j, "seq"));
+		publishes += !strcmp(json_string_value(json_object_get(j, "kind")), "mqtt.publish");
+		json_decref(j);
+		lines++;
+	}
+	ck_assert_int_eq(publishes, 5);
+	ck_assert_int_ge(lines, 6); /* the connect too */
+	free(text);
+	unlink(rec);
+}
+END_TEST
+
+START_TEST(journal_as_json_lines_is_the_recording_format)
+{
+	char rec[PATH_MAX], *file = NULL, *ndjson = NULL;
+	const char *accept[] = { "Accept: application/x-ndjson", NULL };
+	struct raw r;
+
+	snprintf(rec, sizeof(rec), "/tmp/ncm-record-nd-%d.jsonl", (int)getpid());
+	unlink(rec);
+	{
+		const char *extra[] = { "--record", rec, NULL };
+
+		srv_start(&s, extra);
+	}
+	connect_fixture(&r);
+	publish_n(&r, "", 2);
+	raw_close(&r);
+	ck_assert_int_eq(journal_wait(&s, "mqtt.disconnect", FIXTURE_DEVICE, NULL, 1), 1);
+	ck_assert_int_eq(http_admin_headers("/mock/v1/journal?limit=1000", accept, &ndjson), 200);
+	ck_assert_int_eq(ncm_file_read(rec, 1 << 20, &file, NULL, NULL), 0);
+	ck_assert_str_eq(file, ndjson);
+	free(file);
+	free(ndjson);
+	unlink(rec);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *su = suite_create("control");
+	SRunner *sr;
+	int failed;
+	struct {
+		const char *name;
+		const TTest *t;
+	} tests[] = {
+		{ "filters", journal_filters_by_kind_device_topic_and_time },
+		{ "ring", journal_is_a_ring_bounded_by_journal_max },
+		{ "binary_secrets", binary_payloads_are_base64_and_secrets_never_appear },
+		{ "record_kill9", record_file_gets_every_record_as_a_json_line_and_survives_kill_9 },
+		{ "ndjson", journal_as_json_lines_is_the_recording_format },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		TCase *tc = tcase_create(tests[i].name);
+
+		tcase_add_checked_fixture(tc, NULL, teardown);
+		tcase_set_timeout(tc, 120);
+		tcase_add_test(tc, tests[i].t);
+		suite_add_tcase(su, tc);
+	}
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
