@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mqtt_internal.h"
 #include "runtime.h"
+#include "waiters.h"
 
 static ncm_mqtt_ready_fn ready_fn;
 static int announced;
@@ -56,6 +57,7 @@ int ncm_mqtt_on_tick(int event, void *event_data, void *userdata)
 		if (ready_fn)
 			ready_fn();
 	}
+	ncm_waiters_expire(ncm_rt_now_ms());
 	for (cmd = ncm_cmdq_take_all(); cmd; cmd = next) {
 		next = cmd->next;
 		if (cmd->delay_ticks > 0) {

@@ -17,6 +17,7 @@
 
 #include "file.h"
 #include "log.h"
+#include "waiters.h"
 
 #define CONFIG_MAX (64 * 1024)
 
@@ -191,9 +192,12 @@ void ncm_rt_journal(struct ncm_journal_rec *rec)
 		rec->ts_ms = ncm_rt_now_ms();
 	if (!db)
 		return;
-	if (ncm_store_journal_add(db, rec, rt.cfg.journal_max, &err))
+	if (ncm_store_journal_add(db, rec, rt.cfg.journal_max, &err)) {
 		ncm_log(NCM_LOG_ERR, "journal: cannot record %s: %s", rec->kind, err.msg);
+		return;
+	}
 	record(rec);
+	ncm_waiters_offer(rec);
 }
 
 void ncm_rt_set_broker_ready(void)

@@ -4,6 +4,7 @@
  * --record, which appends the same lines as they happen.
  */
 #include <check.h>
+#include <pthread.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -271,6 +272,77 @@ START_TEST(journal_as_json_lines_is_the_recording_format)
 }
 END_TEST
 
+struct wait_call {
+	const char *body;
+	long status;
+	char *resp;
+};
+
+static void *wait_thread(void *arg)
+{
+	struct wait_call *w = arg;
+
+	w->status = http_admin(&s, "POST", "/mock/v1/wait", w->body, &w->resp);
+	return NULL;
+}
+
+START_TEST(wait_answers_at_once_for_an_event_during_the_wait_and_408_with_near_misses)
+{
+	char body[512], topic[256];
+	struct wait_call w = { body, 0, NULL };
+	struct raw r;
+	struct raw_pkt p;
+	pthread_t t;
+	json_t *j;
+	long status;
+	char *resp = NULL;
+
+	srv_start(&s, NULL);
+	connect_fixture(&r);
+	/* an event that already happened: answered at once */
+	j = admin_json(&s, "POST", "/mock/v1/wait",
+		       "{\"kind\":\"mqtt.connect\",\"device\":\"" FIXTURE_DEVICE "\","
+		       "\"timeout_ms\":10000}", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "record"), "kind")),
+			 "mqtt.connect");
+	json_decref(j);
+
+	/* an event that happens during the wait: a d2c message with a given payload field */
+	snprintf(topic, sizeof(topic), "%sm/d/%s/d2c", s.prefix, FIXTURE_DEVICE);
+	snprintf(body, sizeof(body),
+		 "{\"kind\":\"mqtt.publish\",\"topic\":\"%sm/d/+/d2c\","
+		 "\"payload\":{\"appId\":\"BUTTON\"},\"timeout_ms\":15000}", s.prefix);
+	ck_assert_int_eq(pthread_create(&t, NULL, wait_thread, &w), 0);
+	/* a near miss first (another appId), then the match */
+	raw_publish(&r, 10, 1, topic, "{\"appId\":\"TEMP\"}", strlen("{\"appId\":\"TEMP\"}"));
+	raw_expect(&r, &p, RAW_PUBACK, 10, NULL);
+	raw_publish(&r, 11, 1, topic, "{\"appId\":\"BUTTON\"}", strlen("{\"appId\":\"BUTTON\"}"));
+	raw_expect(&r, &p, RAW_PUBACK, 11, NULL);
+	pthread_join(t, NULL);
+	ck_assert_msg(w.status == 200, "%ld %s", w.status, w.resp);
+	ck_assert_ptr_nonnull(strstr(w.resp, "BUTTON"));
+	free(w.resp);
+
+	/* nothing comes: 408 naming the closest records */
+	status = http_admin(&s, "POST", "/mock/v1/wait",
+			    "{\"kind\":\"mqtt.publish\",\"device\":\"" FIXTURE_DEVICE "\","
+			    "\"payload\":{\"appId\":\"NEVER\"},\"timeout_ms\":300}", &resp);
+	ck_assert_int_eq(status, 408);
+	j = json_loads(resp, 0, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "code")), 40800);
+	ck_assert_int_gt(json_array_size(json_object_get(j, "nearMisses")), 0);
+	ck_assert_ptr_nonnull(strstr(resp, "TEMP"));
+	json_decref(j);
+	free(resp);
+	/* a wait without a timeout is refused */
+	status = http_admin(&s, "POST", "/mock/v1/wait", "{\"kind\":\"x\"}", &resp);
+	ck_assert_int_eq(status, 400);
+	free(resp);
+	raw_close(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("control");
@@ -285,6 +357,7 @@ int main(void)
 		{ "binary_secrets", binary_payloads_are_base64_and_secrets_never_appear },
 		{ "record_kill9", record_file_gets_every_record_as_a_json_line_and_survives_kill_9 },
 		{ "ndjson", journal_as_json_lines_is_the_recording_format },
+		{ "wait", wait_answers_at_once_for_an_event_during_the_wait_and_408_with_near_misses },
 	};
 	size_t i;
 

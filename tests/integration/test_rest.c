@@ -188,8 +188,7 @@ static char *jwt_of(EVP_PKEY *key, json_t *claims)
 
 	ck_assert_msg(ncm_jwt_sign_es256(claims, key, &tok, &err) == 0, "%s", err.msg);
 	json_decref(claims);
-	out = malloc(strlen(tok) + 8);
-	sprintf(out, "Bearer %s", tok);
+	ck_assert_int_ge(asprintf(&out, "Bearer %s", tok), 0);
 	free(tok);
 	return out;
 }
@@ -301,9 +300,9 @@ static json_t *bulk(const char *path, const char *ctype, const char *csv)
 /* deviceId,,tags,fwTypes,"<PEM of file>"\n */
 static char *csv_row(const char *id, const char *tags, const char *fw, const char *pem_path)
 {
-	char *pem = read_text(pem_path), *row = malloc(strlen(pem) + 512);
+	char *pem = read_text(pem_path), *row = NULL;
 
-	sprintf(row, "%s,,%s,%s,\"%s\"\n", id, tags, fw, pem);
+	ck_assert_int_ge(asprintf(&row, "%s,,%s,%s,\"%s\"\n", id, tags, fw, pem), 0);
 	free(pem);
 	return row;
 }
@@ -317,9 +316,9 @@ static void write_text(const char *path, const char *text)
 static char *pem_row(const char *id, const char *pem)
 {
 	char *text = pem[0] == '/' ? read_text(pem) : strdup(pem);
-	char *row = malloc(strlen(text) + 160);
+	char *row = NULL;
 
-	sprintf(row, "%s,\"%s\"\n", id, text);
+	ck_assert_int_ge(asprintf(&row, "%s,\"%s\"\n", id, text), 0);
 	free(text);
 	return row;
 }
@@ -940,8 +939,7 @@ START_TEST(csv_onboarding_takes_its_content_types_and_reports_bad_rows_in_a_summ
 	/* one good row, one bad: accepted, then FAILED with a summary fetched without auth */
 	lab_device("ct-good", crt, key, sizeof(crt));
 	row = csv_row("ct-good", "", "", crt);
-	two = malloc(2 * strlen(row) + 32);
-	sprintf(two, "%s%s", row, row);
+	ck_assert_int_ge(asprintf(&two, "%s%s", row, row), 0);
 	memcpy(strstr(two + strlen(row), "ct-good"), "bad id!", 7);
 	op = bulk("/v1/devices", "text/csv", two);
 	ck_assert_str_eq(str(op, "status"), "FAILED");
@@ -1254,6 +1252,7 @@ START_TEST(unknown_paths_wrong_methods_big_and_malformed_bodies_are_refused)
 	expect_error("DELETE", "/v1/account", api, NULL, NULL, 405, 40000,
 		     "method DELETE not allowed for /v1/account; use GET");
 	big = malloc(n + 1);
+	ck_assert_ptr_nonnull(big);
 	memset(big, 'a', n);
 	big[0] = '"';
 	big[n - 1] = '"';
