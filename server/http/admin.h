@@ -23,6 +23,9 @@ enum MHD_Result ncm_admin_devices_post(struct ncm_req *req);
 enum MHD_Result ncm_admin_device_get(struct ncm_req *req);
 enum MHD_Result ncm_admin_device_delete(struct ncm_req *req);
 
+/* admin_reset.c */
+enum MHD_Result ncm_admin_reset_post(struct ncm_req *req);
+
 /* admin_wait.c */
 enum MHD_Result ncm_admin_wait_post(struct ncm_req *req);
 

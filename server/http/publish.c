@@ -3,6 +3,8 @@
  */
 #include "publish.h"
 
+#include <string.h>
+
 #include "cmdq.h"
 
 /* Runs on the broker thread for each command; the last one resumes the request. Only the broker
@@ -37,7 +39,9 @@ enum MHD_Result ncm_http_publish_then(struct ncm_req *req, struct ncm_outbox *ou
 		tail = &cmd->next;
 	}
 	if (kick_device) {
-		cmd = ncm_cmd_new(NCM_CMD_KICK, kick_device, kick_reason);
+		cmd = ncm_cmd_new(NCM_CMD_KICK,
+				  strcmp(kick_device, NCM_KICK_ALL) ? kick_device : NULL,
+				  kick_reason);
 		if (!cmd)
 			goto nomem;
 		cmd->delay_ticks = list ? 2 : 0;

@@ -340,10 +340,12 @@ enum MHD_Result ncm_rest_device_state_patch(struct ncm_req *req)
 	}
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "desired") && strcmp(key, "reported")) {
+			/* answer before the key's storage goes with the body */
+			ret = ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
+					      "unexpected key \"%s\": the body holds only desired "
+					      "and reported (no \"state\" wrapper)", key);
 			json_decref(body);
-			return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
-					       "unexpected key \"%s\": the body holds only desired "
-					       "and reported (no \"state\" wrapper)", key);
+			return ret;
 		}
 	}
 	wrapped = json_pack("{s:o}", "state", body);

@@ -68,7 +68,7 @@ void ncm_clients_set_kick_reason(const char *device_id, const char *reason)
 
 	for (i = 0; i < BUCKETS; i++)
 		for (c = buckets[i]; c; c = c->next)
-			if (!strcasecmp(c->device_id, device_id))
+			if (!device_id || !strcasecmp(c->device_id, device_id))
 				snprintf(c->kick_reason, sizeof(c->kick_reason), "%s", reason);
 }
 

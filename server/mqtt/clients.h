@@ -24,7 +24,7 @@ struct ncm_client *ncm_clients_add(const struct mosquitto *client, const char *d
 struct ncm_client *ncm_clients_get(const struct mosquitto *client);
 /* Number of entries, other than except, for device_id (a newer connection of the same ID). */
 size_t ncm_clients_count_device(const char *device_id, const struct ncm_client *except);
-/* Sets the kick reason on every connection of device_id. */
+/* Sets the kick reason on every connection of device_id (NULL: of every device). */
 void ncm_clients_set_kick_reason(const char *device_id, const char *reason);
 void ncm_clients_remove(const struct mosquitto *client);
 void ncm_clients_clear(void);

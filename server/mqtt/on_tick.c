@@ -30,11 +30,21 @@ void ncm_mqtt_kick(const char *device_id, const char *reason)
 	mosquitto_kick_client_by_clientid(device_id, false);
 }
 
+/* Disconnects every client (a reset). */
+static void kick_all(const char *reason)
+{
+	ncm_clients_set_kick_reason(NULL, reason);
+	mosquitto_kick_client_by_clientid(NULL, false);
+}
+
 static void run(struct ncm_cmd *cmd)
 {
 	switch (cmd->kind) {
 	case NCM_CMD_KICK:
-		ncm_mqtt_kick(cmd->client_id, cmd->topic ? cmd->topic : "kicked");
+		if (cmd->client_id)
+			ncm_mqtt_kick(cmd->client_id, cmd->topic ? cmd->topic : "kicked");
+		else
+			kick_all(cmd->topic ? cmd->topic : "kicked");
 		cmd->result = MOSQ_ERR_SUCCESS;
 		break;
 	case NCM_CMD_PUBLISH:

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 enum ncm_cmd_kind {
-	NCM_CMD_KICK,    /* disconnect client_id */
+	NCM_CMD_KICK,    /* disconnect client_id (NULL: every client); topic holds the reason */
 	NCM_CMD_PUBLISH, /* publish payload on topic, routed to subscribers; client_id names the
 			  * device it is for, in the journal */
 };

@@ -14,6 +14,7 @@
 #include "runtime.h"
 #include "shadow.h"
 #include "shadows.h"
+#include "devices.h"
 
 #define T_AWS "$aws/things/%s/shadow/"
 #define T_NRF "%s/shadow/"
@@ -440,10 +441,15 @@ int ncm_svc_shadow_connection(struct ncm_db *db, const char *device_id, int conn
 			      struct ncm_err_info *err)
 {
 	struct ncm_outbox none = { 0 };
+	struct ncm_device d;
 	json_t *req;
 	char *text;
 	int rc;
 
+	/* a device deleted (or reset away) while connected gets no shadow back on its disconnect */
+	if (ncm_store_device_get(db, device_id, &d, NULL))
+		return NCM_OK;
+	ncm_device_release(&d);
 	/* the fields of APPPROT's ipShadow schema (spec/mqtt.md §3.6) */
 	if (connected)
 		req = json_pack("{s:{s:{s:{s:s,s:i,s:n,s:n}}}}", "state", "reported", "connection",

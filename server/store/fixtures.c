@@ -190,6 +190,43 @@ out:
 	return rc;
 }
 
+/* 0 and the certificate when <dir>/<id>.crt and .key exist, belong together, name the device
+ * and come from the lab CA: a fixture device keeps its identity across restarts and resets. */
+static int reuse_device_files(const char *dir, const char *id, const struct ncm_ca *ca,
+			      X509 **cert)
+{
+	char path[PATH_MAX], cn[NCM_DEVID_MAX + 1];
+	char *pem = NULL;
+	size_t len;
+	EVP_PKEY *key = NULL;
+	int rc = -1;
+
+	*cert = NULL;
+	if (ncm_path(path, sizeof(path), "%s/%s.crt", dir, id) ||
+	    ncm_file_read(path, 65536, &pem, &len, NULL) ||
+	    ncm_pki_cert_from_pem(pem, len, cert, NULL))
+		goto out;
+	free(pem);
+	pem = NULL;
+	if (ncm_path(path, sizeof(path), "%s/%s.key", dir, id) ||
+	    ncm_file_read(path, 65536, &pem, &len, NULL) ||
+	    ncm_pki_key_from_pem(pem, len, &key, NULL))
+		goto out;
+	if (ncm_pki_cert_has_key(*cert, key) && ncm_pki_cert_issued_by(*cert, ca->cert) &&
+	    !ncm_pki_cert_cn(*cert, cn, sizeof(cn)) && !strcmp(cn, id))
+		rc = 0;
+out:
+	if (pem)
+		OPENSSL_cleanse(pem, strlen(pem));
+	free(pem);
+	EVP_PKEY_free(key);
+	if (rc) {
+		X509_free(*cert);
+		*cert = NULL;
+	}
+	return rc;
+}
+
 /* Makes the device row for one fixture file; issues a certificate when it brings none. */
 static int load_device(struct ncm_db *db, const char *path, const struct ncm_ca *ca,
 		       const char *out_dir, time_t now, struct ncm_err_info *err)
@@ -238,6 +275,8 @@ static int load_device(struct ncm_db *db, const char *path, const struct ncm_ca 
 					 path, d.id);
 			goto out;
 		}
+	} else if (!reuse_device_files(out_dir, d.id, ca, &cert)) {
+		/* the identity issued before (an earlier start or reset) stays the device's */
 	} else {
 		rc = ncm_ca_issue_device(ca, d.id, now, &cert, &key, err);
 		if (!rc)
@@ -270,6 +309,20 @@ out:
 static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* 1 when path holds exactly data (an image copied by an earlier start or reset). */
+static int same_file(const char *path, const char *data, size_t len)
+{
+	char *have = NULL;
+	size_t have_len;
+	int same;
+
+	if (ncm_file_read(path, len + 1, &have, &have_len, NULL))
+		return 0;
+	same = have_len == len && !memcmp(have, data, len);
+	free(have);
+	return same;
 }
 
 /* One preloaded bundle (see fixtures.h). Kept as it is when stored already. */
@@ -339,7 +392,7 @@ static int load_bundle(struct ncm_db *db, const char *fixtures_dir, const char *
 			break;
 		}
 		rc = ncm_file_read(src, 64u * 1024 * 1024, &data, &len, err);
-		if (!rc)
+		if (!rc && !same_file(dst, data, len))
 			rc = ncm_file_write(dst, data, len, 0644, err);
 		if (rc)
 			break;

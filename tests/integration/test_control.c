@@ -343,6 +343,68 @@ START_TEST(wait_answers_at_once_for_an_event_during_the_wait_and_408_with_near_m
 }
 END_TEST
 
+START_TEST(reset_returns_to_the_fixtures_and_keeps_the_ca_and_the_team)
+{
+	char ca_before_path[PATH_MAX], *ca_before = NULL, *ca_after = NULL, auth[200], path[256];
+	struct raw r;
+	struct raw_pkt p;
+	long status;
+	json_t *j;
+
+	srv_start(&s, NULL);
+	snprintf(ca_before_path, sizeof(ca_before_path), "%s/ca/ca.pem", s.data);
+	ck_assert_int_eq(ncm_file_read(ca_before_path, 65536, &ca_before, NULL, NULL), 0);
+	json_decref(admin_json(&s, "POST", "/mock/v1/devices", "{\"id\":\"extra-1\"}", &status));
+	ck_assert_int_eq(status, 201);
+	snprintf(path, sizeof(path), "/mock/v1/devices/%s/shadow", FIXTURE_DEVICE);
+	json_decref(admin_json(&s, "PATCH", path,
+			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":5}}}}",
+			       &status));
+	connect_fixture(&r);
+	publish_n(&r, "", 2);
+
+	j = admin_json(&s, "POST", "/mock/v1/reset", NULL, &status);
+	ck_assert_int_eq(status, 200);
+	/* the answer says how long it took (speed is for benchmarks, not for assertions) */
+	ck_assert(json_is_integer(json_object_get(j, "ms")));
+	json_decref(j);
+	/* every client was disconnected before the answer */
+	raw_read(&r, &p, WAIT_MS);
+	ck_assert_int_eq(p.type, -1);
+	raw_close(&r);
+	j = admin_json(&s, "GET", "/mock/v1/devices/extra-1", NULL, &status);
+	ck_assert_int_eq(status, 404);
+	json_decref(j);
+	j = admin_json(&s, "GET", path, NULL, &status);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
+				 json_object_get(j, "state"), "desired"), "config"), "sampleInterval")),
+			 300);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/mock/v1/devices/%s/messages", FIXTURE_DEVICE);
+	j = admin_json(&s, "GET", path, NULL, &status);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "total")), 0);
+	json_decref(j);
+	ck_assert_int_eq(ncm_file_read(ca_before_path, 65536, &ca_after, NULL, NULL), 0);
+	ck_assert_str_eq(ca_before, ca_after);
+	snprintf(auth, sizeof(auth), "Bearer %s", s.api_key);
+	ck_assert_int_eq(http_rest_auth(&s, "GET", "/v1/account", auth, NULL, NULL, 0, NULL, NULL),
+			 200);
+	/* the fixture device connects again with its (re-issued) files */
+	connect_fixture(&r);
+	raw_close(&r);
+
+	/* keep=devices keeps what was added */
+	json_decref(admin_json(&s, "POST", "/mock/v1/devices", "{\"id\":\"extra-2\"}", &status));
+	json_decref(admin_json(&s, "POST", "/mock/v1/reset?keep=devices", NULL, &status));
+	ck_assert_int_eq(status, 200);
+	j = admin_json(&s, "GET", "/mock/v1/devices/extra-2", NULL, &status);
+	ck_assert_int_eq(status, 200);
+	json_decref(j);
+	free(ca_before);
+	free(ca_after);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("control");
@@ -358,6 +420,7 @@ int main(void)
 		{ "record_kill9", record_file_gets_every_record_as_a_json_line_and_survives_kill_9 },
 		{ "ndjson", journal_as_json_lines_is_the_recording_format },
 		{ "wait", wait_answers_at_once_for_an_event_during_the_wait_and_408_with_near_misses },
+		{ "reset", reset_returns_to_the_fixtures_and_keeps_the_ca_and_the_team },
 	};
 	size_t i;
 

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT
+ * reset.c: emptying the world (see reset.h).
+ */
+#include "reset.h"
+
+#include <stdio.h>
+
+int ncm_store_reset(struct ncm_db *db, int keep_devices, struct ncm_err_info *err)
+{
+	static const char *const always[] = { "shadows", "messages", "journal", "bulk_ops",
+					      "firmware", "fota_jobs", "fota_executions" };
+	static const char *const devices[] = { "devices", "revoked_certs" };
+	char sql[64];
+	size_t i;
+	int rc;
+
+	rc = ncm_db_begin(db, err);
+	if (rc)
+		return rc;
+	for (i = 0; i < sizeof(always) / sizeof(always[0]) && !rc; i++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s", always[i]);
+		if (sqlite3_exec(ncm_db_handle(db), sql, NULL, NULL, NULL) != SQLITE_OK)
+			rc = ncm_db_fail(db, err, "resetting");
+	}
+	for (i = 0; !keep_devices && i < sizeof(devices) / sizeof(devices[0]) && !rc; i++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s", devices[i]);
+		if (sqlite3_exec(ncm_db_handle(db), sql, NULL, NULL, NULL) != SQLITE_OK)
+			rc = ncm_db_fail(db, err, "resetting");
+	}
+	if (!rc)
+		rc = ncm_db_commit(db, err);
+	if (rc)
+		ncm_db_rollback(db);
+	return rc;
+}
