@@ -133,6 +133,14 @@ enum MHD_Result ncm_rest_paged(struct ncm_req *req, int def, int max, const char
 		next = ncm_rest_page_token(json_string_value(
 			json_object_get(json_array_get(items, (size_t)limit - 1), key_field)));
 	}
+	/* a key field starting with '_' is the handler's own, not part of the answer */
+	if (key_field[0] == '_') {
+		size_t i;
+		json_t *it;
+
+		json_array_foreach(items, i, it)
+			json_object_del(it, key_field);
+	}
 	/* total counts the items returned, as nRF Cloud's does (§4.1) */
 	out = json_pack("{s:O,s:I}", "items", items, "total", (json_int_t)json_array_size(items));
 	if (next)

@@ -167,6 +167,18 @@ enum MHD_Result ncm_rest_fota_job_post(struct ncm_req *req)
 				      "body must be a JSON object with a bundleId");
 		goto out;
 	}
+	/* FOTA job text limits (spec/rest.md §4.7) */
+	if ((json_object_get(body, "name") &&
+	     (!json_is_string(json_object_get(body, "name")) ||
+	      json_string_length(json_object_get(body, "name")) > 64)) ||
+	    (json_object_get(body, "description") &&
+	     (!json_is_string(json_object_get(body, "description")) ||
+	      json_string_length(json_object_get(body, "description")) > 1024))) {
+		ret = ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
+				      "name must be a string of at most 64 characters and "
+				      "description of at most 1024");
+		goto out;
+	}
 	if (auto_apply_of(json_object_get(body, "autoApply"), &auto_apply)) {
 		ret = ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
 				      "autoApply must be true or false");
@@ -386,14 +398,20 @@ enum MHD_Result ncm_rest_fota_job_delete(struct ncm_req *req)
 	return ncm_rest_accepted(req);
 }
 
-/* GET /v1/fota-job-executions/{deviceId}/current: 404 with code 40499 ("not found, but no
+/* GET /v1/fota-job-executions/{deviceId}/current[?firmwareType=]: 404 with code 40499 ("not found, but no
  * error", which the SDK does not log) when there is none (spec/rest.md §3.3). */
 enum MHD_Result ncm_rest_fota_current_get(struct ncm_req *req)
 {
+	const char *type = ncm_req_query(req, "firmwareType");
 	struct ncm_execution e;
 	enum MHD_Result ret;
 
-	if (ncm_store_exec_current(ncm_rt_db(), req->params[0], &e, NULL))
+	if (type && ncm_fw_type_parse(type) == NCM_FW_INVALID)
+		return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
+				       "firmwareType must be APP, MODEM, MDM_FULL, BOOT or SMP");
+	if (type)
+		type = ncm_fw_type_name(ncm_fw_type_parse(type));
+	if (ncm_store_exec_current(ncm_rt_db(), req->params[0], type, &e, NULL))
 		return ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40499,
 				       "no pending FOTA job for device %s", req->params[0]);
 	ret = ncm_reply_json(req, MHD_HTTP_OK, ncm_fota_execution_json(ncm_rt_db(), &e));
@@ -474,9 +492,19 @@ enum MHD_Result ncm_rest_fota_execution_patch(struct ncm_req *req)
 }
 
 struct exec_list {
+	const char *job, *device, *status;  /* what to list */
+	int statuses_only;                  /* the short items of execution-statuses */
+	const char *after;                  /* page key: the item after which to start */
+	int seen_after;
+	int limit;
 	json_t *items;
-	int statuses_only;
 };
+
+/* The page key of an execution: the job for a device's list, the device for a job's. */
+static const char *exec_key(const struct exec_list *l, const struct ncm_execution *e)
+{
+	return l->device ? e->job_id : e->device_id;
+}
 
 static int exec_cb(const struct ncm_execution *e, void *userdata)
 {
@@ -484,6 +512,14 @@ static int exec_cb(const struct ncm_execution *e, void *userdata)
 	char when[40];
 	json_t *o;
 
+	if (l->status && strcmp(e->status, l->status))
+		return 0;
+	if (l->after && !l->seen_after) {
+		l->seen_after = !strcmp(exec_key(l, e), l->after);
+		return 0;
+	}
+	if (json_array_size(l->items) >= (size_t)l->limit)
+		return 1;
 	if (l->statuses_only) {
 		ncm_rt_iso8601(e->updated_ms, when, sizeof(when));
 		o = json_pack("{s:s,s:s,s:s}", "deviceId", e->device_id, "status", e->status,
@@ -493,22 +529,38 @@ static int exec_cb(const struct ncm_execution *e, void *userdata)
 	} else {
 		o = ncm_fota_execution_json(ncm_rt_db(), e);
 	}
+	if (o)
+		json_object_set_new(o, "_key", json_string(exec_key(l, e)));
 	return json_array_append_new(l->items, o) ? NCM_ERR_NOMEM : NCM_OK;
 }
 
+static int exec_fill(const char *after, int limit, json_t *items, void *userdata,
+		     struct ncm_err_info *err)
+{
+	struct exec_list *l = userdata;
+	int rc;
+
+	l->after = after && *after ? after : NULL;
+	l->seen_after = 0;
+	l->limit = limit;
+	l->items = items;
+	rc = ncm_store_exec_foreach(ncm_rt_db(), l->job, l->device, 0, exec_cb, l, err);
+	return rc == 1 ? NCM_OK : rc;
+}
+
+/* Execution lists page by the key of their last item (a job ID or a device ID); the key rides
+ * in a private "_key" field that is taken out before the answer. */
 static enum MHD_Result exec_list_reply(struct ncm_req *req, const char *job, const char *device,
 				       int statuses_only)
 {
-	struct exec_list l = { json_array(), statuses_only };
-	struct ncm_err_info err = { 0 };
+	struct exec_list l = { job, device, NULL, statuses_only, NULL, 0, 0, NULL };
+	const char *status = ncm_req_query(req, "status");
 
-	if (ncm_store_exec_foreach(ncm_rt_db(), job, device, 0, exec_cb, &l, &err)) {
-		json_decref(l.items);
-		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
-	}
-	return ncm_reply_json(req, MHD_HTTP_OK,
-			      json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(l.items),
-					"items", l.items));
+	if (status && ncm_exec_status_parse(status) == NCM_EXEC_INVALID)
+		return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "unknown status '%s'",
+				       status);
+	l.status = status ? ncm_exec_status_name(ncm_exec_status_parse(status)) : NULL;
+	return ncm_rest_paged(req, 10, 100, "_key", exec_fill, &l);
 }
 
 enum MHD_Result ncm_rest_fota_executions_get(struct ncm_req *req)

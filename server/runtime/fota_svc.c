@@ -145,7 +145,7 @@ int ncm_fota_request(struct ncm_db *db, const char *device_id, struct ncm_outbox
 	struct ncm_execution e;
 	int rc;
 
-	if (ncm_store_exec_current(db, device_id, &e, NULL))
+	if (ncm_store_exec_current(db, device_id, NULL, &e, NULL))
 		return 0; /* no job: nothing is sent (spec/mqtt.md §3.2) */
 	rc = add_rcv(db, &e, out);
 	ncm_execution_release(&e);
@@ -163,7 +163,7 @@ static int push_cb(const struct ncm_execution *e, void *userdata)
 	struct ncm_execution cur;
 
 	/* a device holding another job skips new ones (spec/mqtt.md §4.3): push only its current */
-	if (ncm_store_exec_current(c->db, e->device_id, &cur, NULL))
+	if (ncm_store_exec_current(c->db, e->device_id, NULL, &cur, NULL))
 		return 0;
 	if (!strcmp(cur.job_id, e->job_id))
 		add_rcv(c->db, &cur, c->out);

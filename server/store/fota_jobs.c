@@ -256,8 +256,8 @@ static int first_cb(const struct ncm_execution *e, void *userdata)
 	return 1;
 }
 
-int ncm_store_exec_current(struct ncm_db *db, const char *device_id, struct ncm_execution *out,
-			   struct ncm_err_info *err)
+int ncm_store_exec_current(struct ncm_db *db, const char *device_id, const char *fw_type,
+			   struct ncm_execution *out, struct ncm_err_info *err)
 {
 	int rc;
 
@@ -266,10 +266,12 @@ int ncm_store_exec_current(struct ncm_db *db, const char *device_id, struct ncm_
 			"SELECT e.job_id, e.device_id, e.status, e.status_detail, e.progress,"
 			" e.created_ms, e.updated_ms FROM fota_executions e"
 			" JOIN fota_jobs j ON j.job_id = e.job_id"
-			" WHERE e.device_id = ?1 AND ?2 IS NULL AND j.status = 'IN_PROGRESS'"
+			" LEFT JOIN firmware f ON f.bundle_id = j.bundle_id"
+			" WHERE e.device_id = ?1 AND (?2 IS NULL OR f.type = ?2)"
+			" AND j.status = 'IN_PROGRESS'"
 			" AND e.status IN ('QUEUED', 'IN_PROGRESS', 'DOWNLOADING')"
 			" ORDER BY e.created_ms, e.job_id LIMIT ?3",
-			device_id, NULL, 1, first_cb, out, err);
+			device_id, fw_type, 1, first_cb, out, err);
 	if (rc == 1)
 		return NCM_OK;
 	if (rc == NCM_OK)

@@ -52,8 +52,9 @@ typedef int (*ncm_exec_cb)(const struct ncm_execution *e, void *userdata);
 int ncm_store_exec_foreach(struct ncm_db *db, const char *job_id, const char *device_id,
 			   int limit, ncm_exec_cb cb, void *userdata, struct ncm_err_info *err);
 /* The device's current execution (spec/rest.md §3.3): the oldest QUEUED, IN_PROGRESS or
- * DOWNLOADING one whose job is IN_PROGRESS. NCM_ERR_NOT_FOUND when none. */
-int ncm_store_exec_current(struct ncm_db *db, const char *device_id, struct ncm_execution *out,
-			   struct ncm_err_info *err);
+ * DOWNLOADING one whose job is IN_PROGRESS, of a bundle of type fw_type when not NULL.
+ * NCM_ERR_NOT_FOUND when none. */
+int ncm_store_exec_current(struct ncm_db *db, const char *device_id, const char *fw_type,
+			   struct ncm_execution *out, struct ncm_err_info *err);
 
 #endif

@@ -585,3 +585,58 @@ void dev_close(struct dev *d)
 	pthread_cond_destroy(&d->cond);
 	pthread_mutex_destroy(&d->lock);
 }
+
+/* ---- added for test_fota ---- */
+
+json_t *journal_items(const struct srv *s, const char *kind, const char *device)
+{
+	char path[512];
+	long status;
+	json_t *j, *items;
+
+	snprintf(path, sizeof(path), "/mock/v1/journal?limit=100000&kind=%s%s%s", kind,
+		 device ? "&device=" : "", device ? device : "");
+	j = admin_json(s, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	items = json_object_get(j, "items");
+	ck_assert_msg(json_is_array(items), "journal answer has no items");
+	json_incref(items);
+	json_decref(j);
+	return items;
+}
+
+int journal_count_topic(const struct srv *s, const char *kind, const char *device,
+			const char *topic)
+{
+	json_t *items = journal_items(s, kind, device), *it;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(items, i, it) {
+		const char *t = json_string_value(json_object_get(it, "topic"));
+
+		n += t && !strcmp(t, topic);
+	}
+	json_decref(items);
+	return n;
+}
+
+int dev_connected(struct dev *d)
+{
+	int up;
+
+	pthread_mutex_lock(&d->lock);
+	up = d->connack == 0 && !d->disconnected;
+	pthread_mutex_unlock(&d->lock);
+	return up;
+}
+
+int dev_messages(struct dev *d)
+{
+	int n;
+
+	pthread_mutex_lock(&d->lock);
+	n = d->n_msgs;
+	pthread_mutex_unlock(&d->lock);
+	return n;
+}

@@ -72,6 +72,13 @@ int journal_count(const struct srv *s, const char *kind, const char *device,
 int journal_wait(const struct srv *s, const char *kind, const char *device,
 		 const char *reason_part, int n);
 
+/* The journal records of kind (and device, when not NULL), oldest first, as the "items" array
+ * of GET /mock/v1/journal (a new reference). */
+json_t *journal_items(const struct srv *s, const char *kind, const char *device);
+/* The number of journal records of kind (and device, when not NULL) whose topic is topic. */
+int journal_count_topic(const struct srv *s, const char *kind, const char *device,
+			const char *topic);
+
 struct msg {
 	char *topic;
 	char *payload;
@@ -101,5 +108,7 @@ int dev_publish(struct dev *d, const char *topic, const char *payload, int qos);
 struct msg *dev_wait_message(struct dev *d, int n);               /* waits for the n-th message */
 int dev_wait_disconnect(struct dev *d);                           /* 1 when it happened */
 void dev_close(struct dev *d);
+int dev_connected(struct dev *d); /* 1 after CONNACK 0 while no disconnect has happened */
+int dev_messages(struct dev *d);  /* the number of messages received so far */
 
 #endif

@@ -1,0 +1,184 @@
+#!/bin/sh
+# FOTA download benchmark: how fast nrfcloud-mock hands out a firmware image the way nRF91
+# firmware fetches it (spec/mqtt.md §4.5: HTTP/1.1 Range requests of 1700 bytes over one
+# keep-alive TLS connection), beside nginx serving the same file with the same certificate on
+# the same machine. A 1 MiB random image is uploaded as a bundle (a stored ZIP written here, its
+# CRC-32 taken from gzip), then bench/range_load downloads it PASSES times from each server and
+# checks every 206 and the SHA-256 of each pass. Loopback only.
+# Usage: sh bench/run-fota.sh [PASSES] [FRAGMENT]
+set -eu
+cd "$(dirname "$0")/.."
+passes=${1:-5}
+fragment=${2:-1700}
+size=1048576
+build=build-bench
+
+if ! command -v nginx >/dev/null 2>&1; then
+	if [ "$(id -u)" -eq 0 ]; then
+		apt-get install -y nginx >/dev/null
+	else
+		sudo apt-get install -y nginx >/dev/null
+	fi
+fi
+nginx_bin=$(command -v nginx)
+
+if [ -f "$build/meson-private/coredata.dat" ]; then
+	meson setup --reconfigure "$build" --buildtype=release -Dintegration=false >/dev/null
+else
+	meson setup "$build" --buildtype=release -Dintegration=false >/dev/null
+fi
+ninja -C "$build" >/dev/null
+
+tmp=$(mktemp -d)
+pid=
+npid=
+cleanup() {
+	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+# nginx workers run as an unprivileged user when started by root: let them reach the files
+chmod 755 "$tmp"
+
+"$build/nrfcloud-mock" serve --data "$tmp/data" --fixtures fixtures --mqtt-port 0 \
+	--https-port 0 --admin-port 0 --mqtt-bind 127.0.0.1 --https-bind 127.0.0.1 \
+	>"$tmp/out" 2>"$tmp/log" &
+pid=$!
+i=0
+until grep -q '^ready$' "$tmp/out" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || { echo "server did not start" >&2; cat "$tmp/log" >&2; exit 1; }
+	sleep 0.1
+done
+port=$(awk '/^https-port/ {print $2}' "$tmp/out")
+key=$(awk '/^api-key/ {print $2}' "$tmp/out")
+data="$tmp/data"
+ca="$data/ca/ca.pem"
+
+# ---- the bundle: manifest.json and app.bin, both stored, in a ZIP written byte by byte ----
+le16() { printf "$(printf '\\%03o\\%03o' $(($1 & 255)) $(($1 >> 8 & 255)))"; }
+le32() {
+	printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 & 255)) $(($1 >> 8 & 255)) \
+		$(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"
+}
+# CRC-32 of a file: the first 4 bytes of gzip's trailer, little-endian
+crc32() {
+	gzip -c -n "$1" | tail -c 8 | od -An -tu1 -N4 |
+		awk '{printf "%.0f\n", $1 + $2 * 256 + $3 * 65536 + $4 * 16777216}'
+}
+# local_header NAME FILE: the local file header and data of a stored entry
+local_entry() {
+	n=$(wc -c <"$2")
+	le32 $((0x04034b50)); le16 20; le16 0; le16 0; le16 0; le16 33
+	le32 "$(crc32 "$2")"; le32 "$n"; le32 "$n"; le16 ${#1}; le16 0
+	printf '%s' "$1"
+	cat "$2"
+}
+# central_entry NAME FILE OFFSET
+central_entry() {
+	n=$(wc -c <"$2")
+	le32 $((0x02014b50)); le16 20; le16 20; le16 0; le16 0; le16 0; le16 33
+	le32 "$(crc32 "$2")"; le32 "$n"; le32 "$n"; le16 ${#1}; le16 0; le16 0; le16 0; le16 0
+	le32 0; le32 "$3"
+	printf '%s' "$1"
+}
+head -c "$size" /dev/urandom >"$tmp/app.bin"
+printf '{"name":"bench","fwversion":"1.0.0","format-version":1,"files":[{"file":"app.bin","type":"application","size":%d}]}' \
+	"$size" >"$tmp/manifest.json"
+local_entry manifest.json "$tmp/manifest.json" >"$tmp/bundle.zip"
+off2=$(wc -c <"$tmp/bundle.zip")
+local_entry app.bin "$tmp/app.bin" >>"$tmp/bundle.zip"
+cd_off=$(wc -c <"$tmp/bundle.zip")
+central_entry manifest.json "$tmp/manifest.json" 0 >>"$tmp/bundle.zip"
+central_entry app.bin "$tmp/app.bin" "$off2" >>"$tmp/bundle.zip"
+cd_end=$(wc -c <"$tmp/bundle.zip")
+{ le32 $((0x06054b50)); le16 0; le16 0; le16 2; le16 2; le32 $((cd_end - cd_off))
+  le32 "$cd_off"; le16 0; } >>"$tmp/bundle.zip"
+sha=$(sha256sum "$tmp/app.bin" | awk '{print $1}')
+
+answer=$(curl -sS --cacert "$ca" -H "Authorization: Bearer $key" \
+	-H 'Content-Type: application/zip' --data-binary "@$tmp/bundle.zip" \
+	-w ' %{http_code}' "https://localhost:$port/v1/firmwares")
+case "$answer" in
+*' 202') ;;
+*) echo "upload refused: $answer" >&2; exit 1 ;;
+esac
+# https://<fota host>:<port>/<tenant>/<bundleId>/app.bin → /<tenant>/<bundleId>/app.bin
+path=$(printf '%s' "$answer" | sed -n 's|.*"https://[^/]*\(/[^"]*\)".*|\1|p')
+[ -n "$path" ] || { echo "no URI in $answer" >&2; exit 1; }
+
+# ---- nginx on a free loopback port, serving <data>/firmware with the mock's certificate ----
+start_nginx() {
+	mkdir -p "$tmp/nginx"
+	cat >"$tmp/nginx/nginx.conf" <<EOF
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/nginx/body;
+	proxy_temp_path $tmp/nginx/proxy;
+	fastcgi_temp_path $tmp/nginx/fastcgi;
+	uwsgi_temp_path $tmp/nginx/uwsgi;
+	scgi_temp_path $tmp/nginx/scgi;
+	default_type application/octet-stream;
+	sendfile on;
+	keepalive_timeout 60s;
+	keepalive_requests 1000000;
+	server {
+		listen 127.0.0.1:$1 ssl;
+		ssl_certificate $data/ca/server.pem;
+		ssl_certificate_key $data/ca/server.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		root $data/firmware;
+		location / { }
+	}
+}
+EOF
+	"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" \
+		-g 'daemon off;' 2>>"$tmp/nginx/stderr" &
+	npid=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		kill -0 "$npid" 2>/dev/null || { wait "$npid" 2>/dev/null || true; npid=; return 1; }
+		curl -s -o /dev/null --cacert "$ca" -r 0-0 "https://localhost:$1$path" && return 0
+		i=$((i + 1))
+		sleep 0.05
+	done
+	return 1
+}
+nport=
+for try in 1 2 3 4 5 6 7 8 9 10; do
+	candidate=$(awk -v t="$try" 'BEGIN { srand(); print 20000 + int(rand() * 40000) + t }')
+	if start_nginx "$candidate"; then
+		nport=$candidate
+		break
+	fi
+done
+[ -n "$nport" ] || { echo "nginx did not start" >&2; cat "$tmp/nginx/stderr" \
+	"$tmp/nginx/error.log" >&2 2>/dev/null; exit 1; }
+
+# ---- the same downloads from each ----
+load="$build/bench/range_load"
+mock_url="https://localhost:$port$path"
+nginx_url="https://localhost:$nport$path"
+"$load" "$mock_url" "$ca" "$fragment" 1 "$sha" >/dev/null   # warm-up
+"$load" "$nginx_url" "$ca" "$fragment" 1 "$sha" >/dev/null
+mock=$("$load" "$mock_url" "$ca" "$fragment" "$passes" "$sha")
+ngx=$("$load" "$nginx_url" "$ca" "$fragment" "$passes" "$sha")
+field() { printf '%s' "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
+version=$("$nginx_bin" -v 2>&1 | sed 's|.*/||')
+printf 'FOTA image download: %d bytes in %d-byte ranges, %d passes, one keep-alive TLS connection per server\n' \
+	"$size" "$fragment" "$passes"
+printf '%-22s %10s %10s %10s %12s\n' "server" "MB/s" "req/s" "requests" "connections"
+printf '%-22s %10s %10s %10s %12s\n' "nrfcloud-mock" "$(field "$mock" mbps)" \
+	"$(field "$mock" rps)" "$(field "$mock" requests)" "$(field "$mock" connections)"
+printf '%-22s %10s %10s %10s %12s\n' "nginx $version" "$(field "$ngx" mbps)" \
+	"$(field "$ngx" rps)" "$(field "$ngx" requests)" "$(field "$ngx" connections)"
+awk -v a="$(field "$mock" mbps)" -v b="$(field "$ngx" mbps)" -v c="$(field "$mock" rps)" \
+	-v d="$(field "$ngx" rps)" \
+	'BEGIN { printf "%-22s %10.2f %10.2f\n", "nrfcloud-mock / nginx", a / b, c / d }'
+echo "($(nproc) cores, loopback, TLS certificate of the mock's lab CA on both)"
