@@ -32,36 +32,12 @@ int ncm_store_message_foreach(struct ncm_db *db, const char *device_id, int64_t 
 			      int limit, ncm_message_cb cb, void *userdata,
 			      struct ncm_err_info *err)
 {
-	sqlite3_stmt *st = NULL;
-	struct ncm_message m;
-	int rc;
+	struct ncm_message_filter f = { 0 };
 
-	if (sqlite3_prepare_v2(ncm_db_handle(db),
-			       "SELECT seq, device_id, topic, received_ms, app_id, payload, binary"
-			       " FROM messages WHERE seq > ?1 AND (?2 IS NULL OR device_id = ?2)"
-			       " ORDER BY seq LIMIT ?3", -1, &st, NULL) != SQLITE_OK)
-		return ncm_db_fail(db, err, "reading messages");
-	sqlite3_bind_int64(st, 1, after_seq);
-	sqlite3_bind_text(st, 2, device_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, limit > 0 ? limit : 1000);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&m, 0, sizeof(m));
-		m.seq = sqlite3_column_int64(st, 0);
-		m.device_id = (const char *)sqlite3_column_text(st, 1);
-		m.topic = (const char *)sqlite3_column_text(st, 2);
-		m.received_ms = sqlite3_column_int64(st, 3);
-		m.app_id = (const char *)sqlite3_column_text(st, 4);
-		m.payload = sqlite3_column_blob(st, 5);
-		m.payload_len = (size_t)sqlite3_column_bytes(st, 5);
-		m.binary = sqlite3_column_int(st, 6);
-		rc = cb(&m, userdata);
-		if (rc)
-			goto out;
-	}
-	rc = rc == SQLITE_DONE ? NCM_OK : ncm_db_fail(db, err, "reading messages");
-out:
-	sqlite3_finalize(st);
-	return rc;
+	f.device_id = device_id;
+	f.cursor = after_seq;
+	f.limit = limit > 0 ? limit : 1000;
+	return ncm_store_message_query(db, &f, cb, userdata, err);
 }
 
 int ncm_store_message_query(struct ncm_db *db, const struct ncm_message_filter *f,
