@@ -211,8 +211,9 @@ enum MHD_Result ncm_rest_fota_job_post(struct ncm_req *req)
 		j.name = strdup(json_string_value(json_object_get(body, "name")));
 	if (json_is_string(json_object_get(body, "description")))
 		j.description = strdup(json_string_value(json_object_get(body, "description")));
-	target = json_pack("{s:O,s:O}", "deviceIds", ids ? ids : json_array(), "tags",
-			   tc.tags ? tc.tags : json_array());
+	/* "o" steals: borrowed arrays get a reference of their own, new ones are handed over */
+	target = json_pack("{s:o,s:o}", "deviceIds", ids ? json_incref(ids) : json_array(), "tags",
+			   tc.tags ? json_incref(tc.tags) : json_array());
 	j.target_json = json_dumps(target, JSON_COMPACT);
 	j.auto_apply = auto_apply;
 	snprintf(j.status, sizeof(j.status), "%s",
