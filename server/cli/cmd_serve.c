@@ -50,15 +50,37 @@ static int fail(int status, const char *fmt, ...)
 	return status;
 }
 
+/* 1 when port can be bound on addr now. */
+static int port_free(const struct sockaddr_storage *ss, socklen_t len, int port)
+{
+	struct sockaddr_storage probe = *ss;
+	int fd, ok;
+
+	if (probe.ss_family == AF_INET)
+		((struct sockaddr_in *)&probe)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)&probe)->sin6_port = htons((uint16_t)port);
+	fd = socket(probe.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	ok = bind(fd, (struct sockaddr *)&probe, len) == 0;
+	close(fd);
+	return ok;
+}
+
 /* Port 0 means "pick a free port". libmicrohttpd reports the port it bound, Mosquitto does
- * not, so for MQTT we ask the kernel for a free port here and hand that number on. */
+ * not, so for MQTT we choose one here and hand that number on. It is taken below the kernel's
+ * ephemeral range (ip_local_port_range): a port from inside it could meanwhile become the local
+ * end of some outgoing connection and make Mosquitto's bind fail. */
 static int pick_port(const char *addr, int *port)
 {
 	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-	socklen_t len = sizeof(ss);
-	int fd, rc = -1;
+	socklen_t len;
+	unsigned int seed;
+	int low = 32768, high, tries;
+	FILE *f;
 
 	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1)
 		a4->sin_family = AF_INET;
@@ -66,17 +88,38 @@ static int pick_port(const char *addr, int *port)
 		a6->sin6_family = AF_INET6;
 	else
 		return -1;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&ss, ss.ss_family == AF_INET ? sizeof(*a4) : sizeof(*a6)) ==
-		    0 &&
-	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-		*port = ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port);
-		rc = 0;
+	len = ss.ss_family == AF_INET ? sizeof(*a4) : sizeof(*a6);
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	if (f) {
+		if (fscanf(f, "%d %d", &low, &high) != 2)
+			low = 32768;
+		fclose(f);
 	}
-	close(fd);
-	return rc;
+	if (low > 12000) {
+		seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);
+		for (tries = 0; tries < 200; tries++) {
+			int p = 10000 + (int)(rand_r(&seed) % (unsigned int)(low - 10000));
+
+			if (port_free(&ss, len, p)) {
+				*port = p;
+				return 0;
+			}
+		}
+	}
+	/* no room below the ephemeral range: let the kernel choose */
+	{
+		int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), rc = -1;
+
+		if (fd < 0)
+			return -1;
+		if (bind(fd, (struct sockaddr *)&ss, len) == 0 &&
+		    getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+			*port = ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port);
+			rc = 0;
+		}
+		close(fd);
+		return rc;
+	}
 }
 
 /* The plugin next to the command in a build folder (server/), else the installed one. */
