@@ -265,6 +265,9 @@ const struct ncm_route ncm_admin_routes[] = {
 	{ "DELETE", "/mock/v1/journal", delete_journal, 0, NCM_AUTH_NONE, 0 },
 	{ "GET", "/mock/v1/journal/count", get_journal_count, 0, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/wait", ncm_admin_wait_post, 64 * 1024, NCM_AUTH_NONE, 0 },
+	{ "GET", "/mock/v1/faults", ncm_admin_faults_get, 0, NCM_AUTH_NONE, 0 },
+	{ "POST", "/mock/v1/faults", ncm_admin_faults_post, 16 * 1024, NCM_AUTH_NONE, 0 },
+	{ "DELETE", "/mock/v1/faults", ncm_admin_faults_delete, 0, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/reset", ncm_admin_reset_post, 0, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/publish", post_publish, 256 * 1024, NCM_AUTH_NONE, 0 },
 };

@@ -26,6 +26,11 @@ enum MHD_Result ncm_admin_device_delete(struct ncm_req *req);
 /* admin_reset.c */
 enum MHD_Result ncm_admin_reset_post(struct ncm_req *req);
 
+/* admin_faults.c */
+enum MHD_Result ncm_admin_faults_post(struct ncm_req *req);
+enum MHD_Result ncm_admin_faults_get(struct ncm_req *req);
+enum MHD_Result ncm_admin_faults_delete(struct ncm_req *req);
+
 /* admin_wait.c */
 enum MHD_Result ncm_admin_wait_post(struct ncm_req *req);
 

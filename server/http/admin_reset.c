@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * admin_reset.c: POST /mock/v1/reset[?keep=devices] (design.md §5, issue: test control): back to
  * the fixtures between tests. Shadows, messages, the journal, bulk operations, firmware bundles
- * and FOTA jobs go (and the devices, unless kept); the fixtures load again; every client is
- * disconnected before the answer. The lab CA and the team (tenant, API keys, tokens) survive.
+ * and FOTA jobs go (and the devices, unless kept), and so do injected faults; the fixtures load
+ * again; every client is disconnected before the answer. The lab CA and the team (tenant, API
+ * keys, tokens) survive.
  */
 #include <dirent.h>
 #include <ftw.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "faults.h"
 #include "file.h"
 #include "firmware.h"
 #include "fixtures.h"
@@ -81,6 +83,7 @@ enum MHD_Result ncm_admin_reset_post(struct ncm_req *req)
 		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "reset: %s",
 				       err.msg);
 	}
+	ncm_faults_clear();
 	/* images of bundles the reset removed: fixture bundles are copied again as needed */
 	if (!ncm_path(dir, sizeof(dir), "%s/firmware/%s", rt->cfg.data_dir, rt->team.tenant_id))
 		remove_stale_bundles(dir);

@@ -17,11 +17,13 @@
 
 #include "auth.h"
 #include "ca.h"
+#include "faults.h"
 #include "file.h"
 #include "http.h"
 #include "log.h"
 #include "request.h"
 #include "runtime.h"
+#include "waiters.h"
 
 #define HTTPS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define THREADS 4
@@ -72,12 +74,91 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+static enum MHD_Result dispatch(struct listener *l, struct ncm_req *req);
+
+/* A REST request held back by a "rest_delay" fault: a waiter whose pattern matches no record,
+ * so the broker tick wakes it at its deadline without tying up an HTTP thread. */
+struct delay_ctx {
+	struct ncm_waiter w;
+	struct ncm_req *req;
+};
+
+#define NO_RECORD_KIND "\001 fault delay"
+
+static void delay_free(void *p)
+{
+	struct delay_ctx *d = p;
+
+	ncm_waiters_remove(&d->w);
+	free(d);
+}
+
+static void delay_woke(struct ncm_waiter *w, json_t *record)
+{
+	struct delay_ctx *d = w->userdata;
+
+	json_decref(record);
+	ncm_req_resume(d->req);
+}
+
+static enum MHD_Result delay_over(struct ncm_req *req)
+{
+	req->async_free(req->async);
+	req->async = NULL;
+	req->async_free = NULL;
+	return dispatch(&https_listener, req);
+}
+
+static enum MHD_Result delay(struct ncm_req *req, int delay_ms)
+{
+	struct delay_ctx *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return MHD_NO;
+	d->req = req;
+	d->w.pattern.kind = NO_RECORD_KIND;
+	d->w.deadline_ms = ncm_rt_now_ms() + delay_ms;
+	d->w.wake = delay_woke;
+	d->w.userdata = d;
+	req->async = d;
+	req->async_free = delay_free;
+	ncm_req_suspend(req, delay_over);
+	ncm_waiters_add(&d->w);
+	return MHD_YES;
+}
+
+/* Injected REST faults (POST /mock/v1/faults): a delay first, then a status, each at most once
+ * per request. 0 when neither applies. */
+static int inject(struct ncm_req *req, enum MHD_Result *ret)
+{
+	struct ncm_fault_hit hit;
+
+	if (req->is_admin || req->fault_stage >= 2)
+		return 0;
+	if (req->fault_stage == 0) {
+		req->fault_stage = 1;
+		if (ncm_faults_fire(NCM_FAULT_REST_DELAY, NULL, req->method, req->url, &hit)) {
+			*ret = delay(req, hit.delay_ms);
+			return 1;
+		}
+	}
+	req->fault_stage = 2;
+	if (!ncm_faults_fire(NCM_FAULT_REST_STATUS, NULL, req->method, req->url, &hit))
+		return 0;
+	*ret = ncm_reply_error(req, (unsigned int)hit.status, hit.code, "%s",
+			       hit.message[0] ? hit.message : "fault injected");
+	return 1;
+}
+
 /* Routing errors first (a body sent to a path that takes none is not "too large"), then the
  * body cap, then the handler. */
 static enum MHD_Result dispatch(struct listener *l, struct ncm_req *req)
 {
 	char allowed[128];
+	enum MHD_Result ret;
 
+	if (inject(req, &ret))
+		return ret;
 	if (!req->route) {
 		req->route = ncm_route_find(l->routes, l->n_routes, req->method, req->url, req,
 					    allowed, sizeof(allowed));
@@ -90,8 +171,6 @@ static enum MHD_Result dispatch(struct listener *l, struct ncm_req *req)
 					       "resource not found: %s %s", req->method, req->url);
 	}
 	if (!req->is_admin && req->route->auth != NCM_AUTH_NONE) {
-		enum MHD_Result ret;
-
 		if (!ncm_auth_check(req, &ret))
 			return ret;
 	}

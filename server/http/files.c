@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "file.h"
 #include "firmware.h"
 #include "range.h"
@@ -34,6 +35,28 @@ static int bundle_has(const struct ncm_bundle *b, const char *file)
 	return found;
 }
 
+/* A "firmware_corrupt" fault: the requested bytes with every byte at a file offset of 96 mod 97
+ * inverted, the same bytes whichever ranges a client asks for, so a hash check must fail. */
+static struct MHD_Response *corrupt_response(int fd, uint64_t first, uint64_t len)
+{
+	struct MHD_Response *resp = NULL;
+	unsigned char *buf = malloc(len ? len : 1);
+	uint64_t i;
+
+	if (!buf || pread(fd, buf, len, (off_t)first) != (ssize_t)len)
+		goto out;
+	for (i = 0; i < len; i++)
+		if ((first + i) % 97 == 96)
+			buf[i] ^= 0xff;
+	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (resp)
+		buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return resp;
+}
+
 static enum MHD_Result not_found(struct ncm_req *req)
 {
 	return ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40420, "resource not found: %s %s",
@@ -47,6 +70,7 @@ enum MHD_Result ncm_files_get(struct ncm_req *req)
 	struct ncm_err_info err = { 0 };
 	struct MHD_Response *resp;
 	struct ncm_bundle b;
+	struct ncm_fault_hit hit;
 	struct stat sb;
 	char path[PATH_MAX], cr[96];
 	uint64_t first = 0, last = 0, total;
@@ -86,16 +110,27 @@ enum MHD_Result ncm_files_get(struct ncm_req *req)
 		MHD_destroy_response(resp);
 		return ret;
 	}
+	/* a "firmware_200" fault: the whole file, as servers without Range support answer */
+	if (rr == NCM_RANGE_OK &&
+	    ncm_faults_fire(NCM_FAULT_FIRMWARE_200, NULL, req->method, req->url, &hit))
+		rr = NCM_RANGE_NONE;
 	if (rr == NCM_RANGE_NONE) {
 		first = 0;
 		last = total ? total - 1 : 0;
 	}
 	/* HEAD too: libmicrohttpd sends a HEAD answer's headers (Content-Length included) and
 	 * leaves the body out itself */
-	resp = MHD_create_response_from_fd_at_offset64(total ? last - first + 1 : 0, fd, first);
-	if (!resp) {
-		close(fd);
-		return MHD_NO;
+	if (ncm_faults_fire(NCM_FAULT_FIRMWARE_CORRUPT, NULL, req->method, req->url, &hit)) {
+		resp = corrupt_response(fd, first, total ? last - first + 1 : 0);
+		if (!resp)
+			return MHD_NO;
+	} else {
+		resp = MHD_create_response_from_fd_at_offset64(total ? last - first + 1 : 0, fd,
+							       first);
+		if (!resp) {
+			close(fd);
+			return MHD_NO;
+		}
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");

@@ -57,6 +57,7 @@ struct ncm_req {
 	int64_t start_ms;
 	int status;                             /* what was answered, for the journal */
 	int suspended;
+	int fault_stage;                        /* injected faults: 0 none checked, 1 delay, 2 all */
 	ncm_handler on_resume;                  /* called when a suspended request resumes */
 	void *async;                            /* handler's state across a suspension */
 	void (*async_free)(void *async);

@@ -11,6 +11,7 @@
 
 #include "acl.h"
 #include "clients.h"
+#include "faults.h"
 #include "log.h"
 #include "mqtt_internal.h"
 #include "runtime.h"
@@ -30,6 +31,7 @@ int ncm_mqtt_on_acl_check(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_acl_check *ed = event_data;
 	struct ncm_journal_rec rec = { 0 };
+	struct ncm_fault_hit hit;
 	struct ncm_err_info err = { 0 };
 	struct ncm_client *c;
 	enum ncm_acl_access access;
@@ -52,6 +54,9 @@ int ncm_mqtt_on_acl_check(int event, void *event_data, void *userdata)
 	rec.device = c->device_id;
 	rec.topic = ed->topic;
 	if (ncm_acl_check(c->device_id, ncm_rt()->prefix, access, ed->topic, &err) == NCM_OK) {
+		if (access == NCM_ACL_SUBSCRIBE &&
+		    ncm_faults_fire(NCM_FAULT_REFUSE_SUBSCRIBE, c->device_id, NULL, NULL, &hit))
+			return MOSQ_ERR_ACL_DENIED; /* SUBACK 0x80; journaled as fault.fired */
 		if (access == NCM_ACL_SUBSCRIBE) {
 			rec.kind = "mqtt.subscribe";
 			rec.status = ed->qos;

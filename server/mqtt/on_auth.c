@@ -20,6 +20,7 @@
 #include "clients.h"
 #include "devices.h"
 #include "devid.h"
+#include "faults.h"
 #include "log.h"
 #include "mqtt_internal.h"
 #include "pki.h"
@@ -153,6 +154,7 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_basic_auth *ed = event_data;
 	struct auth_ctx a = { 0 };
+	struct ncm_fault_hit hit;
 	struct ncm_journal_rec rec = { 0 };
 	struct ncm_err_info err = { 0 };
 	char *who;
@@ -162,6 +164,9 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 	(void)userdata;
 	a.client_id = mosquitto_client_id(ed->client);
 	rc = decide(&a, ed->client);
+	if (rc == MOSQ_ERR_SUCCESS &&
+	    ncm_faults_fire(NCM_FAULT_REFUSE_CONNECT, a.client_id, NULL, NULL, &hit))
+		rc = refuse(&a, "fault %d injected: refuse_connect", hit.id);
 	who = who_json(&a, ed->client);
 	rec.device = a.client_id;
 	rec.payload = who;

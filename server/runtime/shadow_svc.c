@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "faults.h"
 #include "jsonata.h"
 #include "log.h"
 #include "pairing.h"
@@ -203,6 +204,7 @@ int ncm_svc_shadow_update(struct ncm_db *db, const char *device_id,
 			  struct ncm_outbox *out, json_t **accepted, struct ncm_err_info *err)
 {
 	struct ncm_shadow_result res = { 0 };
+	struct ncm_fault_hit hit;
 	json_t *doc = NULL, *final = NULL;
 	const char *token;
 	char t[512];
@@ -210,6 +212,16 @@ int ncm_svc_shadow_update(struct ncm_db *db, const char *device_id,
 
 	if (accepted)
 		*accepted = NULL;
+	if (origin != NCM_ORIGIN_CLOUD &&
+	    ncm_faults_fire(NCM_FAULT_REJECT_SHADOW_UPDATE, device_id, NULL, NULL, &hit)) {
+		json_t *e = error_doc(hit.code, hit.message[0] ? hit.message : "fault injected");
+
+		if (e)
+			emit_rejected(out, device_id, origin, e);
+		json_decref(e);
+		ncm_err_set(err, NCM_ERR_INVAL, "fault %d injected: reject_shadow_update", hit.id);
+		return hit.code >= 400 && hit.code < 600 ? hit.code : 400;
+	}
 	rc = ncm_db_begin(db, err);
 	if (rc)
 		return 500;

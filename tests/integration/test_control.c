@@ -405,6 +405,274 @@ START_TEST(reset_returns_to_the_fixtures_and_keeps_the_ca_and_the_team)
 }
 END_TEST
 
+/* ---- faults ---- */
+
+static json_int_t add_fault(const char *body, long want)
+{
+	long status;
+	json_t *j = admin_json(&s, "POST", "/mock/v1/faults", body, &status);
+	json_int_t id = json_integer_value(json_object_get(j, "id"));
+
+	ck_assert_msg(status == want, "POST /mock/v1/faults %s: want %ld, got %ld", body, want,
+		      status);
+	json_decref(j);
+	return id;
+}
+
+static size_t live_faults(void)
+{
+	long status;
+	json_t *j = admin_json(&s, "GET", "/mock/v1/faults", NULL, &status);
+	size_t n = json_array_size(json_object_get(j, "items"));
+
+	ck_assert_int_eq(status, 200);
+	json_decref(j);
+	return n;
+}
+
+START_TEST(faults_refuse_connect_and_subscribe_reject_shadow_updates_and_kick)
+{
+	char crt[PATH_MAX], key[PATH_MAX], body[512], topic[256], rejected[256];
+	const char *topics[1];
+	struct raw r;
+	struct raw_pkt p;
+	long status;
+	json_t *j;
+
+	srv_start(&s, NULL);
+	srv_device_files(&s, FIXTURE_DEVICE, crt, key, sizeof(crt));
+	/* refusals name what was wrong */
+	add_fault("{\"action\":\"explode\"}", 400);
+	add_fault("{\"action\":\"refuse_connect\"}", 400);
+	add_fault("{\"action\":\"rest_status\",\"match\":{\"device\":\"a\",\"route\":\"GET /*\"}}",
+		  400);
+	add_fault("{\"action\":\"rest_status\",\"match\":{\"route\":\"GET /*\"},\"status\":42}",
+		  400);
+	add_fault("[1]", 400);
+	ck_assert_int_eq(live_faults(), 0);
+
+	/* refuse_connect: the next CONNECT only, CONNACK 5 */
+	snprintf(body, sizeof(body),
+		 "{\"match\":{\"device\":\"%s\"},\"action\":\"refuse_connect\",\"count\":1}",
+		 FIXTURE_DEVICE);
+	ck_assert_int_gt(add_fault(body, 201), 0);
+	ck_assert_int_eq(live_faults(), 1);
+	ck_assert_int_eq(raw_connect(&r, &s, FIXTURE_DEVICE, crt, key, 60, 1, NULL), 5);
+	raw_close(&r);
+	ck_assert_int_eq(journal_count(&s, "mqtt.refused", FIXTURE_DEVICE, "refuse_connect"), 1);
+	ck_assert_int_eq(live_faults(), 0);
+	ck_assert_int_eq(raw_connect(&r, &s, FIXTURE_DEVICE, crt, key, 60, 1, NULL), 0);
+
+	/* refuse_subscribe: SUBACK 0x80 once, then granted */
+	snprintf(body, sizeof(body),
+		 "{\"match\":{\"device\":\"%s\"},\"action\":\"refuse_subscribe\"}", FIXTURE_DEVICE);
+	add_fault(body, 201);
+	snprintf(rejected, sizeof(rejected), "$aws/things/%s/shadow/update/rejected",
+		 FIXTURE_DEVICE);
+	topics[0] = rejected;
+	raw_subscribe(&r, 7, topics, 1);
+	raw_expect(&r, &p, RAW_SUBACK, 7, NULL);
+	ck_assert_int_eq(p.rc[0], 0x80);
+	raw_pkt_release(&p);
+	raw_subscribe(&r, 8, topics, 1);
+	raw_expect(&r, &p, RAW_SUBACK, 8, NULL);
+	ck_assert_int_eq(p.rc[0], 1);
+	raw_pkt_release(&p);
+
+	/* reject_shadow_update: update/rejected with the fault's code and message, nothing
+	 * stored; the next update goes through */
+	snprintf(body, sizeof(body),
+		 "{\"match\":{\"device\":\"%s\"},\"action\":\"reject_shadow_update\",\"code\":503,"
+		 "\"message\":\"lab says no\"}", FIXTURE_DEVICE);
+	add_fault(body, 201);
+	snprintf(topic, sizeof(topic), "$aws/things/%s/shadow/update", FIXTURE_DEVICE);
+	raw_publish(&r, 10, 1, topic, "{\"state\":{\"reported\":{\"faulty\":1}}}", 35);
+	raw_expect(&r, &p, RAW_PUBACK, 10, NULL);
+	raw_pkt_release(&p);
+	raw_expect(&r, &p, RAW_PUBLISH, 0, rejected);
+	j = json_loads((char *)p.payload, 0, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "code")), 503);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "message")), "lab says no");
+	json_decref(j);
+	raw_pkt_release(&p);
+	snprintf(body, sizeof(body), "/mock/v1/devices/%s/shadow", FIXTURE_DEVICE);
+	j = admin_json(&s, "GET", body, NULL, &status);
+	ck_assert_ptr_null(json_object_get(json_object_get(json_object_get(j, "state"),
+							   "reported"), "faulty"));
+	json_decref(j);
+	raw_publish(&r, 11, 1, topic, "{\"state\":{\"reported\":{\"faulty\":2}}}", 35);
+	raw_expect(&r, &p, RAW_PUBACK, 11, NULL);
+	raw_pkt_release(&p);
+	j = admin_json(&s, "GET", body, NULL, &status);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
+				 j, "state"), "reported"), "faulty")), 2);
+	json_decref(j);
+
+	/* count 0 lasts until cleared; DELETE clears */
+	snprintf(body, sizeof(body),
+		 "{\"match\":{\"device\":\"%s\"},\"action\":\"refuse_subscribe\",\"count\":0}",
+		 FIXTURE_DEVICE);
+	add_fault(body, 201);
+	/* another topic: re-subscribing an existing subscription leaks in Mosquitto 2.0.11 (fixed
+	 * upstream in 2.0.12, "Fix leak." in src/subs.c), which the sanitizer build would report */
+	snprintf(rejected, sizeof(rejected), "$aws/things/%s/shadow/get/accepted", FIXTURE_DEVICE);
+	raw_subscribe(&r, 12, topics, 1);
+	raw_expect(&r, &p, RAW_SUBACK, 12, NULL);
+	ck_assert_int_eq(p.rc[0], 0x80);
+	raw_pkt_release(&p);
+	ck_assert_int_eq(live_faults(), 1);
+	json_decref(admin_json(&s, "DELETE", "/mock/v1/faults", NULL, &status));
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(live_faults(), 0);
+	raw_subscribe(&r, 13, topics, 1);
+	raw_expect(&r, &p, RAW_SUBACK, 13, NULL);
+	ck_assert_int_eq(p.rc[0], 1);
+	raw_pkt_release(&p);
+
+	/* kick: disconnected before the answer */
+	snprintf(body, sizeof(body), "{\"match\":{\"device\":\"%s\"},\"action\":\"kick\"}",
+		 FIXTURE_DEVICE);
+	add_fault(body, 201);
+	raw_read(&r, &p, WAIT_MS);
+	ck_assert_int_eq(p.type, -1);
+	raw_close(&r);
+	ck_assert_int_eq(journal_count(&s, "fault.fired", FIXTURE_DEVICE, NULL), 5);
+
+	/* a reset clears faults */
+	snprintf(body, sizeof(body),
+		 "{\"match\":{\"device\":\"%s\"},\"action\":\"refuse_connect\",\"count\":0}",
+		 FIXTURE_DEVICE);
+	add_fault(body, 201);
+	json_decref(admin_json(&s, "POST", "/mock/v1/reset", NULL, &status));
+	ck_assert_int_eq(live_faults(), 0);
+	connect_fixture(&r);
+	raw_close(&r);
+}
+END_TEST
+
+struct bytes {
+	unsigned char *p;
+	size_t n;
+};
+
+static size_t on_bytes(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct bytes *b = userdata;
+	unsigned char *grown = realloc(b->p, b->n + size * nmemb + 1);
+
+	if (!grown)
+		return 0;
+	memcpy(grown + b->n, ptr, size * nmemb);
+	b->p = grown;
+	b->n += size * nmemb;
+	return size * nmemb;
+}
+
+/* GET of a firmware file with an optional Range; the status, body in *body. */
+static long get_file(const char *path, const char *range, struct bytes *body)
+{
+	struct curl_slist *hdrs = NULL;
+	char url[1024], hdr[128];
+	long status = 0;
+	CURL *c = curl_easy_init();
+
+	memset(body, 0, sizeof(*body));
+	snprintf(url, sizeof(url), "https://localhost:%d%s", s.https_port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, s.ca);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_bytes);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (range) {
+		snprintf(hdr, sizeof(hdr), "Range: %s", range);
+		hdrs = curl_slist_append(hdrs, hdr);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	}
+	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	return status;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+START_TEST(faults_answer_rest_routes_late_or_with_a_status_and_spoil_firmware_downloads)
+{
+	char auth[200], path[512], src[PATH_MAX], *resp = NULL, *image = NULL;
+	struct bytes b;
+	size_t image_len = 0, i, flipped = 0;
+	int64_t t0, elapsed;
+	json_t *j;
+
+	srv_start(&s, NULL);
+	snprintf(auth, sizeof(auth), "Bearer %s", s.api_key);
+	/* rest_status: twice, only on the matching route, then the real answer */
+	add_fault("{\"match\":{\"route\":\"GET /v1/acc*\"},\"action\":\"rest_status\","
+		  "\"status\":503,\"code\":50300,\"message\":\"maintenance\",\"count\":2}", 201);
+	ck_assert_int_eq(http_rest_auth(&s, "GET", "/v1/devices", auth, NULL, NULL, 0, NULL, NULL),
+			 200);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(http_rest_auth(&s, "GET", "/v1/account", auth, NULL, NULL, 0, &resp,
+						NULL), 503);
+		j = json_loads(resp, 0, NULL);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "code")), 50300);
+		ck_assert_str_eq(json_string_value(json_object_get(j, "message")), "maintenance");
+		json_decref(j);
+		free(resp);
+		resp = NULL;
+	}
+	ck_assert_int_eq(http_rest_auth(&s, "GET", "/v1/account", auth, NULL, NULL, 0, NULL, NULL),
+			 200);
+
+	/* rest_delay: the answer comes no sooner than asked (an upper bound would be timing) */
+	add_fault("{\"match\":{\"route\":\"GET /v1/account\"},\"action\":\"rest_delay\","
+		  "\"delay_ms\":400}", 201);
+	t0 = now_ms();
+	ck_assert_int_eq(http_rest_auth(&s, "GET", "/v1/account", auth, NULL, NULL, 0, NULL, NULL),
+			 200);
+	elapsed = now_ms() - t0;
+	ck_assert_msg(elapsed >= 400, "delayed answer after %lld ms", (long long)elapsed);
+	ck_assert_int_eq(journal_count(&s, "fault.fired", NULL, "rest_delay"), 1);
+
+	/* firmware_200 and firmware_corrupt on the fixture delta image */
+	snprintf(src, sizeof(src), "%s/firmware/mfw-delta-example.bin", getenv("NCM_FIXTURES"));
+	ck_assert_int_eq(ncm_file_read(src, 1 << 20, &image, &image_len, NULL), 0);
+	snprintf(path, sizeof(path),
+		 "/%s/MODEM*5e1f0a2b*mfw_nrf9160_1.3.5/mfw_nrf9160_update_from_1.3.4_to_1.3.5.bin",
+		 s.tenant);
+	add_fault("{\"action\":\"firmware_200\"}", 201);
+	ck_assert_int_eq(get_file(path, "bytes=0-99", &b), 200);
+	ck_assert_uint_eq(b.n, image_len);
+	free(b.p);
+	ck_assert_int_eq(get_file(path, "bytes=0-99", &b), 206);
+	ck_assert_uint_eq(b.n, 100);
+	free(b.p);
+	add_fault("{\"action\":\"firmware_corrupt\",\"match\":{\"route\":\"GET /*.bin\"}}", 201);
+	ck_assert_int_eq(get_file(path, "bytes=100-1099", &b), 206);
+	ck_assert_uint_eq(b.n, 1000);
+	for (i = 0; i < b.n; i++) {
+		int spoilt = ((100 + i) % 97 == 96);
+
+		ck_assert_int_eq(b.p[i] != (unsigned char)image[100 + i], spoilt);
+		flipped += (size_t)spoilt;
+	}
+	ck_assert_uint_gt(flipped, 0);
+	free(b.p);
+	ck_assert_int_eq(get_file(path, "bytes=100-1099", &b), 206);
+	ck_assert_int_eq(memcmp(b.p, image + 100, 1000), 0);
+	free(b.p);
+	free(image);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("control");
@@ -421,6 +689,8 @@ int main(void)
 		{ "ndjson", journal_as_json_lines_is_the_recording_format },
 		{ "wait", wait_answers_at_once_for_an_event_during_the_wait_and_408_with_near_misses },
 		{ "reset", reset_returns_to_the_fixtures_and_keeps_the_ca_and_the_team },
+		{ "faults_mqtt", faults_refuse_connect_and_subscribe_reject_shadow_updates_and_kick },
+		{ "faults_rest", faults_answer_rest_routes_late_or_with_a_status_and_spoil_firmware_downloads },
 	};
 	size_t i;
 

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT
+ * faults.h: faults a test injects on purpose (POST /mock/v1/faults, design.md §5, issue: test
+ * control): each names what it matches (a device, or a REST route as "METHOD /path" with '*'
+ * wildcards), what it does, how many times it fires and for how long. The glue asks at each
+ * point where a fault can act; a fault that fires is journaled ("fault.fired"). Any thread.
+ */
+#ifndef NCM_FAULTS_H
+#define NCM_FAULTS_H
+
+#include <jansson.h>
+
+#include "err.h"
+
+enum ncm_fault_action {
+	NCM_FAULT_KICK,                 /* disconnect the device now */
+	NCM_FAULT_REFUSE_CONNECT,       /* refuse its next CONNECTs (CONNACK 5, not authorised) */
+	NCM_FAULT_REJECT_SHADOW_UPDATE, /* reject its next shadow updates with code/message */
+	NCM_FAULT_REFUSE_SUBSCRIBE,     /* refuse its next SUBSCRIBEs (SUBACK 0x80) */
+	NCM_FAULT_REST_STATUS,          /* answer a route with status and {"code","message"} */
+	NCM_FAULT_REST_DELAY,           /* answer a route delay_ms late */
+	NCM_FAULT_FIRMWARE_200,         /* answer ranged image requests 200 with the whole file */
+	NCM_FAULT_FIRMWARE_CORRUPT,     /* serve image bytes with every 97th byte flipped */
+	NCM_FAULT_ACTION_COUNT
+};
+
+struct ncm_fault_hit {
+	int id;
+	int status;          /* REST_STATUS: the HTTP status */
+	int code;            /* the nRF or AWS code to answer with */
+	char message[256];
+	int delay_ms;
+};
+
+/* Adds a fault from its JSON description {"match":{"device"?,"route"?},"action", "count"? (1;
+ * 0 = until cleared), "duration_ms"?, "status"?, "code"?, "message"?, "delay_ms"?}. *created
+ * (a new reference) describes it with its "id". NCM_ERR_INVAL naming the problem. */
+int ncm_faults_add(const json_t *spec, enum ncm_fault_action *action, json_t **created,
+		   struct ncm_err_info *err);
+
+/* Every live fault, as {"items":[...]}. */
+json_t *ncm_faults_list(void);
+void ncm_faults_clear(void);
+
+/* Fires the oldest live fault of action that matches device (NULL for REST) or "method path":
+ * 1 and *hit filled (one firing used up, journaled), else 0. */
+int ncm_faults_fire(enum ncm_fault_action action, const char *device, const char *method,
+		    const char *path, struct ncm_fault_hit *hit);
+
+#endif
