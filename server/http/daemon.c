@@ -127,8 +127,8 @@ static enum MHD_Result delay(struct ncm_req *req, int delay_ms)
 	return MHD_YES;
 }
 
-/* Injected REST faults (POST /mock/v1/faults): a delay first, then a status, each at most once
- * per request. 0 when neither applies. */
+/* Injected REST faults (POST /mock/v1/faults): a delay first, then a closed connection or a
+ * status, each at most once per request. 0 when none applies. */
 static int inject(struct ncm_req *req, enum MHD_Result *ret)
 {
 	struct ncm_fault_hit hit;
@@ -143,6 +143,11 @@ static int inject(struct ncm_req *req, enum MHD_Result *ret)
 		}
 	}
 	req->fault_stage = 2;
+	if (ncm_faults_fire(NCM_FAULT_REST_CLOSE, NULL, req->method, req->url, &hit)) {
+		req->status = 0;
+		*ret = MHD_NO; /* libmicrohttpd closes the connection */
+		return 1;
+	}
 	if (!ncm_faults_fire(NCM_FAULT_REST_STATUS, NULL, req->method, req->url, &hit))
 		return 0;
 	*ret = ncm_reply_error(req, (unsigned int)hit.status, hit.code, "%s",

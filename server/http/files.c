@@ -35,25 +35,62 @@ static int bundle_has(const struct ncm_bundle *b, const char *file)
 	return found;
 }
 
-/* A "firmware_corrupt" fault: the requested bytes with every byte at a file offset of 96 mod 97
- * inverted, the same bytes whichever ranges a client asks for, so a hash check must fail. */
-static struct MHD_Response *corrupt_response(int fd, uint64_t first, uint64_t len)
-{
-	struct MHD_Response *resp = NULL;
-	unsigned char *buf = malloc(len ? len : 1);
-	uint64_t i;
+/* Body of a download a fault spoils: "firmware_corrupt" inverts every byte at a file offset of
+ * 96 mod 97 (the same bytes whichever ranges a client asks for, so a hash check must fail);
+ * "firmware_reset" ends the connection after cut bytes of the body. */
+struct spoilt {
+	int fd;
+	uint64_t first, len, cut;
+	int corrupt;
+};
 
-	if (!buf || pread(fd, buf, len, (off_t)first) != (ssize_t)len)
-		goto out;
-	for (i = 0; i < len; i++)
-		if ((first + i) % 97 == 96)
-			buf[i] ^= 0xff;
-	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
-	if (resp)
-		buf = NULL;
-out:
-	free(buf);
-	close(fd);
+static ssize_t spoilt_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct spoilt *sp = cls;
+	uint64_t n = sp->len - pos;
+	ssize_t got;
+	ssize_t i;
+
+	if (pos >= sp->cut)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (pos >= sp->len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n > sp->cut - pos)
+		n = sp->cut - pos;
+	if (n > max)
+		n = max;
+	got = pread(sp->fd, buf, (size_t)n, (off_t)(sp->first + pos));
+	if (got <= 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	for (i = 0; sp->corrupt && i < got; i++)
+		if ((sp->first + pos + (uint64_t)i) % 97 == 96)
+			buf[i] = (char)~buf[i];
+	return got;
+}
+
+static void spoilt_free(void *cls)
+{
+	struct spoilt *sp = cls;
+
+	close(sp->fd);
+	free(sp);
+}
+
+/* Takes fd. */
+static struct MHD_Response *spoilt_response(int fd, uint64_t first, uint64_t len, uint64_t cut,
+					    int corrupt)
+{
+	struct MHD_Response *resp;
+	struct spoilt *sp = calloc(1, sizeof(*sp));
+
+	if (!sp) {
+		close(fd);
+		return NULL;
+	}
+	*sp = (struct spoilt){ fd, first, len, cut, corrupt };
+	resp = MHD_create_response_from_callback(len, 64 * 1024, spoilt_read, sp, spoilt_free);
+	if (!resp)
+		spoilt_free(sp);
 	return resp;
 }
 
@@ -73,10 +110,10 @@ enum MHD_Result ncm_files_get(struct ncm_req *req)
 	struct ncm_fault_hit hit;
 	struct stat sb;
 	char path[PATH_MAX], cr[96];
-	uint64_t first = 0, last = 0, total;
+	uint64_t first = 0, last = 0, total, cut = UINT64_MAX;
 	enum ncm_range_result rr;
 	enum MHD_Result ret;
-	int fd;
+	int fd, corrupt;
 	unsigned int status;
 
 	if (strcmp(tenant, ncm_rt()->team.tenant_id) || !strcmp(file, ".") ||
@@ -120,8 +157,11 @@ enum MHD_Result ncm_files_get(struct ncm_req *req)
 	}
 	/* HEAD too: libmicrohttpd sends a HEAD answer's headers (Content-Length included) and
 	 * leaves the body out itself */
-	if (ncm_faults_fire(NCM_FAULT_FIRMWARE_CORRUPT, NULL, req->method, req->url, &hit)) {
-		resp = corrupt_response(fd, first, total ? last - first + 1 : 0);
+	corrupt = ncm_faults_fire(NCM_FAULT_FIRMWARE_CORRUPT, NULL, req->method, req->url, &hit);
+	if (ncm_faults_fire(NCM_FAULT_FIRMWARE_RESET, NULL, req->method, req->url, &hit))
+		cut = (uint64_t)hit.at_byte;
+	if (corrupt || cut != UINT64_MAX) {
+		resp = spoilt_response(fd, first, total ? last - first + 1 : 0, cut, corrupt);
 		if (!resp)
 			return MHD_NO;
 	} else {

@@ -57,6 +57,10 @@ int ncm_mqtt_on_acl_check(int event, void *event_data, void *userdata)
 		if (access == NCM_ACL_SUBSCRIBE &&
 		    ncm_faults_fire(NCM_FAULT_REFUSE_SUBSCRIBE, c->device_id, NULL, NULL, &hit))
 			return MOSQ_ERR_ACL_DENIED; /* SUBACK 0x80; journaled as fault.fired */
+		/* a delivery the broker checks (subs.c) and then drops, for QoS 1 too */
+		if (access == NCM_ACL_RECEIVE &&
+		    ncm_faults_fire(NCM_FAULT_DROP_DELIVERIES, c->device_id, NULL, NULL, &hit))
+			return MOSQ_ERR_ACL_DENIED;
 		if (access == NCM_ACL_SUBSCRIBE) {
 			rec.kind = "mqtt.subscribe";
 			rec.status = ed->qos;

@@ -165,8 +165,13 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 	a.client_id = mosquitto_client_id(ed->client);
 	rc = decide(&a, ed->client);
 	if (rc == MOSQ_ERR_SUCCESS &&
-	    ncm_faults_fire(NCM_FAULT_REFUSE_CONNECT, a.client_id, NULL, NULL, &hit))
-		rc = refuse(&a, "fault %d injected: refuse_connect", hit.id);
+	    ncm_faults_fire(NCM_FAULT_REFUSE_CONNECT, a.client_id, NULL, NULL, &hit)) {
+		rc = refuse(&a, "fault %d injected: refuse_connect%s", hit.id,
+			    hit.code ? "" : " without a CONNACK");
+		/* any error but MOSQ_ERR_AUTH closes without a CONNACK (src/handle_connect.c) */
+		if (!hit.code)
+			rc = MOSQ_ERR_UNKNOWN;
+	}
 	who = who_json(&a, ed->client);
 	rec.device = a.client_id;
 	rec.payload = who;
@@ -176,7 +181,7 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 			a.client_id ? a.client_id : "", mosquitto_client_address(ed->client),
 			a.cn, a.reason);
 		rec.kind = "mqtt.refused";
-		rec.status = 5; /* CONNACK "not authorised" */
+		rec.status = rc == MOSQ_ERR_AUTH ? 5 : 0; /* CONNACK "not authorised", or none */
 		rec.reason = a.reason;
 		ncm_rt_journal(&rec);
 		goto out;

@@ -19,8 +19,9 @@
 #define MAX_FAULTS 256
 
 static const char *const action_names[NCM_FAULT_ACTION_COUNT] = {
-	"kick", "refuse_connect", "reject_shadow_update", "refuse_subscribe", "rest_status",
-	"rest_delay", "firmware_200", "firmware_corrupt",
+	"kick", "refuse_connect", "reject_shadow_update", "refuse_subscribe", "drop_deliveries",
+	"rest_status", "rest_delay", "rest_close", "firmware_200", "firmware_corrupt",
+	"firmware_reset",
 };
 
 struct fault {
@@ -54,6 +55,13 @@ static json_t *fault_json(const struct fault *f)
 		json_object_set_new(o, "code", json_integer(f->hit.code));
 	if (f->hit.message[0])
 		json_object_set_new(o, "message", json_string(f->hit.message));
+	if (f->action == NCM_FAULT_REFUSE_CONNECT)
+		json_object_set_new(o, "return_code", f->hit.code ? json_integer(f->hit.code)
+								  : json_string("none"));
+	else if (f->hit.code)
+		json_object_set_new(o, "code", json_integer(f->hit.code));
+	if (f->hit.at_byte)
+		json_object_set_new(o, "at_byte", json_integer(f->hit.at_byte));
 	if (f->hit.delay_ms)
 		json_object_set_new(o, "delay_ms", json_integer(f->hit.delay_ms));
 	if (f->until_ms)
@@ -83,6 +91,7 @@ int ncm_faults_add(const json_t *spec, enum ncm_fault_action *action, json_t **c
 	const char *device = json_string_value(json_object_get(match, "device"));
 	const char *route = json_string_value(json_object_get(match, "route"));
 	const char *message = json_string_value(json_object_get(spec, "message"));
+	const json_t *return_code = json_object_get(spec, "return_code");
 	struct fault *f;
 	int a, count, duration, n = 0;
 
@@ -93,15 +102,25 @@ int ncm_faults_add(const json_t *spec, enum ncm_fault_action *action, json_t **c
 	if (!name || a == NCM_FAULT_ACTION_COUNT)
 		return ncm_err_set(err, NCM_ERR_INVAL,
 				   "action must be one of kick, refuse_connect, "
-				   "reject_shadow_update, refuse_subscribe, rest_status, "
-				   "rest_delay, firmware_200, firmware_corrupt");
-	if (a <= NCM_FAULT_REFUSE_SUBSCRIBE && (!device || ncm_devid_check(device, NULL)))
+				   "reject_shadow_update, refuse_subscribe, drop_deliveries, "
+				   "rest_status, rest_delay, rest_close, firmware_200, "
+				   "firmware_corrupt, firmware_reset");
+	if (a <= NCM_FAULT_DROP_DELIVERIES && (!device || ncm_devid_check(device, NULL)))
 		return ncm_err_set(err, NCM_ERR_INVAL, "%s needs match.device, a device ID", name);
-	if (a >= NCM_FAULT_REST_STATUS && a <= NCM_FAULT_REST_DELAY && !route)
+	if (a >= NCM_FAULT_REST_STATUS && a <= NCM_FAULT_REST_CLOSE && !route)
 		return ncm_err_set(err, NCM_ERR_INVAL, "%s needs match.route such as "
 				   "\"GET /v1/devices/*\"", name);
 	if (a >= NCM_FAULT_REST_STATUS && device)
 		return ncm_err_set(err, NCM_ERR_INVAL, "%s matches by match.route only", name);
+	if (return_code && a != NCM_FAULT_REFUSE_CONNECT)
+		return ncm_err_set(err, NCM_ERR_INVAL, "return_code is for refuse_connect");
+	/* Mosquitto 2.0.11 (src/handle_connect.c) answers a plugin's refusal with CONNACK 5 or
+	 * closes the connection without a CONNACK: no other code can be sent */
+	if (return_code && !(json_is_integer(return_code) && json_integer_value(return_code) == 5) &&
+	    !(json_is_string(return_code) && !strcmp(json_string_value(return_code), "none")))
+		return ncm_err_set(err, NCM_ERR_INVAL, "return_code must be 5 (not authorised) or "
+				   "\"none\" (no CONNACK): a Mosquitto 2.0.11 plugin can send no "
+				   "other");
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return ncm_err_set(err, NCM_ERR_NOMEM, "out of memory");
@@ -117,13 +136,16 @@ int ncm_faults_add(const json_t *spec, enum ncm_fault_action *action, json_t **c
 			  a == NCM_FAULT_REJECT_SHADOW_UPDATE ? 500 : 0, 0, 99999, &f->hit.code) ||
 	    int_field(spec, "delay_ms", a == NCM_FAULT_REST_DELAY ? 1000 : 0, 0, 60000,
 		      &f->hit.delay_ms) ||
+	    int_field(spec, "at_byte", 0, 0, 1 << 30, &f->hit.at_byte) ||
 	    (message && !json_is_string(json_object_get(spec, "message")))) {
 		free(f);
 		return ncm_err_set(err, NCM_ERR_INVAL,
 				   "count 0..1000000 (0: until cleared), duration_ms, status "
-				   "100..599, code, delay_ms 0..60000 must be numbers; message a "
-				   "string");
+				   "100..599, code, delay_ms 0..60000, at_byte must be numbers; "
+				   "message a string");
 	}
+	if (a == NCM_FAULT_REFUSE_CONNECT)
+		f->hit.code = json_is_string(return_code) ? 0 : 5;
 	if (a == NCM_FAULT_REST_STATUS && f->hit.status < 100) {
 		free(f);
 		return ncm_err_set(err, NCM_ERR_INVAL, "status must be 100..599");

@@ -529,6 +529,27 @@ START_TEST(faults_refuse_connect_and_subscribe_reject_shadow_updates_and_kick)
 	ck_assert_int_eq(p.rc[0], 1);
 	raw_pkt_release(&p);
 
+	/* drop_deliveries: the next delta never reaches the device, the one after does */
+	snprintf(rejected, sizeof(rejected), "$aws/things/%s/shadow/update/delta", FIXTURE_DEVICE);
+	raw_subscribe(&r, 14, topics, 1);
+	raw_expect(&r, &p, RAW_SUBACK, 14, NULL);
+	raw_pkt_release(&p);
+	snprintf(body, sizeof(body),
+		 "{\"match\":{\"device\":\"%s\"},\"action\":\"drop_deliveries\"}", FIXTURE_DEVICE);
+	add_fault(body, 201);
+	snprintf(body, sizeof(body), "/mock/v1/devices/%s/shadow", FIXTURE_DEVICE);
+	json_decref(admin_json(&s, "PATCH", body,
+			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":61}}}}",
+			       &status));
+	ck_assert_int_eq(status, 200);
+	raw_expect_quiet(&r);
+	json_decref(admin_json(&s, "PATCH", body,
+			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":62}}}}",
+			       &status));
+	raw_expect(&r, &p, RAW_PUBLISH, 0, rejected);
+	ck_assert_ptr_nonnull(strstr((char *)p.payload, "62"));
+	raw_pkt_release(&p);
+
 	/* kick: disconnected before the answer */
 	snprintf(body, sizeof(body), "{\"match\":{\"device\":\"%s\"},\"action\":\"kick\"}",
 		 FIXTURE_DEVICE);
@@ -536,7 +557,17 @@ START_TEST(faults_refuse_connect_and_subscribe_reject_shadow_updates_and_kick)
 	raw_read(&r, &p, WAIT_MS);
 	ck_assert_int_eq(p.type, -1);
 	raw_close(&r);
-	ck_assert_int_eq(journal_count(&s, "fault.fired", FIXTURE_DEVICE, NULL), 5);
+	ck_assert_int_eq(journal_count(&s, "fault.fired", FIXTURE_DEVICE, NULL), 6);
+
+	/* refuse_connect without a CONNACK; CONNACK codes a plugin cannot send are refused */
+	snprintf(body, sizeof(body), "{\"match\":{\"device\":\"%s\"},\"action\":"
+		 "\"refuse_connect\",\"return_code\":\"none\"}", FIXTURE_DEVICE);
+	add_fault(body, 201);
+	ck_assert_int_eq(raw_connect(&r, &s, FIXTURE_DEVICE, crt, key, 60, 1, NULL), -1);
+	raw_close(&r);
+	snprintf(body, sizeof(body), "{\"match\":{\"device\":\"%s\"},\"action\":"
+		 "\"refuse_connect\",\"return_code\":4}", FIXTURE_DEVICE);
+	add_fault(body, 400);
 
 	/* a reset clears faults */
 	snprintf(body, sizeof(body),
@@ -568,7 +599,8 @@ static size_t on_bytes(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return size * nmemb;
 }
 
-/* GET of a firmware file with an optional Range; the status, body in *body. */
+/* GET of a firmware file with an optional Range; the status (0 when the transfer failed), the
+ * body (what arrived of it) in *body. */
 static long get_file(const char *path, const char *range, struct bytes *body)
 {
 	struct curl_slist *hdrs = NULL;
@@ -589,8 +621,8 @@ static long get_file(const char *path, const char *range, struct bytes *body)
 		hdrs = curl_slist_append(hdrs, hdr);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	}
-	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 	return status;
@@ -642,7 +674,14 @@ START_TEST(faults_answer_rest_routes_late_or_with_a_status_and_spoil_firmware_do
 	ck_assert_msg(elapsed >= 400, "delayed answer after %lld ms", (long long)elapsed);
 	ck_assert_int_eq(journal_count(&s, "fault.fired", NULL, "rest_delay"), 1);
 
-	/* firmware_200 and firmware_corrupt on the fixture delta image */
+	/* rest_close: no answer at all, once */
+	add_fault("{\"match\":{\"route\":\"GET /v1/account\"},\"action\":\"rest_close\"}", 201);
+	ck_assert_int_eq(http_rest_auth(&s, "GET", "/v1/account", auth, NULL, NULL, 0, NULL, NULL),
+			 0);
+	ck_assert_int_eq(http_rest_auth(&s, "GET", "/v1/account", auth, NULL, NULL, 0, NULL, NULL),
+			 200);
+
+	/* firmware_200, firmware_corrupt and firmware_reset on the fixture delta image */
 	snprintf(src, sizeof(src), "%s/firmware/mfw-delta-example.bin", getenv("NCM_FIXTURES"));
 	ck_assert_int_eq(ncm_file_read(src, 1 << 20, &image, &image_len, NULL), 0);
 	snprintf(path, sizeof(path),
@@ -669,6 +708,15 @@ START_TEST(faults_answer_rest_routes_late_or_with_a_status_and_spoil_firmware_do
 	ck_assert_int_eq(get_file(path, "bytes=100-1099", &b), 206);
 	ck_assert_int_eq(memcmp(b.p, image + 100, 1000), 0);
 	free(b.p);
+	add_fault("{\"action\":\"firmware_reset\",\"at_byte\":500}", 201);
+	ck_assert_int_eq(get_file(path, "bytes=100-1099", &b), 0);
+	ck_assert_uint_eq(b.n, 500);
+	ck_assert_int_eq(memcmp(b.p, image + 100, 500), 0);
+	free(b.p);
+	ck_assert_int_eq(get_file(path, "bytes=100-1099", &b), 206);
+	ck_assert_uint_eq(b.n, 1000);
+	free(b.p);
+	ck_assert_int_eq(journal_count(&s, "fault.fired", NULL, "firmware_"), 3);
 	free(image);
 }
 END_TEST
