@@ -268,6 +268,8 @@ const struct ncm_route ncm_admin_routes[] = {
 	{ "GET", "/mock/v1/faults", ncm_admin_faults_get, 0, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/faults", ncm_admin_faults_post, 16 * 1024, NCM_AUTH_NONE, 0 },
 	{ "DELETE", "/mock/v1/faults", ncm_admin_faults_delete, 0, NCM_AUTH_NONE, 0 },
+	{ "GET", "/mock/v1/fixtures", ncm_admin_fixtures_get, 0, NCM_AUTH_NONE, 0 },
+	{ "PUT", "/mock/v1/fixtures", ncm_admin_fixtures_put, 96 * 1024 * 1024, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/reset", ncm_admin_reset_post, 0, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/publish", post_publish, 256 * 1024, NCM_AUTH_NONE, 0 },
 };

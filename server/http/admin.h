@@ -25,6 +25,12 @@ enum MHD_Result ncm_admin_device_delete(struct ncm_req *req);
 
 /* admin_reset.c */
 enum MHD_Result ncm_admin_reset_post(struct ncm_req *req);
+/* Removes the image folders of bundles no longer stored. */
+void ncm_admin_remove_stale_bundles(void);
+
+/* admin_fixtures.c */
+enum MHD_Result ncm_admin_fixtures_get(struct ncm_req *req);
+enum MHD_Result ncm_admin_fixtures_put(struct ncm_req *req);
 
 /* admin_faults.c */
 enum MHD_Result ncm_admin_faults_post(struct ncm_req *req);

@@ -30,14 +30,17 @@ static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW 
 	return remove(path);
 }
 
-/* Removes the <dir>/<bundle> folders of bundles no longer stored. */
-static void remove_stale_bundles(const char *dir)
+void ncm_admin_remove_stale_bundles(void)
 {
+	const struct ncm_runtime *rt = ncm_rt();
 	struct ncm_bundle b;
 	struct dirent *e;
-	char path[PATH_MAX];
-	DIR *dh = opendir(dir);
+	char path[PATH_MAX], dir[PATH_MAX];
+	DIR *dh;
 
+	if (ncm_path(dir, sizeof(dir), "%s/firmware/%s", rt->cfg.data_dir, rt->team.tenant_id))
+		return;
+	dh = opendir(dir);
 	if (!dh)
 		return;
 	while ((e = readdir(dh))) {
@@ -65,7 +68,6 @@ enum MHD_Result ncm_admin_reset_post(struct ncm_req *req)
 	struct ncm_journal_rec rec = { 0 };
 	struct ncm_outbox none = { 0 };
 	struct ncm_err_info err = { 0 };
-	char dir[PATH_MAX];
 	int64_t t0 = ncm_rt_now_ms();
 	int keep_devices = keep && !strcmp(keep, "devices");
 
@@ -85,8 +87,7 @@ enum MHD_Result ncm_admin_reset_post(struct ncm_req *req)
 	}
 	ncm_faults_clear();
 	/* images of bundles the reset removed: fixture bundles are copied again as needed */
-	if (!ncm_path(dir, sizeof(dir), "%s/firmware/%s", rt->cfg.data_dir, rt->team.tenant_id))
-		remove_stale_bundles(dir);
+	ncm_admin_remove_stale_bundles();
 	rec.kind = "mock.reset";
 	rec.reason = keep_devices ? "devices kept" : "everything";
 	ncm_rt_journal(&rec);

@@ -227,21 +227,22 @@ out:
 	return rc;
 }
 
-/* Makes the device row for one fixture file; issues a certificate when it brings none. */
-static int load_device(struct ncm_db *db, const char *path, const struct ncm_ca *ca,
-		       const char *out_dir, time_t now, struct ncm_err_info *err)
+/* Makes the device row for one fixture (root, from the file or document named path); issues a
+ * certificate when it brings none. */
+static int load_device_doc(struct ncm_db *db, json_t *root, const char *path,
+			   const struct ncm_ca *ca, const char *out_dir, time_t now,
+			   struct ncm_err_info *err)
 {
 	struct ncm_device d = { 0 }, existing;
 	struct ncm_err_info why;
 	char cn[NCM_DEVID_MAX + 1];
-	json_t *root = NULL, *v;
+	json_t *v;
 	X509 *cert = NULL;
 	EVP_PKEY *key = NULL;
 	int rc;
 
-	root = load_json(path, err);
-	if (!root)
-		return err ? err->code : NCM_ERR_INVAL;
+	if (!json_is_object(root))
+		return ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: not a JSON object", path);
 	rc = copy_str(root, "id", d.id, sizeof(d.id), 1, path, err);
 	if (rc)
 		goto out;
@@ -301,6 +302,18 @@ out:
 	X509_free(cert);
 	EVP_PKEY_free(key);
 	ncm_device_release(&d);
+	return rc;
+}
+
+static int load_device(struct ncm_db *db, const char *path, const struct ncm_ca *ca,
+		       const char *out_dir, time_t now, struct ncm_err_info *err)
+{
+	json_t *root = load_json(path, err);
+	int rc;
+
+	if (!root)
+		return err ? err->code : NCM_ERR_INVAL;
+	rc = load_device_doc(db, root, path, ca, out_dir, now, err);
 	json_decref(root);
 	return rc;
 }
@@ -325,13 +338,41 @@ static int same_file(const char *path, const char *data, size_t len)
 	return same;
 }
 
-/* One preloaded bundle (see fixtures.h). Kept as it is when stored already. */
-static int load_bundle(struct ncm_db *db, const char *fixtures_dir, const char *path,
-		       const char *data_dir, time_t now, struct ncm_err_info *err)
+/* A file's bytes in a fixtures document: base64 "data" (what GET /mock/v1/fixtures writes). */
+static int decode_data(const char *b64, char **out, size_t *len)
+{
+	size_t n = strlen(b64), pad = 0;
+	unsigned char *buf;
+	int got;
+
+	if (n % 4 || n > 96u * 1024 * 1024)
+		return -1;
+	buf = malloc(n / 4 * 3 + 1);
+	if (!buf)
+		return -1;
+	got = EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n);
+	if (got < 0) {
+		free(buf);
+		return -1;
+	}
+	/* EVP_DecodeBlock counts the padding as zero bytes */
+	while (pad < 2 && n > pad && b64[n - 1 - pad] == '=')
+		pad++;
+	*out = (char *)buf;
+	*len = (size_t)got - pad;
+	return 0;
+}
+
+/* One preloaded bundle (see fixtures.h) from root (the file or document named path); images
+ * come from "source" files in fixtures_dir/firmware or from base64 "data". Kept as it is when
+ * stored already. */
+static int load_bundle_doc(struct ncm_db *db, json_t *root, const char *fixtures_dir,
+			   const char *path, const char *data_dir, time_t now,
+			   struct ncm_err_info *err)
 {
 	struct ncm_bundle b = { 0 }, existing;
 	struct ncm_team team;
-	json_t *root = NULL, *files_in, *f, *files = json_array();
+	json_t *files_in, *f, *files = json_array();
 	char src[PATH_MAX], dst_dir[PATH_MAX], dst[PATH_MAX], sha[65];
 	unsigned char md[32];
 	unsigned int mdlen = 0;
@@ -339,10 +380,9 @@ static int load_bundle(struct ncm_db *db, const char *fixtures_dir, const char *
 	size_t len, i, k;
 	int rc;
 
-	root = load_json(path, err);
-	if (!root) {
+	if (!json_is_object(root)) {
 		json_decref(files);
-		return err ? err->code : NCM_ERR_INVAL;
+		return ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: not a JSON object", path);
 	}
 	rc = copy_str(root, "type", b.type, sizeof(b.type), 1, path, err);
 	if (!rc)
@@ -377,21 +417,29 @@ static int load_bundle(struct ncm_db *db, const char *fixtures_dir, const char *
 	json_array_foreach(files_in, i, f) {
 		const char *file = json_string_value(json_object_get(f, "file"));
 		const char *source = json_string_value(json_object_get(f, "source"));
+		const char *b64 = json_string_value(json_object_get(f, "data"));
 
 		if (rc)
 			break;
-		if (!file || !source || strchr(file, '/') || strchr(source, '/') ||
-		    !strcmp(file, "..")) {
-			rc = ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: files[%zu] needs plain "
-					 "\"file\" and \"source\" names", path, i);
+		if (!b64 && !fixtures_dir)
+			source = NULL;
+		if (!file || (!source && !b64) || (source && strchr(source, '/')) ||
+		    strchr(file, '/') || !strcmp(file, "..") || !strcmp(file, ".")) {
+			rc = ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: files[%zu] needs a plain "
+					 "\"file\" name and a \"source\" file name or base64 "
+					 "\"data\"", path, i);
 			break;
 		}
-		if (ncm_path(src, sizeof(src), "%s/firmware/%s", fixtures_dir, source) ||
+		if ((!b64 && ncm_path(src, sizeof(src), "%s/firmware/%s", fixtures_dir, source)) ||
 		    ncm_path(dst, sizeof(dst), "%s/%s", dst_dir, file)) {
 			rc = ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures: path too long");
 			break;
 		}
-		rc = ncm_file_read(src, 64u * 1024 * 1024, &data, &len, err);
+		if (b64 && decode_data(b64, &data, &len))
+			rc = ncm_err_set(err, NCM_ERR_INVAL, "fixtures: %s: files[%zu].data is not "
+					 "base64", path, i);
+		else if (!b64)
+			rc = ncm_file_read(src, 64u * 1024 * 1024, &data, &len, err);
 		if (!rc && !same_file(dst, data, len))
 			rc = ncm_file_write(dst, data, len, 0644, err);
 		if (rc)
@@ -415,8 +463,20 @@ static int load_bundle(struct ncm_db *db, const char *fixtures_dir, const char *
 out:
 	free(data);
 	json_decref(files);
-	json_decref(root);
 	ncm_bundle_release(&b);
+	return rc;
+}
+
+static int load_bundle(struct ncm_db *db, const char *fixtures_dir, const char *path,
+		       const char *data_dir, time_t now, struct ncm_err_info *err)
+{
+	json_t *root = load_json(path, err);
+	int rc;
+
+	if (!root)
+		return err ? err->code : NCM_ERR_INVAL;
+	rc = load_bundle_doc(db, root, fixtures_dir, path, data_dir, now, err);
+	json_decref(root);
 	return rc;
 }
 
@@ -501,5 +561,168 @@ int ncm_fixtures_load(struct ncm_db *db, const char *dir, const struct ncm_ca *c
 			rc = load_bundle(db, dir, path, data_dir, now, err);
 	}
 	free_names(names, n);
+	return rc;
+}
+
+int ncm_fixtures_load_doc(struct ncm_db *db, const json_t *doc, const struct ncm_ca *ca,
+			  const char *data_dir, time_t now, struct ncm_err_info *err)
+{
+	const json_t *devices = json_object_get(doc, "devices");
+	const json_t *firmware = json_object_get(doc, "firmware");
+	char devices_out[PATH_MAX], where[64];
+	json_t *v;
+	size_t i;
+	int rc = NCM_OK;
+
+	if (!json_is_object(doc) || (devices && !json_is_array(devices)) ||
+	    (firmware && !json_is_array(firmware)))
+		return ncm_err_set(err, NCM_ERR_INVAL, "fixtures: the document must be an object "
+				   "with \"devices\" and \"firmware\" arrays");
+	if (ncm_path(devices_out, sizeof(devices_out), "%s/devices", data_dir))
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures: path too long");
+	/* images are written before the caller commits: refuse a bad one before writing any */
+	json_array_foreach(firmware, i, v) {
+		json_t *f;
+		size_t k, len;
+		char *data;
+
+		if (!json_is_array(json_object_get(v, "files")) ||
+		    !json_array_size(json_object_get(v, "files")))
+			return ncm_err_set(err, NCM_ERR_INVAL, "fixtures: firmware[%zu]: \"files\" "
+					   "must be a non-empty array", i);
+		json_array_foreach(json_object_get(v, "files"), k, f) {
+			const char *b64 = json_string_value(json_object_get(f, "data"));
+
+			if (!b64 || decode_data(b64, &data, &len))
+				return ncm_err_set(err, NCM_ERR_INVAL, "fixtures: firmware[%zu]."
+						   "files[%zu]: \"data\" must be base64", i, k);
+			free(data);
+		}
+	}
+	json_array_foreach(devices, i, v) {
+		snprintf(where, sizeof(where), "devices[%zu]", i);
+		rc = load_device_doc(db, v, where, ca, devices_out, now, err);
+		if (rc)
+			return rc;
+	}
+	json_array_foreach(firmware, i, v) {
+		snprintf(where, sizeof(where), "firmware[%zu]", i);
+		rc = load_bundle_doc(db, v, NULL, where, data_dir, now, err);
+		if (rc)
+			return rc;
+	}
+	return rc;
+}
+
+struct export {
+	struct ncm_db *db;
+	const char *dir;   /* <data>/firmware/<tenant> */
+	json_t *items;
+	struct ncm_err_info *err;
+};
+
+/* A new reference to obj[key], or a new empty object. */
+static json_t *or_empty(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return v ? json_incref(v) : json_object();
+}
+
+static int export_device(const struct ncm_device *d, void *userdata)
+{
+	struct export *x = userdata;
+	json_t *o, *doc = NULL, *state;
+
+	o = json_pack("{s:s,s:s,s:o}", "id", d->id, "name", d->name ? d->name : d->id, "tags",
+		      json_loads(d->tags_json ? d->tags_json : "[]", 0, NULL) ?: json_array());
+	if (!o)
+		return ncm_err_set(x->err, NCM_ERR_NOMEM, "fixtures: out of memory");
+	if (d->sub_type)
+		json_object_set_new(o, "subType", json_string(d->sub_type));
+	if (d->cert_pem)
+		json_object_set_new(o, "certificate", json_string(d->cert_pem));
+	if (ncm_store_shadow_get(x->db, d->id, &doc, NULL) == NCM_OK) {
+		state = json_object_get(doc, "state");
+		json_object_set_new(o, "shadow", json_pack("{s:o,s:o}", "desired",
+							   or_empty(state, "desired"), "reported",
+							   or_empty(state, "reported")));
+		json_decref(doc);
+	}
+	json_array_append_new(x->items, o);
+	return NCM_OK;
+}
+
+static int export_bundle(const struct ncm_bundle *b, void *userdata)
+{
+	struct export *x = userdata;
+	json_t *files = json_loads(b->files_json ? b->files_json : "[]", 0, NULL), *f;
+	json_t *out = json_array();
+	char path[PATH_MAX], *data = NULL, *b64 = NULL;
+	size_t i, len;
+	int rc = NCM_OK;
+
+	json_array_foreach(files, i, f) {
+		const char *file = json_string_value(json_object_get(f, "file"));
+
+		if (!file || ncm_path(path, sizeof(path), "%s/%s/%s", x->dir, b->bundle_id, file)) {
+			rc = ncm_err_set(x->err, NCM_ERR_INVAL, "fixtures: bundle %s: bad file",
+					 b->bundle_id);
+			goto out;
+		}
+		rc = ncm_file_read(path, 64u * 1024 * 1024, &data, &len, x->err);
+		if (rc)
+			goto out;
+		b64 = malloc(4 * ((len + 2) / 3) + 1);
+		if (!b64) {
+			rc = ncm_err_set(x->err, NCM_ERR_NOMEM, "fixtures: out of memory");
+			goto out;
+		}
+		EVP_EncodeBlock((unsigned char *)b64, (unsigned char *)data, (int)len);
+		json_array_append_new(out, json_pack("{s:s,s:s}", "file", file, "data", b64));
+		free(data);
+		free(b64);
+		data = b64 = NULL;
+	}
+	f = json_pack("{s:s,s:s,s:s,s:O}", "bundleId", b->bundle_id, "type", b->type, "version",
+		      b->version, "files", out);
+	if (f && b->name)
+		json_object_set_new(f, "name", json_string(b->name));
+	json_array_append_new(x->items, f);
+out:
+	free(data);
+	free(b64);
+	json_decref(out);
+	json_decref(files);
+	return rc;
+}
+
+int ncm_fixtures_export(struct ncm_db *db, const char *data_dir, json_t **doc,
+			struct ncm_err_info *err)
+{
+	struct ncm_team team;
+	char dir[PATH_MAX];
+	struct export x = { db, dir, NULL, err };
+	json_t *devices = json_array(), *firmware = json_array();
+	int rc;
+
+	*doc = NULL;
+	rc = ncm_store_team_get(db, &team, err);
+	if (!rc && ncm_path(dir, sizeof(dir), "%s/firmware/%s", data_dir, team.tenant_id))
+		rc = ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures: path too long");
+	x.items = devices;
+	if (!rc)
+		rc = ncm_store_device_foreach(db, export_device, &x, err);
+	x.items = firmware;
+	if (!rc)
+		rc = ncm_store_bundle_foreach(db, NULL, 0, 1000000, export_bundle, &x, err);
+	if (!rc) {
+		*doc = json_pack("{s:s,s:s,s:o,s:o}", "format", "nrfcloud-mock-fixtures/1",
+				 "tenantId", team.tenant_id, "devices", devices, "firmware",
+				 firmware);
+		return *doc ? NCM_OK : ncm_err_set(err, NCM_ERR_NOMEM, "fixtures: out of memory");
+	}
+	json_decref(devices);
+	json_decref(firmware);
 	return rc;
 }

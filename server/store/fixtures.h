@@ -14,6 +14,8 @@
 
 #include <time.h>
 
+#include <jansson.h>
+
 #include "ca.h"
 #include "db.h"
 
@@ -23,5 +25,17 @@
  * is stored. Errors name the file and, for JSON, the line and column. */
 int ncm_fixtures_load(struct ncm_db *db, const char *dir, const struct ncm_ca *ca,
 		      const char *data_dir, time_t now, struct ncm_err_info *err);
+
+/* Loads a fixtures document {"devices":[<device file>...], "firmware":[<bundle file>...]}
+ * (what ncm_fixtures_export writes; images as base64 "data"); additive like ncm_fixtures_load.
+ * Errors name the item ("devices[2]: ..."). */
+int ncm_fixtures_load_doc(struct ncm_db *db, const json_t *doc, const struct ncm_ca *ca,
+			  const char *data_dir, time_t now, struct ncm_err_info *err);
+
+/* The stored world as a fixtures document (GET /mock/v1/fixtures): {"format", "tenantId",
+ * "devices":[{"id","name","tags","subType"?,"certificate"?,"shadow"?:{"desired","reported"}}],
+ * "firmware":[{"bundleId","type","version","name"?,"files":[{"file","data"}]}]}. */
+int ncm_fixtures_export(struct ncm_db *db, const char *data_dir, json_t **doc,
+			struct ncm_err_info *err);
 
 #endif

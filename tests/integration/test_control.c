@@ -721,6 +721,91 @@ START_TEST(faults_answer_rest_routes_late_or_with_a_status_and_spoil_firmware_do
 }
 END_TEST
 
+START_TEST(fixtures_export_and_load_round_trip_and_bad_documents_change_nothing)
+{
+	char path[256], *text, src[PATH_MAX], *image = NULL, fw[512];
+	size_t image_len = 0;
+	struct bytes b;
+	struct raw r;
+	long status;
+	json_t *doc, *j, *dev;
+	size_t i;
+
+	srv_start(&s, NULL);
+	snprintf(path, sizeof(path), "/mock/v1/devices/%s/shadow", FIXTURE_DEVICE);
+	json_decref(admin_json(&s, "PATCH", path,
+			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":77}}}}",
+			       &status));
+	json_decref(admin_json(&s, "POST", "/mock/v1/devices", "{\"id\":\"extra-9\"}", &status));
+	ck_assert_int_eq(status, 201);
+
+	doc = admin_json(&s, "GET", "/mock/v1/fixtures", NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "devices")), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "firmware")), 2);
+	json_array_foreach(json_object_get(doc, "devices"), i, dev) {
+		ck_assert(json_is_string(json_object_get(dev, "certificate")));
+		if (!strcmp(json_string_value(json_object_get(dev, "id")), FIXTURE_DEVICE))
+			ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
+				json_object_get(json_object_get(dev, "shadow"), "desired"),
+				"config"), "sampleInterval")), 77);
+	}
+	text = json_dumps(doc, JSON_COMPACT);
+
+	/* back to the fixtures, then the exported world again */
+	json_decref(admin_json(&s, "POST", "/mock/v1/reset", NULL, &status));
+	j = admin_json(&s, "GET", "/mock/v1/devices/extra-9", NULL, &status);
+	ck_assert_int_eq(status, 404);
+	json_decref(j);
+	j = admin_json(&s, "PUT", "/mock/v1/fixtures", text, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "devices")), 2);
+	json_decref(j);
+	j = admin_json(&s, "GET", "/mock/v1/devices/extra-9", NULL, &status);
+	ck_assert_int_eq(status, 200);
+	json_decref(j);
+	j = admin_json(&s, "GET", path, NULL, &status);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
+				 json_object_get(j, "state"), "desired"), "config"), "sampleInterval")),
+			 77);
+	json_decref(j);
+	connect_fixture(&r); /* the same certificate: its key files still fit */
+	raw_close(&r);
+	snprintf(src, sizeof(src), "%s/firmware/mfw-delta-example.bin", getenv("NCM_FIXTURES"));
+	ck_assert_int_eq(ncm_file_read(src, 1 << 20, &image, &image_len, NULL), 0);
+	snprintf(fw, sizeof(fw),
+		 "/%s/MODEM*5e1f0a2b*mfw_nrf9160_1.3.5/mfw_nrf9160_update_from_1.3.4_to_1.3.5.bin",
+		 s.tenant);
+	ck_assert_int_eq(get_file(fw, NULL, &b), 200);
+	ck_assert_uint_eq(b.n, image_len);
+	ck_assert_int_eq(memcmp(b.p, image, image_len), 0);
+	free(b.p);
+
+	/* bad documents are refused with the reason and change nothing */
+	j = admin_json(&s, "PUT", "/mock/v1/fixtures", "{\"devices\":[{\"id\":\"bad id!\"}]}",
+		       &status);
+	ck_assert_int_eq(status, 400);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(j, "message")),
+				     "devices[0]"));
+	json_decref(j);
+	j = admin_json(&s, "PUT", "/mock/v1/fixtures",
+		       "{\"firmware\":[{\"type\":\"APP\",\"version\":\"1\",\"files\":[{\"file\":"
+		       "\"a.bin\",\"data\":\"%%%\"}]}]}", &status);
+	ck_assert_int_eq(status, 400);
+	json_decref(j);
+	ck_assert_int_eq(http_admin(&s, "PUT", "/mock/v1/fixtures", "{", NULL), 400);
+	j = admin_json(&s, "GET", "/mock/v1/devices/extra-9", NULL, &status);
+	ck_assert_int_eq(status, 200);
+	json_decref(j);
+	ck_assert_int_eq(get_file(fw, NULL, &b), 200);
+	ck_assert_uint_eq(b.n, image_len);
+	free(b.p);
+	free(image);
+	free(text);
+	json_decref(doc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("control");
@@ -739,6 +824,7 @@ int main(void)
 		{ "reset", reset_returns_to_the_fixtures_and_keeps_the_ca_and_the_team },
 		{ "faults_mqtt", faults_refuse_connect_and_subscribe_reject_shadow_updates_and_kick },
 		{ "faults_rest", faults_answer_rest_routes_late_or_with_a_status_and_spoil_firmware_downloads },
+		{ "fixtures", fixtures_export_and_load_round_trip_and_bad_documents_change_nothing },
 	};
 	size_t i;
 
