@@ -41,6 +41,7 @@ static struct listener https_listener, admin_listener;
 
 static void req_free(struct ncm_req *req)
 {
+	ncm_req_forget(req);
 	ncm_req_free_params(req);
 	if (req->async_free)
 		req->async_free(req->async);
@@ -363,6 +364,7 @@ out:
 
 void ncm_http_stop(void)
 {
+	ncm_req_resume_all();
 	if (admin_daemon)
 		MHD_stop_daemon(admin_daemon);
 	if (https_daemon)

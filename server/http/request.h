@@ -57,6 +57,8 @@ struct ncm_req {
 	int64_t start_ms;
 	int status;                             /* what was answered, for the journal */
 	int suspended;
+	int susp_linked;                        /* on the suspended list (response.c) */
+	struct ncm_req *susp_prev, *susp_next;
 	int fault_stage;                        /* injected faults: 0 none checked, 1 delay, 2 all */
 	ncm_handler on_resume;                  /* called when a suspended request resumes */
 	void *async;                            /* handler's state across a suspension */
@@ -92,6 +94,11 @@ const char *ncm_req_header(struct ncm_req *req, const char *name);
 void ncm_req_suspend(struct ncm_req *req, ncm_handler on_resume);
 /* Any thread. */
 void ncm_req_resume(struct ncm_req *req);
+/* Drops a request that ends while suspended from the list ncm_req_resume_all walks. */
+void ncm_req_forget(struct ncm_req *req);
+/* Before stopping the listeners: resumes every suspended request, and makes later suspensions
+ * resume at once. */
+void ncm_req_resume_all(void);
 
 /* The route tables. */
 extern const struct ncm_route ncm_admin_routes[];

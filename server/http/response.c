@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * response.c: reply helpers and request accessors (see request.h).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,14 +69,72 @@ const char *ncm_req_header(struct ncm_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+/* Suspended requests, so that a stop can resume them all first: libmicrohttpd 0.9.75 aborts
+ * the process when MHD_stop_daemon finds a suspended connection (daemon.c, "called while we
+ * have suspended connections"), and a request may wait for minutes (wait, rest_delay). */
+static pthread_mutex_t susp_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ncm_req *susp_head;
+static int stopping;
+
+static void unlink_locked(struct ncm_req *req)
+{
+	if (!req->susp_linked)
+		return;
+	if (req->susp_prev)
+		req->susp_prev->susp_next = req->susp_next;
+	else
+		susp_head = req->susp_next;
+	if (req->susp_next)
+		req->susp_next->susp_prev = req->susp_prev;
+	req->susp_prev = req->susp_next = NULL;
+	req->susp_linked = 0;
+}
+
 void ncm_req_suspend(struct ncm_req *req, ncm_handler on_resume)
 {
+	int now_stopping;
+
 	req->on_resume = on_resume;
 	req->suspended = 1;
+	pthread_mutex_lock(&susp_lock);
+	now_stopping = stopping;
+	if (!now_stopping) {
+		req->susp_next = susp_head;
+		if (susp_head)
+			susp_head->susp_prev = req;
+		susp_head = req;
+		req->susp_linked = 1;
+	}
+	pthread_mutex_unlock(&susp_lock);
 	MHD_suspend_connection(req->conn);
+	if (now_stopping)
+		MHD_resume_connection(req->conn);
 }
 
 void ncm_req_resume(struct ncm_req *req)
 {
+	pthread_mutex_lock(&susp_lock);
+	unlink_locked(req);
+	pthread_mutex_unlock(&susp_lock);
 	MHD_resume_connection(req->conn);
+}
+
+void ncm_req_forget(struct ncm_req *req)
+{
+	pthread_mutex_lock(&susp_lock);
+	unlink_locked(req);
+	pthread_mutex_unlock(&susp_lock);
+}
+
+void ncm_req_resume_all(void)
+{
+	pthread_mutex_lock(&susp_lock);
+	stopping = 1;
+	while (susp_head) {
+		struct ncm_req *req = susp_head;
+
+		unlink_locked(req);
+		MHD_resume_connection(req->conn);
+	}
+	pthread_mutex_unlock(&susp_lock);
 }

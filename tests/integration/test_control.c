@@ -806,6 +806,38 @@ START_TEST(fixtures_export_and_load_round_trip_and_bad_documents_change_nothing)
 }
 END_TEST
 
+static void *delayed_rest_thread(void *arg)
+{
+	long *status = arg;
+	char auth[200];
+
+	snprintf(auth, sizeof(auth), "Bearer %s", s.api_key);
+	*status = http_rest_auth(&s, "GET", "/v1/account", auth, NULL, NULL, 0, NULL, NULL);
+	return NULL;
+}
+
+/* libmicrohttpd aborts when a daemon stops with a suspended request: a SIGTERM while a wait and
+ * a delayed REST request are pending must still exit cleanly (srv_stop checks the status). */
+START_TEST(sigterm_while_requests_wait_exits_cleanly)
+{
+	struct wait_call w = { "{\"timeout_ms\":60000,\"kind\":\"never.happens\"}", 0, NULL };
+	pthread_t tw, tr;
+	long rest_status = -1;
+
+	srv_start(&s, NULL);
+	add_fault("{\"match\":{\"route\":\"GET /v1/account\"},\"action\":\"rest_delay\","
+		  "\"delay_ms\":60000}", 201);
+	ck_assert_int_eq(pthread_create(&tw, NULL, wait_thread, &w), 0);
+	ck_assert_int_eq(pthread_create(&tr, NULL, delayed_rest_thread, &rest_status), 0);
+	ck_assert_int_eq(journal_wait(&s, "fault.fired", NULL, "rest_delay", 1), 1);
+	srv_stop(&s, SIGTERM);
+	pthread_join(tw, NULL);
+	pthread_join(tr, NULL);
+	ck_assert_int_ne(rest_status, 200);
+	free(w.resp);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("control");
@@ -825,6 +857,7 @@ int main(void)
 		{ "faults_mqtt", faults_refuse_connect_and_subscribe_reject_shadow_updates_and_kick },
 		{ "faults_rest", faults_answer_rest_routes_late_or_with_a_status_and_spoil_firmware_downloads },
 		{ "fixtures", fixtures_export_and_load_round_trip_and_bad_documents_change_nothing },
+		{ "sigterm_suspended", sigterm_while_requests_wait_exits_cleanly },
 	};
 	size_t i;
 
