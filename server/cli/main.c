@@ -13,6 +13,7 @@ static const struct {
 } commands[] = {
 	{ "serve", ncm_cmd_serve, "run the mock nRF Cloud (MQTT, REST, admin) on this machine" },
 	{ "ca", ncm_cmd_ca, "manage the lab CA: init, show, export, issue-device, sign-csr" },
+	{ "replay", ncm_cmd_replay, "play the device side of a recording against a server" },
 };
 
 static void usage(FILE *out)
