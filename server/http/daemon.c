@@ -28,6 +28,7 @@
 #define HTTPS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define THREADS 4
 #define CONNECTION_TIMEOUT_S 60
+#define DRAIN_MAX (16u * 1024 * 1024)
 
 static struct MHD_Daemon *https_daemon, *admin_daemon;
 
@@ -212,9 +213,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		req->body_max = req->route ? req->route->max_body : 0;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		/* a body over the route's cap is read and dropped before the 413, up to
+		 * DRAIN_MAX: answering while the client still sends makes the close a reset, and
+		 * the client may never see the answer; past DRAIN_MAX it is answered at once */
 		if (req->route && cl && strtoull(cl, NULL, 10) > req->body_max) {
 			req->body_too_big = 1;
-			return dispatch(l, req);
+			if (strtoull(cl, NULL, 10) > DRAIN_MAX)
+				return dispatch(l, req);
 		}
 		return MHD_YES;
 	}

@@ -1244,6 +1244,7 @@ START_TEST(unknown_paths_wrong_methods_big_and_malformed_bodies_are_refused)
 {
 	char *big;
 	size_t n = 70 * 1024;
+	int i;
 
 	start();
 	expect_error("GET", "/v1/nothing", api, NULL, NULL, 404, 40420,
@@ -1259,6 +1260,20 @@ START_TEST(unknown_paths_wrong_methods_big_and_malformed_bodies_are_refused)
 	big[n] = '\0';
 	expect_error("PUT", "/v1/devices/" FIXTURE_DEVICE "/name", api, JSON, big, 413, 40000,
 		     "request body larger than 65536 bytes");
+	/* a client that sends the body at once (no Expect: 100-continue) still gets the 413:
+	 * answering before the body is read made the close a reset, and curl saw no answer */
+	free(big);
+	n = 4 * 1024 * 1024; /* more than the socket buffers hold */
+	big = calloc(1, n);
+	ck_assert_ptr_nonnull(big);
+	for (i = 0; i < 3; i++) {
+		char auth[300];
+		const char *headers[] = { auth, "Content-Type: application/json", "Expect:", NULL };
+
+		snprintf(auth, sizeof(auth), "Authorization: %s", api);
+		ck_assert_int_eq(http_rest_req(&s, "PUT", "/v1/devices/" FIXTURE_DEVICE "/name",
+					       headers, big, n, NULL, NULL), 413);
+	}
 	free(big);
 	expect_error("PUT", "/v1/devices/" FIXTURE_DEVICE "/name", api, JSON, "[\"x\"", 400, 40000,
 		     NULL);
