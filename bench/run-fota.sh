@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 passes=${1:-5}
 fragment=${2:-1700}
 size=1048576
-build=build-bench
+. bench/lib.sh
 
 if ! command -v nginx >/dev/null 2>&1; then
 	if [ "$(id -u)" -eq 0 ]; then
@@ -22,12 +22,7 @@ if ! command -v nginx >/dev/null 2>&1; then
 fi
 nginx_bin=$(command -v nginx)
 
-if [ -f "$build/meson-private/coredata.dat" ]; then
-	meson setup --reconfigure "$build" --buildtype=release -Dintegration=false >/dev/null
-else
-	meson setup "$build" --buildtype=release -Dintegration=false >/dev/null
-fi
-ninja -C "$build" >/dev/null
+bench_build
 
 tmp=$(mktemp -d)
 pid=
@@ -42,16 +37,8 @@ trap 'exit 1' INT TERM
 # nginx workers run as an unprivileged user when started by root: let them reach the files
 chmod 755 "$tmp"
 
-"$build/nrfcloud-mock" serve --data "$tmp/data" --fixtures fixtures --mqtt-port 0 \
-	--https-port 0 --admin-port 0 --mqtt-bind 127.0.0.1 --https-bind 127.0.0.1 \
-	>"$tmp/out" 2>"$tmp/log" &
-pid=$!
-i=0
-until grep -q '^ready$' "$tmp/out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 300 ] || { echo "server did not start" >&2; cat "$tmp/log" >&2; exit 1; }
-	sleep 0.1
-done
+bench_serve "$tmp/data" "$tmp/out" "$tmp/log"
+pid=$bench_pid
 port=$(awk '/^https-port/ {print $2}' "$tmp/out")
 key=$(awk '/^api-key/ {print $2}' "$tmp/out")
 data="$tmp/data"

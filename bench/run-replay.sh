@@ -8,13 +8,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 devices=${1:-200}
-build=build-bench
-if [ -f "$build/meson-private/coredata.dat" ]; then
-	meson setup --reconfigure "$build" --buildtype=release -Dintegration=false >/dev/null
-else
-	meson setup "$build" --buildtype=release -Dintegration=false >/dev/null
-fi
-ninja -C "$build" >/dev/null
+. bench/lib.sh
+bench_build
 tmp=$(mktemp -d)
 pids=""
 trap 'for p in $pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
@@ -23,16 +18,8 @@ trap 'for p in $pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm 
 start() {
 	name=$1
 	shift
-	"$build/nrfcloud-mock" serve --data "$tmp/$name" --fixtures fixtures --mqtt-port 0 \
-		--https-port 0 --admin-port 0 --mqtt-bind 127.0.0.1 --https-bind 127.0.0.1 "$@" \
-		>"$tmp/$name.out" 2>"$tmp/$name.log" &
-	pids="$pids $!"
-	i=0
-	until grep -q '^ready$' "$tmp/$name.out" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || { echo "server did not start" >&2; cat "$tmp/$name.log" >&2; exit 1; }
-		sleep 0.1
-	done
+	bench_serve "$tmp/$name" "$tmp/$name.out" "$tmp/$name.log" "$@"
+	pids="$pids $bench_pid"
 	port=$(awk '/^mqtt-port/ {print $2}' "$tmp/$name.out")
 }
 

@@ -7,26 +7,14 @@ set -eu
 cd "$(dirname "$0")/.."
 requests=${1:-4000}
 threads=${2:-4}
-build=build-bench
-if [ -f "$build/meson-private/coredata.dat" ]; then
-	meson setup --reconfigure "$build" --buildtype=release -Dintegration=false >/dev/null
-else
-	meson setup "$build" --buildtype=release -Dintegration=false >/dev/null
-fi
-ninja -C "$build" >/dev/null
+. bench/lib.sh
+bench_build
 tmp=$(mktemp -d)
 out="$tmp/out"
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-"$build/nrfcloud-mock" serve --data "$tmp/data" --fixtures fixtures --mqtt-port 0 \
-	--https-port 0 --admin-port 0 --mqtt-bind 127.0.0.1 --https-bind 127.0.0.1 \
-	>"$out" 2>"$tmp/log" &
-pid=$!
-i=0
-until grep -q '^ready$' "$out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 300 ] || { echo "server did not start" >&2; cat "$tmp/log" >&2; exit 1; }
-	sleep 0.1
-done
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+bench_serve "$tmp/data" "$out" "$tmp/log"
+pid=$bench_pid
 port=$(awk '/^https-port/ {print $2}' "$out")
 key=$(awk '/^api-key/ {print $2}' "$out")
 dev=nrf-352656100000001

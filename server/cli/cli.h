@@ -24,6 +24,10 @@ const struct ncm_opt *ncm_cli_config_opts(struct ncm_config *cfg, int serve_only
  * 127.0.0.1, ::1 (design.md §2). Returns how many were put in names (at most 6). */
 size_t ncm_cli_server_sans(const struct ncm_config *cfg, const char *names[6]);
 
+/* Prints "nrfcloud-mock <cmd>: <message>" as one line on stderr; returns status. */
+int ncm_cli_fail(const char *cmd, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Sets up the lab CA in cfg->data_dir, printing what was created to stderr. */
 int ncm_cli_ca_init(const struct ncm_config *cfg, time_t now);
 

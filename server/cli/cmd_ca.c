@@ -21,18 +21,7 @@
 
 #define CSR_MAX (64 * 1024)
 
-static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("nrfcloud-mock ca: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
+#define fail(...) ncm_cli_fail("ca", __VA_ARGS__)
 
 static int load_ca(const struct ncm_config *cfg, struct ncm_ca *ca)
 {

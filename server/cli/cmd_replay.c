@@ -77,18 +77,7 @@ struct replay {
 	size_t pending;           /* subscribes and publishes not acknowledged yet */
 };
 
-static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("nrfcloud-mock replay: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
+#define fail(...) ncm_cli_fail("replay", __VA_ARGS__)
 
 static int64_t now_ms(void)
 {

@@ -37,18 +37,7 @@
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA384:" \
 	"ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA"
 
-static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("nrfcloud-mock serve: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
+#define fail(...) ncm_cli_fail("serve", __VA_ARGS__)
 
 /* 1 when port can be bound on addr now. */
 static int port_free(const struct sockaddr_storage *ss, socklen_t len, int port)

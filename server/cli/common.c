@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * common.c: what the subcommands share: the settings' flags and the CA setup (see cli.h).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
 
@@ -85,4 +86,16 @@ int ncm_cli_ca_init(const struct ncm_config *cfg, time_t now)
 		fprintf(stderr, "nrfcloud-mock: issued the server certificate for %s, %s, %s\n",
 			cfg->mqtt_host, cfg->api_host, cfg->fota_host);
 	return 0;
+}
+
+int ncm_cli_fail(const char *cmd, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nrfcloud-mock %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
 }

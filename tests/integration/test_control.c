@@ -578,6 +578,18 @@ START_TEST(faults_refuse_connect_and_subscribe_reject_shadow_updates_and_kick)
 		 "\"refuse_connect\",\"return_code\":4}", FIXTURE_DEVICE);
 	add_fault(body, 400);
 
+	/* duration_ms: a fault past its time no longer fires (the server's own clock moves on
+	 * through a 408 wait, no sleep here) */
+	snprintf(body, sizeof(body), "{\"match\":{\"device\":\"%s\"},\"action\":"
+		 "\"refuse_connect\",\"count\":0,\"duration_ms\":1}", FIXTURE_DEVICE);
+	add_fault(body, 201);
+	json_decref(admin_json(&s, "POST", "/mock/v1/wait",
+			       "{\"timeout_ms\":20,\"kind\":\"never.happens\"}", &status));
+	ck_assert_int_eq(status, 408);
+	connect_fixture(&r);
+	raw_close(&r);
+	json_decref(admin_json(&s, "DELETE", "/mock/v1/faults", NULL, &status));
+
 	/* a reset clears faults */
 	snprintf(body, sizeof(body),
 		 "{\"match\":{\"device\":\"%s\"},\"action\":\"refuse_connect\",\"count\":0}",
