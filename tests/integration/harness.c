@@ -640,3 +640,40 @@ int dev_messages(struct dev *d)
 	pthread_mutex_unlock(&d->lock);
 	return n;
 }
+
+int run_suite(const char *suite, const struct suite_test *tests, size_t n, void (*setup)(void),
+	      void (*teardown)(void), int timeout_s)
+{
+	Suite *su = suite_create(suite);
+	SRunner *sr;
+	size_t i;
+	int failed;
+
+	for (i = 0; i < n; i++) {
+		TCase *tc = tcase_create(tests[i].name);
+
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_set_timeout(tc, timeout_s);
+		tcase_add_test(tc, tests[i].t);
+		suite_add_tcase(su, tc);
+	}
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+json_t *rest_json(const struct srv *s, const char *method, const char *path, const char *auth,
+		  const char *body, long want)
+{
+	char *resp = NULL;
+	long status = http_rest_auth(s, method, path, auth, body ? "application/json" : NULL, body,
+				     body ? strlen(body) : 0, &resp, NULL);
+	json_t *j = json_loads(resp ? resp : "", JSON_DECODE_ANY, NULL);
+
+	ck_assert_msg(status == want && j, "%s %s: want %ld, got %ld %s", method, path, want,
+		      status, resp);
+	free(resp);
+	return j;
+}

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <check.h>
 #include <jansson.h>
 #include <mosquitto.h>
 
@@ -60,6 +61,10 @@ long http_rest_auth(const struct srv *s, const char *method, const char *path,
 long http_rest_req(const struct srv *s, const char *method, const char *path,
 		   const char *const *headers, const char *body, size_t body_len, char **resp,
 		   char **resp_headers);
+/* A REST request with the "Authorization: <auth>" value auth (may be NULL) and a JSON body (may
+ * be NULL) that must answer want with a JSON body, returned (a new reference). */
+json_t *rest_json(const struct srv *s, const char *method, const char *path, const char *auth,
+		  const char *body, long want);
 /* Same as http_admin but parses the JSON answer (fails the test when it is not JSON). */
 json_t *admin_json(const struct srv *s, const char *method, const char *path, const char *body,
 		   long *status);
@@ -110,5 +115,16 @@ int dev_wait_disconnect(struct dev *d);                           /* 1 when it h
 void dev_close(struct dev *d);
 int dev_connected(struct dev *d); /* 1 after CONNACK 0 while no disconnect has happened */
 int dev_messages(struct dev *d);  /* the number of messages received so far */
+
+/* One test case of a suite: its name and its test. */
+struct suite_test {
+	const char *name;
+	const TTest *t;
+};
+
+/* Runs each test in a case of its own with setup and teardown (either may be NULL) and a
+ * timeout; the process exit status (EXIT_SUCCESS when none failed). */
+int run_suite(const char *suite, const struct suite_test *tests, size_t n, void (*setup)(void),
+	      void (*teardown)(void), int timeout_s);
 
 #endif

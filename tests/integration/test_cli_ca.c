@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "file.h"
+#include "harness.h"
 #include "pki.h"
 
 static char dir[PATH_MAX], data[PATH_MAX];
@@ -369,23 +370,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *su = suite_create("cli_ca");
-	TCase *tc = tcase_create("ca");
-	SRunner *sr;
-	int failed;
+	const struct suite_test tests[] = {
+		{ "init", ca_init_creates_the_ca_once_and_show_prints_its_facts },
+		{ "export", ca_export_prints_the_ca_pem },
+		{ "issue_device", ca_issue_device_writes_a_key_and_a_certificate_for_the_id },
+		{ "sign_csr", ca_sign_csr_takes_pem_der_and_keygen_output },
+		{ "sign_csr_bad", ca_sign_csr_refuses_bad_input_with_status_2_and_writes_nothing },
+		{ "cli_errors", unknown_commands_and_flags_exit_2_and_variables_mirror_flags },
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, ca_init_creates_the_ca_once_and_show_prints_its_facts);
-	tcase_add_test(tc, ca_export_prints_the_ca_pem);
-	tcase_add_test(tc, ca_issue_device_writes_a_key_and_a_certificate_for_the_id);
-	tcase_add_test(tc, ca_sign_csr_takes_pem_der_and_keygen_output);
-	tcase_add_test(tc, ca_sign_csr_refuses_bad_input_with_status_2_and_writes_nothing);
-	tcase_add_test(tc, unknown_commands_and_flags_exit_2_and_variables_mirror_flags);
-	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite("cli_ca", tests, sizeof(tests) / sizeof(tests[0]), setup, teardown, 60);
 }

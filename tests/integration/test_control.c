@@ -858,13 +858,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *su = suite_create("control");
-	SRunner *sr;
-	int failed;
-	struct {
-		const char *name;
-		const TTest *t;
-	} tests[] = {
+	const struct suite_test tests[] = {
 		{ "filters", journal_filters_by_kind_device_topic_and_time },
 		{ "ring", journal_is_a_ring_bounded_by_journal_max },
 		{ "binary_secrets", binary_payloads_are_base64_and_secrets_never_appear },
@@ -877,19 +871,6 @@ int main(void)
 		{ "fixtures", fixtures_export_and_load_round_trip_and_bad_documents_change_nothing },
 		{ "sigterm_suspended", sigterm_while_requests_wait_exits_cleanly },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		TCase *tc = tcase_create(tests[i].name);
-
-		tcase_add_checked_fixture(tc, NULL, teardown);
-		tcase_set_timeout(tc, 120);
-		tcase_add_test(tc, tests[i].t);
-		suite_add_tcase(su, tc);
-	}
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite("control", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
 }

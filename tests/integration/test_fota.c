@@ -91,19 +91,7 @@ static long call(const char *method, const char *path, const char *auth, const c
 			      NULL);
 }
 
-/* A request (body may be NULL) that must answer want with a JSON body, returned. */
-static json_t *rest_ok(const char *method, const char *path, const char *auth, const char *body,
-		       long want)
-{
-	char *resp = NULL;
-	long status = call(method, path, auth, body ? JSON : NULL, body, &resp);
-	json_t *j = json_loads(resp, JSON_DECODE_ANY, NULL);
-
-	ck_assert_msg(status == want && j, "%s %s: want %ld, got %ld %s", method, path, want,
-		      status, resp);
-	free(resp);
-	return j;
-}
+#define rest_ok(method, path, auth, body, want) rest_json(&s, method, path, auth, body, want)
 
 /* A request that must answer status with an empty body. */
 static void expect_empty(const char *method, const char *path, const char *auth,
@@ -1956,13 +1944,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *su = suite_create("fota");
-	SRunner *sr;
-	int failed;
-	struct {
-		const char *name;
-		const TTest *t;
-	} tests[] = {
+	const struct suite_test tests[] = {
 		{ "mqtt_sequence",
 		  mqtt_device_takes_a_job_downloads_it_in_ranges_over_one_connection_and_succeeds_after_reboot },
 		{ "rest_poll",
@@ -1987,21 +1969,10 @@ int main(void)
 		{ "execution_pages", execution_lists_page_with_page_limit_and_next_token },
 		{ "job_text_limits", job_names_and_descriptions_longer_than_nrf_cloud_allows_are_refused },
 	};
-	size_t i;
+	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		TCase *tc = tcase_create(tests[i].name);
-
-		tcase_add_checked_fixture(tc, NULL, teardown);
-		tcase_set_timeout(tc, 120);
-		tcase_add_test(tc, tests[i].t);
-		suite_add_tcase(su, tc);
-	}
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = run_suite("fota", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
 	curl_global_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

@@ -517,13 +517,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *su = suite_create("identity");
-	SRunner *sr;
-	int failed;
-	struct {
-		const char *name;
-		const TTest *t;
-	} tests[] = {
+	const struct suite_test tests[] = {
 		{ "announce", serve_announces_ports_and_health_reports_both_listeners },
 		{ "round_trip", lab_device_connects_and_round_trips_messages_on_its_topics },
 		{ "other_ca", certificate_from_another_ca_is_refused },
@@ -539,19 +533,6 @@ int main(void)
 		{ "user", root_can_run_the_broker_as_another_user },
 		{ "fixture_firmware", fixture_firmware_bundles_are_preloaded_and_served },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		TCase *tc = tcase_create(tests[i].name);
-
-		tcase_add_checked_fixture(tc, NULL, teardown);
-		tcase_set_timeout(tc, 60);
-		tcase_add_test(tc, tests[i].t);
-		suite_add_tcase(su, tc);
-	}
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite("identity", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 60);
 }

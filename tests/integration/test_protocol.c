@@ -750,13 +750,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *su = suite_create("protocol");
-	SRunner *sr;
-	int failed;
-	struct {
-		const char *name;
-		const TTest *t;
-	} tests[] = {
+	const struct suite_test tests[] = {
 		{ "g1", g1_device_pairs_and_syncs_its_shadow },
 		{ "g2", g2_device_pairs_and_syncs_its_shadow },
 		{ "g3", g3_device_pairs_and_syncs_its_shadow },
@@ -770,19 +764,6 @@ int main(void)
 		{ "admin_put", admin_put_replaces_the_shadow_but_keeps_prefix_and_pairing },
 		{ "ua_wait", ua_wait_report_and_aws_delete_are_accepted },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		TCase *tc = tcase_create(tests[i].name);
-
-		tcase_add_checked_fixture(tc, NULL, teardown);
-		tcase_set_timeout(tc, 120);
-		tcase_add_test(tc, tests[i].t);
-		suite_add_tcase(su, tc);
-	}
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite("protocol", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
 }

@@ -143,18 +143,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *su = suite_create("replay");
-	TCase *tc = tcase_create("replay");
-	SRunner *sr;
-	int failed;
+	const struct suite_test tests[] = {
+		{ "replay", a_recorded_session_replays_clean_and_a_changed_reply_is_named },
+	};
 
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, a_recorded_session_replays_clean_and_a_changed_reply_is_named);
-	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite("replay", tests, 1, NULL, teardown, 120);
 }

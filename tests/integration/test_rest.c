@@ -49,19 +49,7 @@ static long call(const char *method, const char *path, const char *auth, const c
 			      NULL);
 }
 
-/* A JSON request (body may be NULL) that must answer want with a JSON body, returned. */
-static json_t *rest_ok(const char *method, const char *path, const char *auth, const char *body,
-		       long want)
-{
-	char *resp = NULL;
-	long status = call(method, path, auth, body ? JSON : NULL, body, &resp);
-	json_t *j = json_loads(resp, JSON_DECODE_ANY, NULL);
-
-	ck_assert_msg(status == want && j, "%s %s: want %ld, got %ld %s", method, path, want,
-		      status, resp);
-	free(resp);
-	return j;
-}
+#define rest_ok(method, path, auth, body, want) rest_json(&s, method, path, auth, body, want)
 
 /* A request that must answer status with an empty body (nRF Cloud's 202s). */
 static void expect_empty(const char *method, const char *path, const char *auth,
@@ -1296,13 +1284,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *su = suite_create("rest");
-	SRunner *sr;
-	int failed;
-	struct {
-		const char *name;
-		const TTest *t;
-	} tests[] = {
+	const struct suite_test tests[] = {
 		{ "auth_refusals", malformed_and_unknown_credentials_are_refused_with_401_and_their_reason },
 		{ "auth_jwt", device_jwts_are_checked_for_time_and_scope_and_api_keys_pass },
 		{ "account", account_info_and_service_and_evaluation_tokens_behave_like_nrf_cloud },
@@ -1326,19 +1308,6 @@ int main(void)
 		{ "message_unknown", posting_a_message_for_an_unknown_device_answers_404 },
 		{ "routing", unknown_paths_wrong_methods_big_and_malformed_bodies_are_refused },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		TCase *tc = tcase_create(tests[i].name);
-
-		tcase_add_checked_fixture(tc, NULL, teardown);
-		tcase_set_timeout(tc, 120);
-		tcase_add_test(tc, tests[i].t);
-		suite_add_tcase(su, tc);
-	}
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite("rest", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
 }
