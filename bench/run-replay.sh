@@ -40,6 +40,9 @@ session() {
 
 # run N: records N devices on a server, replays the recording with --check on a fresh one
 run() {
+	# runs in a $(...) subshell: it stops the servers it started itself
+	pids=""
+	trap 'for p in $pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done' EXIT
 	session "$1" "$tmp/session-$1.jsonl"
 	start "rec-$1" --record "$tmp/rec-$1.jsonl"
 	"$build/nrfcloud-mock" replay "$tmp/session-$1.jsonl" --data "$tmp/rec-$1" \
