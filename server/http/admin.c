@@ -271,6 +271,11 @@ const struct ncm_route ncm_admin_routes[] = {
 	{ "GET", "/mock/v1/fixtures", ncm_admin_fixtures_get, 0, NCM_AUTH_NONE, 0 },
 	{ "PUT", "/mock/v1/fixtures", ncm_admin_fixtures_put, 96 * 1024 * 1024, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/reset", ncm_admin_reset_post, 0, NCM_AUTH_NONE, 0 },
+	{ "GET", "/mock/v1/location", ncm_admin_location_get, 0, NCM_AUTH_NONE, 0 },
+	{ "PUT", "/mock/v1/location/cells", ncm_admin_location_cells_put, 4 * 1024 * 1024, NCM_AUTH_NONE, 0 },
+	{ "DELETE", "/mock/v1/location/cells", ncm_admin_location_delete, 0, NCM_AUTH_NONE, 0 },
+	{ "PUT", "/mock/v1/location/wifi", ncm_admin_location_wifi_put, 4 * 1024 * 1024, NCM_AUTH_NONE, 0 },
+	{ "DELETE", "/mock/v1/location/wifi", ncm_admin_location_delete, 0, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/publish", post_publish, 256 * 1024, NCM_AUTH_NONE, 0 },
 };
 const size_t ncm_admin_routes_count = sizeof(ncm_admin_routes) / sizeof(ncm_admin_routes[0]);

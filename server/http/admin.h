@@ -40,6 +40,12 @@ enum MHD_Result ncm_admin_faults_delete(struct ncm_req *req);
 /* admin_wait.c */
 enum MHD_Result ncm_admin_wait_post(struct ncm_req *req);
 
+/* admin_location.c */
+enum MHD_Result ncm_admin_location_get(struct ncm_req *req);
+enum MHD_Result ncm_admin_location_cells_put(struct ncm_req *req);
+enum MHD_Result ncm_admin_location_wifi_put(struct ncm_req *req);
+enum MHD_Result ncm_admin_location_delete(struct ncm_req *req);
+
 /* admin_shadow.c */
 enum MHD_Result ncm_admin_shadow_get(struct ncm_req *req);
 enum MHD_Result ncm_admin_shadow_patch(struct ncm_req *req);

@@ -17,6 +17,7 @@
 #include "file.h"
 #include "firmware.h"
 #include "fixtures.h"
+#include "location_svc.h"
 #include "log.h"
 #include "publish.h"
 #include "reset.h"
@@ -86,6 +87,7 @@ enum MHD_Result ncm_admin_reset_post(struct ncm_req *req)
 				       err.msg);
 	}
 	ncm_faults_clear();
+	ncm_loc_svc_reset();
 	/* images of bundles the reset removed: fixture bundles are copied again as needed */
 	ncm_admin_remove_stale_bundles();
 	rec.kind = "mock.reset";

@@ -21,6 +21,7 @@
 #include "range.h"
 #include "rest_common.h"
 #include "runtime.h"
+#include "waiters.h"
 
 /* 1 when file is one of the bundle's files. */
 static int bundle_has(const struct ncm_bundle *b, const char *file)
@@ -37,12 +38,28 @@ static int bundle_has(const struct ncm_bundle *b, const char *file)
 
 /* Body of a download a fault spoils: "firmware_corrupt" inverts every byte at a file offset of
  * 96 mod 97 (the same bytes whichever ranges a client asks for, so a hash check must fail);
- * "firmware_reset" ends the connection after cut bytes of the body. */
+ * "firmware_reset" ends the connection after cut bytes of the body; "firmware_stall" sends
+ * nothing for stall_ms after stall_at bytes (the connection is suspended and a waiter with that
+ * deadline resumes it: libmicrohttpd calls the reader again then), then the rest. */
 struct spoilt {
 	int fd;
 	uint64_t first, len, cut;
 	int corrupt;
+	uint64_t stall_at;         /* UINT64_MAX: no stall */
+	int stall_ms;
+	int stalled;
+	struct ncm_req *req;
+	struct ncm_waiter w;
+	struct ncm_record_pattern never;
 };
+
+static void stall_over(struct ncm_waiter *w, json_t *record)
+{
+	struct spoilt *sp = w->userdata;
+
+	json_decref(record);
+	ncm_req_resume(sp->req);
+}
 
 static ssize_t spoilt_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -55,6 +72,22 @@ static ssize_t spoilt_read(void *cls, uint64_t pos, char *buf, size_t max)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	if (pos >= sp->len)
 		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (pos >= sp->stall_at && !sp->stalled) {
+		/* returning 0 is only allowed with the connection suspended (microhttpd.h,
+		 * MHD_ContentReaderCallback), or MHD calls again at once */
+		sp->stalled = 1;
+		sp->never.kind = "\001 firmware stall";
+		sp->w.pattern = sp->never;
+		sp->w.deadline_ms = ncm_rt_now_ms() + sp->stall_ms;
+		sp->w.wake = stall_over;
+		sp->w.userdata = sp;
+		ncm_req_suspend(sp->req, NULL);
+		sp->req->suspended = 0; /* the handler is done: nothing to call on resume */
+		ncm_waiters_add(&sp->w);
+		return 0;
+	}
+	if (sp->stall_at > pos && n > sp->stall_at - pos)
+		n = sp->stall_at - pos;
 	if (n > sp->cut - pos)
 		n = sp->cut - pos;
 	if (n > max)
@@ -72,13 +105,16 @@ static void spoilt_free(void *cls)
 {
 	struct spoilt *sp = cls;
 
+	if (sp->stalled)
+		ncm_waiters_remove(&sp->w);
 	close(sp->fd);
 	free(sp);
 }
 
 /* Takes fd. */
-static struct MHD_Response *spoilt_response(int fd, uint64_t first, uint64_t len, uint64_t cut,
-					    int corrupt)
+static struct MHD_Response *spoilt_response(struct ncm_req *req, int fd, uint64_t first,
+					    uint64_t len, uint64_t cut, int corrupt,
+					    uint64_t stall_at, int stall_ms)
 {
 	struct MHD_Response *resp;
 	struct spoilt *sp = calloc(1, sizeof(*sp));
@@ -87,7 +123,14 @@ static struct MHD_Response *spoilt_response(int fd, uint64_t first, uint64_t len
 		close(fd);
 		return NULL;
 	}
-	*sp = (struct spoilt){ fd, first, len, cut, corrupt };
+	sp->fd = fd;
+	sp->first = first;
+	sp->len = len;
+	sp->cut = cut;
+	sp->corrupt = corrupt;
+	sp->stall_at = stall_at;
+	sp->stall_ms = stall_ms;
+	sp->req = req;
 	resp = MHD_create_response_from_callback(len, 64 * 1024, spoilt_read, sp, spoilt_free);
 	if (!resp)
 		spoilt_free(sp);
@@ -110,10 +153,10 @@ enum MHD_Result ncm_files_get(struct ncm_req *req)
 	struct ncm_fault_hit hit;
 	struct stat sb;
 	char path[PATH_MAX], cr[96];
-	uint64_t first = 0, last = 0, total, cut = UINT64_MAX;
+	uint64_t first = 0, last = 0, total, cut = UINT64_MAX, stall_at = UINT64_MAX;
 	enum ncm_range_result rr;
 	enum MHD_Result ret;
-	int fd, corrupt;
+	int fd, corrupt, stall_ms = 0;
 	unsigned int status;
 
 	if (strcmp(tenant, ncm_rt()->team.tenant_id) || !strcmp(file, ".") ||
@@ -160,8 +203,14 @@ enum MHD_Result ncm_files_get(struct ncm_req *req)
 	corrupt = ncm_faults_fire(NCM_FAULT_FIRMWARE_CORRUPT, NULL, req->method, req->url, &hit);
 	if (ncm_faults_fire(NCM_FAULT_FIRMWARE_RESET, NULL, req->method, req->url, &hit))
 		cut = (uint64_t)hit.at_byte;
-	if (corrupt || cut != UINT64_MAX) {
-		resp = spoilt_response(fd, first, total ? last - first + 1 : 0, cut, corrupt);
+	if (strcmp(req->method, "HEAD") &&
+	    ncm_faults_fire(NCM_FAULT_FIRMWARE_STALL, NULL, req->method, req->url, &hit)) {
+		stall_at = (uint64_t)hit.at_byte;
+		stall_ms = hit.delay_ms;
+	}
+	if (corrupt || cut != UINT64_MAX || stall_at != UINT64_MAX) {
+		resp = spoilt_response(req, fd, first, total ? last - first + 1 : 0, cut, corrupt,
+				       stall_at, stall_ms);
 		if (!resp)
 			return MHD_NO;
 	} else {

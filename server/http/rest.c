@@ -9,6 +9,8 @@
 
 #define KEY NCM_AUTH_API_KEY
 #define KEY_DEV (NCM_AUTH_API_KEY | NCM_AUTH_DEVICE_JWT)
+/* location services: also service-key JWTs and the evaluation token (spec/rest.md §2.4) */
+#define LOC (KEY_DEV | NCM_AUTH_SERVICE_JWT | NCM_AUTH_EVAL_TOKEN)
 #define SMALL (64 * 1024)
 #define CSV (4 * 1024 * 1024)
 #define FIRMWARE (64 * 1024 * 1024)
@@ -38,6 +40,22 @@ const struct ncm_route ncm_rest_routes[] = {
 
 	{ "GET", "/v1/messages", ncm_rest_messages_get, 0, KEY, 0 },
 
+	{ "POST", "/v1/location/ground-fix", ncm_rest_ground_fix_post, SMALL, LOC, 0 },
+	{ "POST", "/v1/location/cell", ncm_rest_location_cell_post, SMALL, LOC, 0 },
+	{ "POST", "/v1/location/wifi", ncm_rest_location_wifi_post, SMALL, LOC, 0 },
+	{ "GET", "/v1/location/single-cell", ncm_rest_single_cell_get, 0, LOC, 0 },
+	{ "POST", "/v1/location/agnss", ncm_rest_agnss, SMALL, LOC, 0 },
+	{ "HEAD", "/v1/location/agnss", ncm_rest_agnss, 0, LOC, 0 },
+	{ "GET", "/v1/location/agps", ncm_rest_agps_get, 0, LOC, 0 },
+	{ "HEAD", "/v1/location/agps", ncm_rest_agps_get, 0, LOC, 0 },
+	{ "GET", "/v1/location/pgps", ncm_rest_pgps_get, 0, LOC, 0 },
+	{ "GET", "/v1/location/pgnss", ncm_rest_pgps_get, 0, LOC, 0 },
+	{ "POST", "/v1/location/gnss", ncm_rest_gnss_post, SMALL, LOC, 0 },
+	{ "GET", "/v1/location/history", ncm_rest_location_history_get, 0,
+	  NCM_AUTH_API_KEY | NCM_AUTH_SERVICE_JWT, 0 },
+	{ "DELETE", "/v1/location/history/{deviceId}/{id}", ncm_rest_location_history_delete, 0,
+	  KEY, 0 },
+
 	{ "GET", "/v1/bulk-ops-requests", ncm_rest_bulk_ops_get, 0, KEY, 0 },
 	{ "GET", "/v1/bulk-ops-requests/{id}", ncm_rest_bulk_op_get, 0, KEY, 0 },
 	{ "GET", "/v1/firmwares", ncm_rest_firmwares_get, 0, KEY, 0 },
@@ -64,6 +82,9 @@ const struct ncm_route ncm_rest_routes[] = {
 	/* fetched without credentials by nrfcloud-utils (spec/rest.md §4.3) */
 	{ "GET", "/bulk-ops/{id}/errors.json", ncm_rest_bulk_op_errors_get, 0, NCM_AUTH_NONE, 0 },
 	{ "GET", "/bulk-ops/{id}/uploaded", ncm_rest_bulk_op_uploaded_get, 0, NCM_AUTH_NONE, 0 },
+	/* P-GPS prediction files, where /v1/location/pgps points devices (spec/mqtt.md §5.3) */
+	{ "GET", "/public/{file}", ncm_rest_pgps_file_get, 0, NCM_AUTH_NONE, 0 },
+	{ "HEAD", "/public/{file}", ncm_rest_pgps_file_get, 0, NCM_AUTH_NONE, 0 },
 	/* firmware images: the host and path of job documents, one-way TLS, no credentials, as
 	 * devices download them (spec/mqtt.md §4.5); last, since it matches any 3-level path */
 	{ "GET", "/{tenant}/{bundle}/{file}", ncm_files_get, 0, NCM_AUTH_NONE, 0 },

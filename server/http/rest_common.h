@@ -92,6 +92,18 @@ enum MHD_Result ncm_rest_firmwares_get(struct ncm_req *req);
 enum MHD_Result ncm_rest_firmware_delete(struct ncm_req *req);
 enum MHD_Result ncm_files_get(struct ncm_req *req);
 
+enum MHD_Result ncm_rest_ground_fix_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_location_cell_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_location_wifi_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_single_cell_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_agnss(struct ncm_req *req);
+enum MHD_Result ncm_rest_agps_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_pgps_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_pgps_file_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_gnss_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_location_history_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_location_history_delete(struct ncm_req *req);
+
 enum MHD_Result ncm_rest_fota_job_post(struct ncm_req *req);
 enum MHD_Result ncm_rest_fota_jobs_get(struct ncm_req *req);
 enum MHD_Result ncm_rest_fota_job_get(struct ncm_req *req);

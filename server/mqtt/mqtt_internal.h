@@ -5,6 +5,9 @@
 #define NCM_MQTT_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
 
 #include "mqtt.h"
 #include "outbox.h"
@@ -28,6 +31,19 @@ int ncm_mqtt_publish(const char *topic, const void *payload, size_t len, int qos
 		     const char *device_id);
 /* Publishes every message of out (QoS 1), in order. */
 void ncm_mqtt_publish_outbox(struct ncm_outbox *out, const char *device_id);
+
+/* A location request (spec/mqtt.md §5) in msg, a d2c message of device: answered on its reply
+ * topic. 1 when msg was one (by appId), else 0. */
+int ncm_mqtt_location_request(const char *device, const char *topic, const json_t *msg);
+
+/* delayed.c: holds a copy of a delivery to client_id and sends it to that client alone
+ * delay_ms later (a "delay_deliveries" fault). 0, or -1 on no memory. */
+int ncm_mqtt_delay_delivery(const char *client_id, const char *topic, const void *payload,
+			    int len, int qos, int retain, int delay_ms);
+/* Sends the held deliveries that are due (the tick). */
+void ncm_mqtt_delayed_flush(int64_t now_ms);
+/* Drops every held delivery (unload). */
+void ncm_mqtt_delayed_clear(void);
 
 /* Asks the broker to disconnect every connection of device_id, recording why. */
 void ncm_mqtt_kick(const char *device_id, const char *reason);

@@ -61,6 +61,13 @@ int ncm_mqtt_on_acl_check(int event, void *event_data, void *userdata)
 		if (access == NCM_ACL_RECEIVE &&
 		    ncm_faults_fire(NCM_FAULT_DROP_DELIVERIES, c->device_id, NULL, NULL, &hit))
 			return MOSQ_ERR_ACL_DENIED;
+		/* refused now, sent to this client alone later (delayed.c) */
+		if (access == NCM_ACL_RECEIVE &&
+		    ncm_faults_fire(NCM_FAULT_DELAY_DELIVERIES, c->device_id, NULL, NULL, &hit) &&
+		    !ncm_mqtt_delay_delivery(mosquitto_client_id(ed->client), ed->topic,
+					     ed->payload, (int)ed->payloadlen, ed->qos, ed->retain,
+					     hit.delay_ms))
+			return MOSQ_ERR_ACL_DENIED;
 		if (access == NCM_ACL_SUBSCRIBE) {
 			rec.kind = "mqtt.subscribe";
 			rec.status = ed->qos;

@@ -78,7 +78,8 @@ static int store_one(struct ncm_db *db, const char *device, const char *topic, c
 /* d2c, d2c/bulk and d2c/bin (spec/mqtt.md §2.3, §6.1): stored with the journal record in one
  * transaction. A d2c payload must be JSON and a bulk payload a JSON array; anything else is
  * journaled with the reason and not stored (the device still gets its PUBACK, as from nRF
- * Cloud's broker, which does not answer data-channel messages). */
+ * Cloud's broker, which does not answer data-channel messages). Location requests on d2c
+ * (by appId) are answered after the store (on_location.c). */
 static void data_channel(const char *device, enum ncm_topic_kind kind,
 			 const struct mosquitto_evt_message *ed)
 {
@@ -87,7 +88,7 @@ static void data_channel(const char *device, enum ncm_topic_kind kind,
 	const char *payload = ed->payload;
 	int64_t now = ncm_rt_now_ms();
 	json_error_t jerr;
-	json_t *arr = NULL, *el;
+	json_t *arr = NULL, *el, *location = NULL;
 	char reason[256];
 	size_t i;
 	int rc;
@@ -130,15 +131,23 @@ static void data_channel(const char *device, enum ncm_topic_kind kind,
 			snprintf(reason, sizeof(reason), "d2c payload is not JSON: %s", jerr.text);
 			goto refuse;
 		}
-		json_decref(j);
 		rc = store_one(db, device, ed->topic, payload, ed->payloadlen, 0, now, &err);
+		if (!rc)
+			location = json_incref(j);
+		json_decref(j);
 		break;
 	}
 	}
 	if (!rc)
 		rc = ncm_db_commit(db, &err);
-	if (!rc)
+	if (!rc) {
+		/* after the commit: the reply's own journal records follow the request's */
+		if (location)
+			ncm_mqtt_location_request(device, ed->topic, location);
+		json_decref(location);
 		return;
+	}
+	json_decref(location);
 	goto fail;
 refuse:
 	if (ncm_db_commit(db, &err))

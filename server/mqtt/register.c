@@ -50,4 +50,5 @@ void ncm_mqtt_unregister(mosquitto_plugin_id_t *id)
 	for (i = 0; i < sizeof(callbacks) / sizeof(callbacks[0]); i++)
 		mosquitto_callback_unregister(id, callbacks[i].event, callbacks[i].cb, NULL);
 	ncm_clients_clear();
+	ncm_mqtt_delayed_clear();
 }

@@ -16,4 +16,8 @@
 int ncm_c2d_outbox(struct ncm_db *db, const char *device_id, const void *payload, size_t len,
 		   struct ncm_outbox *out);
 
+/* 1 when device_id reported that it listens on the legacy <prefix>m/d/<id>/c2d (<= v2.1), whose
+ * name goes into topic. */
+int ncm_c2d_legacy(struct ncm_db *db, const char *device_id, char *topic, size_t size);
+
 #endif

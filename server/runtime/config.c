@@ -32,6 +32,9 @@ void ncm_config_defaults(struct ncm_config *cfg)
 	cfg->device_buffer = 2048;
 	cfg->shadow_max = 8192;
 	cfg->jwt_skew = 60;
+	/* Trondheim, where Nordic Semiconductor is */
+	snprintf(cfg->location_centre, sizeof(cfg->location_centre), "63.4305,10.3951");
+	cfg->location_radius = 20000;
 	snprintf(cfg->mosquitto_path, sizeof(cfg->mosquitto_path), "/usr/sbin/mosquitto");
 }
 
@@ -54,6 +57,8 @@ static int make_absolute(char *path, size_t size)
 
 int ncm_config_finish(struct ncm_config *cfg, struct ncm_err_info *err)
 {
+	double lat, lon;
+
 	if (cfg->impersonate) {
 		/* nRF Cloud's own names (design.md §2), for lab DNS that points them here */
 		snprintf(cfg->mqtt_host, sizeof(cfg->mqtt_host), "mqtt.nrfcloud.com");
@@ -64,7 +69,27 @@ int ncm_config_finish(struct ncm_config *cfg, struct ncm_err_info *err)
 	    make_absolute(cfg->fixtures_dir, sizeof(cfg->fixtures_dir)) ||
 	    make_absolute(cfg->record_path, sizeof(cfg->record_path)))
 		return ncm_err_set(err, NCM_ERR_TOO_BIG, "data or fixtures path too long");
+	if (ncm_config_location_centre(cfg, &lat, &lon))
+		return ncm_err_set(err, NCM_ERR_INVAL, "location centre \"%s\" must be "
+				   "\"lat,lon\" in degrees (-90..90, -180..180)",
+				   cfg->location_centre);
+	if (cfg->location_radius < 1 || cfg->location_radius > 20000000)
+		return ncm_err_set(err, NCM_ERR_INVAL, "location radius must be 1..20000000 m");
 	return NCM_OK;
+}
+
+int ncm_config_location_centre(const struct ncm_config *cfg, double *lat, double *lon)
+{
+	char *end;
+
+	*lat = strtod(cfg->location_centre, &end);
+	if (end == cfg->location_centre || *end != ',')
+		return -1;
+	*lon = strtod(end + 1, &end);
+	if (*end || end == cfg->location_centre || !(*lat >= -90 && *lat <= 90) ||
+	    !(*lon >= -180 && *lon <= 180))
+		return -1;
+	return 0;
 }
 
 int ncm_config_db_path(const struct ncm_config *cfg, char *buf, size_t size)
@@ -110,6 +135,8 @@ static const struct field fields[] = {
 	NUM("device_buffer", F_INT, device_buffer),
 	NUM("shadow_max", F_INT, shadow_max),
 	NUM("jwt_skew", F_INT, jwt_skew),
+	STR("location_centre", location_centre),
+	NUM("location_radius", F_INT, location_radius),
 	STR("admin_token", admin_token),
 	STR("user", user),
 	STR("record", record_path),

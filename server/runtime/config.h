@@ -35,6 +35,8 @@ struct ncm_config {
 	int device_buffer;            /* largest PUBLISH payload a device takes (bytes) */
 	int shadow_max;               /* shadow size cap (bytes of desired + reported) */
 	int jwt_skew;                 /* clock skew tolerated on JWT exp and iat (seconds) */
+	char location_centre[64];     /* "lat,lon" that derived location answers spread around */
+	int location_radius;          /* metres from the centre they stay within */
 	char admin_token[128];        /* "" for none */
 	char user[64];                /* broker user when started as root; "" keeps the caller */
 	char record_path[PATH_MAX];   /* "" for none */
@@ -46,6 +48,9 @@ void ncm_config_defaults(struct ncm_config *cfg);
 
 /* Applies --impersonate to the host names and makes data_dir absolute. */
 int ncm_config_finish(struct ncm_config *cfg, struct ncm_err_info *err);
+
+/* The centre of location_centre; -1 when it is not "lat,lon" in range. */
+int ncm_config_location_centre(const struct ncm_config *cfg, double *lat, double *lon);
 
 /* <data>/state.db, <data>/run, <data>/devices */
 int ncm_config_db_path(const struct ncm_config *cfg, char *buf, size_t size);

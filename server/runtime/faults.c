@@ -21,7 +21,7 @@
 static const char *const action_names[NCM_FAULT_ACTION_COUNT] = {
 	"kick", "refuse_connect", "reject_shadow_update", "refuse_subscribe", "drop_deliveries",
 	"rest_status", "rest_delay", "rest_close", "firmware_200", "firmware_corrupt",
-	"firmware_reset",
+	"firmware_reset", "firmware_stall", "delay_deliveries", "location_error",
 };
 
 struct fault {
@@ -47,7 +47,10 @@ static json_t *fault_json(const struct fault *f)
 
 	if (f->device[0])
 		json_object_set_new(json_object_get(o, "match"), "device", json_string(f->device));
-	if (f->route[0])
+	if (f->action == NCM_FAULT_LOCATION_ERROR)
+		json_object_set_new(json_object_get(o, "match"), "service",
+				    json_string(f->route + strlen("LOCATION ")));
+	else if (f->route[0])
 		json_object_set_new(json_object_get(o, "match"), "route", json_string(f->route));
 	if (f->hit.status)
 		json_object_set_new(o, "status", json_integer(f->hit.status));
@@ -90,6 +93,8 @@ int ncm_faults_add(const json_t *spec, enum ncm_fault_action *action, json_t **c
 	const char *name = json_string_value(json_object_get(spec, "action"));
 	const char *device = json_string_value(json_object_get(match, "device"));
 	const char *route = json_string_value(json_object_get(match, "route"));
+	const char *service = json_string_value(json_object_get(match, "service"));
+	char service_route[96];
 	const char *message = json_string_value(json_object_get(spec, "message"));
 	const json_t *return_code = json_object_get(spec, "return_code");
 	struct fault *f;
@@ -104,14 +109,32 @@ int ncm_faults_add(const json_t *spec, enum ncm_fault_action *action, json_t **c
 				   "action must be one of kick, refuse_connect, "
 				   "reject_shadow_update, refuse_subscribe, drop_deliveries, "
 				   "rest_status, rest_delay, rest_close, firmware_200, "
-				   "firmware_corrupt, firmware_reset");
-	if (a <= NCM_FAULT_DROP_DELIVERIES && (!device || ncm_devid_check(device, NULL)))
+				   "firmware_corrupt, firmware_reset, firmware_stall, "
+				   "delay_deliveries, location_error");
+	if ((a <= NCM_FAULT_DROP_DELIVERIES || a == NCM_FAULT_DELAY_DELIVERIES) &&
+	    (!device || ncm_devid_check(device, NULL)))
 		return ncm_err_set(err, NCM_ERR_INVAL, "%s needs match.device, a device ID", name);
 	if (a >= NCM_FAULT_REST_STATUS && a <= NCM_FAULT_REST_CLOSE && !route)
 		return ncm_err_set(err, NCM_ERR_INVAL, "%s needs match.route such as "
 				   "\"GET /v1/devices/*\"", name);
-	if (a >= NCM_FAULT_REST_STATUS && device)
+	if (a >= NCM_FAULT_REST_STATUS && a <= NCM_FAULT_FIRMWARE_STALL && device)
 		return ncm_err_set(err, NCM_ERR_INVAL, "%s matches by match.route only", name);
+	if (a == NCM_FAULT_LOCATION_ERROR) {
+		if (route)
+			return ncm_err_set(err, NCM_ERR_INVAL, "location_error matches by "
+					   "match.service and match.device, not match.route");
+		if (device && ncm_devid_check(device, NULL))
+			return ncm_err_set(err, NCM_ERR_INVAL, "match.device must be a device ID");
+		if (service && (!service[0] || strlen(service) > 32 ||
+				strspn(service, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_*") != strlen(service)))
+			return ncm_err_set(err, NCM_ERR_INVAL, "match.service must be a service "
+					   "such as GROUND_FIX, AGNSS, AGPS, PGPS, GNSS or HISTORY");
+		snprintf(service_route, sizeof(service_route), "LOCATION %s",
+			 service ? service : "*");
+		route = service_route;
+	} else if (service) {
+		return ncm_err_set(err, NCM_ERR_INVAL, "match.service is for location_error");
+	}
 	if (return_code && a != NCM_FAULT_REFUSE_CONNECT)
 		return ncm_err_set(err, NCM_ERR_INVAL, "return_code is for refuse_connect");
 	/* Mosquitto 2.0.11 (src/handle_connect.c) answers a plugin's refusal with CONNACK 5 or
@@ -132,20 +155,27 @@ int ncm_faults_add(const json_t *spec, enum ncm_fault_action *action, json_t **c
 	    int_field(spec, "duration_ms", 0, 0, 86400000, &duration) ||
 	    int_field(spec, "status", a == NCM_FAULT_REST_STATUS ? 500 : 0, 0, 599,
 		      &f->hit.status) ||
-	    int_field(spec, "code", a == NCM_FAULT_REST_STATUS ? 50010 :
+	    int_field(spec, "code", a == NCM_FAULT_REST_STATUS ||
+				  a == NCM_FAULT_LOCATION_ERROR ? 50010 :
 			  a == NCM_FAULT_REJECT_SHADOW_UPDATE ? 500 : 0, 0, 99999, &f->hit.code) ||
-	    int_field(spec, "delay_ms", a == NCM_FAULT_REST_DELAY ? 1000 : 0, 0, 60000,
+	    int_field(spec, "delay_ms", a == NCM_FAULT_REST_DELAY ? 1000 :
+			      a == NCM_FAULT_FIRMWARE_STALL ? 30000 :
+			      a == NCM_FAULT_DELAY_DELIVERIES ? 1000 : 0, 0, 600000,
 		      &f->hit.delay_ms) ||
 	    int_field(spec, "at_byte", 0, 0, 1 << 30, &f->hit.at_byte) ||
 	    (message && !json_is_string(json_object_get(spec, "message")))) {
 		free(f);
 		return ncm_err_set(err, NCM_ERR_INVAL,
 				   "count 0..1000000 (0: until cleared), duration_ms, status "
-				   "100..599, code, delay_ms 0..60000, at_byte must be numbers; "
+				   "100..599, code, delay_ms 0..600000, at_byte must be numbers; "
 				   "message a string");
 	}
 	if (a == NCM_FAULT_REFUSE_CONNECT)
 		f->hit.code = json_is_string(return_code) ? 0 : 5;
+	/* the HTTP status of an nRF code is its first three digits (spec/rest.md §2.5) */
+	if (a == NCM_FAULT_LOCATION_ERROR && !f->hit.status)
+		f->hit.status = f->hit.code / 100 >= 400 && f->hit.code / 100 <= 599
+					? f->hit.code / 100 : 500;
 	if (a == NCM_FAULT_REST_STATUS && f->hit.status < 100) {
 		free(f);
 		return ncm_err_set(err, NCM_ERR_INVAL, "status must be 100..599");

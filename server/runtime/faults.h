@@ -23,6 +23,10 @@ enum ncm_fault_action {
 	NCM_FAULT_FIRMWARE_200,         /* answer ranged image requests 200 with the whole file */
 	NCM_FAULT_FIRMWARE_CORRUPT,     /* serve image bytes with every 97th byte flipped */
 	NCM_FAULT_FIRMWARE_RESET,       /* close the connection after at_byte bytes of the body */
+	NCM_FAULT_FIRMWARE_STALL,       /* send nothing for delay_ms after at_byte bytes */
+	NCM_FAULT_DELAY_DELIVERIES,     /* deliver the next messages to a device delay_ms late */
+	NCM_FAULT_LOCATION_ERROR,       /* fail location requests (match.service, match.device)
+					 * with nRF error code (and HTTP status for REST) */
 	NCM_FAULT_ACTION_COUNT
 };
 
@@ -36,7 +40,7 @@ struct ncm_fault_hit {
 	int at_byte;         /* FIRMWARE_RESET */
 };
 
-/* Adds a fault from its JSON description {"match":{"device"?,"route"?},"action", "count"? (1;
+/* Adds a fault from its JSON description {"match":{"device"?,"route"?,"service"?},"action", "count"? (1;
  * 0 = until cleared), "duration_ms"?, "status"?, "code"?, "message"?, "delay_ms"?, "return_code"? (5 or "none"), "at_byte"?}. *created
  * (a new reference) describes it with its "id". NCM_ERR_INVAL naming the problem. */
 int ncm_faults_add(const json_t *spec, enum ncm_fault_action *action, json_t **created,
@@ -47,7 +51,8 @@ json_t *ncm_faults_list(void);
 void ncm_faults_clear(void);
 
 /* Fires the oldest live fault of action that matches device (NULL for REST) or "method path":
- * 1 and *hit filled (one firing used up, journaled), else 0. */
+ * 1 and *hit filled (one firing used up, journaled), else 0. Location faults match method
+ * "LOCATION" and path the service (GROUND_FIX, AGNSS, PGPS, ...). */
 int ncm_faults_fire(enum ncm_fault_action action, const char *device, const char *method,
 		    const char *path, struct ncm_fault_hit *hit);
 

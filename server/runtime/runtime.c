@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "file.h"
+#include "location_svc.h"
 #include "log.h"
 #include "waiters.h"
 
@@ -86,6 +87,7 @@ void ncm_rt_cleanup(void)
 		ncm_db_close(db);
 	}
 	ncm_ca_release(&rt.ca);
+	ncm_loc_svc_reset();
 }
 
 const struct ncm_runtime *ncm_rt(void)

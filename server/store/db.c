@@ -117,6 +117,32 @@ static const char *const migrations[] = {
 	"  updated_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (job_id, device_id));"
 	"CREATE INDEX fota_exec_device ON fota_executions(device_id, created_ms);",
+	/* 5: location answers (cells, access points and anchors) and the location history */
+	"CREATE TABLE loc_cells ("
+	"  mcc INTEGER NOT NULL,"
+	"  mnc INTEGER NOT NULL,"
+	"  tac INTEGER NOT NULL,"
+	"  eci INTEGER NOT NULL,"
+	"  lat REAL NOT NULL,"
+	"  lon REAL NOT NULL,"
+	"  unc REAL NOT NULL,"
+	"  PRIMARY KEY (mcc, mnc, tac, eci));"
+	"CREATE TABLE loc_wifi ("
+	"  mac TEXT PRIMARY KEY,"
+	"  lat REAL NOT NULL,"
+	"  lon REAL NOT NULL,"
+	"  unc REAL NOT NULL,"
+	"  anchor TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE loc_history ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  device_id TEXT NOT NULL COLLATE NOCASE,"
+	"  service TEXT NOT NULL,"
+	"  inserted_ms INTEGER NOT NULL,"
+	"  lat REAL NOT NULL,"
+	"  lon REAL NOT NULL,"
+	"  unc REAL NOT NULL,"
+	"  anchors TEXT);"
+	"CREATE INDEX loc_history_device ON loc_history(device_id, id);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NCM_DB_SCHEMA_VERSION,

@@ -15,6 +15,7 @@
 
 #include "devices.h"
 #include "firmware.h"
+#include "locations.h"
 #include "devid.h"
 #include "file.h"
 #include "log.h"
@@ -530,6 +531,24 @@ static void free_names(char **names, size_t n)
 	free(names);
 }
 
+/* location/<name>: cells, access points and anchors the location services answer from. */
+static int load_location(struct ncm_db *db, const char *dir, const char *name,
+			 struct ncm_err_info *err)
+{
+	char path[PATH_MAX];
+	json_t *root;
+	int rc;
+
+	if (ncm_path(path, sizeof(path), "%s/location/%s", dir, name))
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "fixtures: path too long");
+	root = load_json(path, err);
+	if (!root)
+		return err ? err->code : NCM_ERR_INVAL;
+	rc = ncm_store_loc_load(db, root, 0, path, NULL, err);
+	json_decref(root);
+	return rc;
+}
+
 int ncm_fixtures_load(struct ncm_db *db, const char *dir, const struct ncm_ca *ca,
 		      const char *data_dir, time_t now, struct ncm_err_info *err)
 {
@@ -560,6 +579,12 @@ int ncm_fixtures_load(struct ncm_db *db, const char *dir, const struct ncm_ca *c
 		else
 			rc = load_bundle(db, dir, path, data_dir, now, err);
 	}
+	free_names(names, n);
+	if (rc)
+		return rc;
+	rc = json_names(dir, "location", &names, &n, err);
+	for (i = 0; i < n && !rc; i++)
+		rc = load_location(db, dir, names[i], err);
 	free_names(names, n);
 	return rc;
 }
@@ -611,6 +636,9 @@ int ncm_fixtures_load_doc(struct ncm_db *db, const json_t *doc, const struct ncm
 		if (rc)
 			return rc;
 	}
+	if (json_object_get(doc, "location"))
+		rc = ncm_store_loc_load(db, json_object_get(doc, "location"), 0, "location", NULL,
+					err);
 	return rc;
 }
 
@@ -703,7 +731,7 @@ int ncm_fixtures_export(struct ncm_db *db, const char *data_dir, json_t **doc,
 	struct ncm_team team;
 	char dir[PATH_MAX];
 	struct export x = { db, dir, NULL, err };
-	json_t *devices = json_array(), *firmware = json_array();
+	json_t *devices = json_array(), *firmware = json_array(), *location = NULL;
 	int rc;
 
 	*doc = NULL;
@@ -716,10 +744,12 @@ int ncm_fixtures_export(struct ncm_db *db, const char *data_dir, json_t **doc,
 	x.items = firmware;
 	if (!rc)
 		rc = ncm_store_bundle_foreach(db, NULL, 0, 1000000, export_bundle, &x, err);
+	if (!rc)
+		rc = ncm_store_loc_export(db, &location, err);
 	if (!rc) {
-		*doc = json_pack("{s:s,s:s,s:o,s:o}", "format", "nrfcloud-mock-fixtures/1",
+		*doc = json_pack("{s:s,s:s,s:o,s:o,s:o}", "format", "nrfcloud-mock-fixtures/1",
 				 "tenantId", team.tenant_id, "devices", devices, "firmware",
-				 firmware);
+				 firmware, "location", location);
 		return *doc ? NCM_OK : ncm_err_set(err, NCM_ERR_NOMEM, "fixtures: out of memory");
 	}
 	json_decref(devices);

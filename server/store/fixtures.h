@@ -7,7 +7,8 @@
  * may carry "shadow": {"desired":{..},"reported":{..}}, its initial shadow. firmware/<any>.json
  * preloads firmware bundles, including MODEM and MDM_FULL ones users cannot upload:
  * {"bundleId"?, "type", "version", "name"?, "files":[{"file", "source"}]}, source being an image
- * file beside it, copied to <data>/firmware/<tenant>/<bundleId>/<file>.
+ * file beside it, copied to <data>/firmware/<tenant>/<bundleId>/<file>. location/<any>.json holds
+ * what location services answer from: {"cells":[..],"wifi":[..],"anchors":[..]} (store/location.h).
  */
 #ifndef NCM_FIXTURES_H
 #define NCM_FIXTURES_H
@@ -26,7 +27,8 @@
 int ncm_fixtures_load(struct ncm_db *db, const char *dir, const struct ncm_ca *ca,
 		      const char *data_dir, time_t now, struct ncm_err_info *err);
 
-/* Loads a fixtures document {"devices":[<device file>...], "firmware":[<bundle file>...]}
+/* Loads a fixtures document {"devices":[<device file>...], "firmware":[<bundle file>...],
+ * "location":{<location file>}}
  * (what ncm_fixtures_export writes; images as base64 "data"); additive like ncm_fixtures_load.
  * Errors name the item ("devices[2]: ..."). */
 int ncm_fixtures_load_doc(struct ncm_db *db, const json_t *doc, const struct ncm_ca *ca,
@@ -34,7 +36,8 @@ int ncm_fixtures_load_doc(struct ncm_db *db, const json_t *doc, const struct ncm
 
 /* The stored world as a fixtures document (GET /mock/v1/fixtures): {"format", "tenantId",
  * "devices":[{"id","name","tags","subType"?,"certificate"?,"shadow"?:{"desired","reported"}}],
- * "firmware":[{"bundleId","type","version","name"?,"files":[{"file","data"}]}]}. */
+ * "firmware":[{"bundleId","type","version","name"?,"files":[{"file","data"}]}],
+ * "location":{"cells","wifi","anchors"}}. */
 int ncm_fixtures_export(struct ncm_db *db, const char *data_dir, json_t **doc,
 			struct ncm_err_info *err);
 

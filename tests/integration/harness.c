@@ -19,6 +19,11 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+
+#include "file.h"
+#include "jwt.h"
+#include "pki.h"
 
 static int64_t now_ms(void)
 {
@@ -286,6 +291,8 @@ long http_rest_req(const struct srv *s, const char *method, const char *path,
 	snprintf(url, sizeof(url), "https://localhost:%d%s", s->https_port, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	/* a HEAD answer has a Content-Length but no body: curl must not wait for one */
+	curl_easy_setopt(c, CURLOPT_NOBODY, !strcmp(method, "HEAD") ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
@@ -350,11 +357,12 @@ json_t *admin_json(const struct srv *s, const char *method, const char *path, co
 	char *resp = NULL;
 	json_error_t jerr;
 	json_t *j;
+	long st = http_admin(s, method, path, body, &resp);
 
-	*status = http_admin(s, method, path, body, &resp);
+	if (status)
+		*status = st;
 	j = json_loads(resp, 0, &jerr);
-	ck_assert_msg(j != NULL, "%s %s answered %ld with non-JSON: %s", method, path, *status,
-		      resp);
+	ck_assert_msg(j != NULL, "%s %s answered %ld with non-JSON: %s", method, path, st, resp);
 	free(resp);
 	return j;
 }
@@ -676,4 +684,54 @@ json_t *rest_json(const struct srv *s, const char *method, const char *path, con
 		      status, resp);
 	free(resp);
 	return j;
+}
+
+void expect_nrf_error(const struct srv *s, const char *method, const char *path,
+		      const char *auth, const char *ctype, const char *body, long status, int code,
+		      const char *part)
+{
+	char *resp = NULL;
+	long got = http_rest_auth(s, method, path, auth, ctype, body, body ? strlen(body) : 0,
+				  &resp, NULL);
+	json_t *j = json_loads(resp, 0, NULL);
+	const char *m = json_string_value(json_object_get(j, "message"));
+
+	ck_assert_msg(got == status, "%s %s: want %ld, got %ld %s", method, path, status, got,
+		      resp);
+	ck_assert_msg(json_is_integer(json_object_get(j, "code")) && m, "%s %s: not an nRF "
+		      "error: %s", method, path, resp);
+	ck_assert_msg(json_integer_value(json_object_get(j, "code")) == code,
+		      "%s %s: want code %d: %s", method, path, code, resp);
+	ck_assert_msg(!part || strstr(m, part), "%s %s: message '%s' lacks '%s'", method, path, m,
+		      part);
+	json_decref(j);
+	free(resp);
+}
+
+char *bearer_jwt(const char *key_pem, json_t *claims)
+{
+	struct ncm_err_info err = { 0 };
+	EVP_PKEY *k = NULL;
+	char *tok = NULL, *out = NULL;
+
+	ck_assert_int_eq(ncm_pki_key_from_pem(key_pem, strlen(key_pem), &k, NULL), 0);
+	ck_assert_msg(ncm_jwt_sign_es256(claims, k, &tok, &err) == 0, "%s", err.msg);
+	json_decref(claims);
+	EVP_PKEY_free(k);
+	ck_assert_int_ge(asprintf(&out, "Bearer %s", tok), 0);
+	free(tok);
+	return out;
+}
+
+char *fixture_device_jwt(const struct srv *s)
+{
+	char crt[PATH_MAX], key[PATH_MAX], *pem = NULL, *out;
+	json_int_t now = (json_int_t)time(NULL);
+
+	srv_device_files(s, FIXTURE_DEVICE, crt, key, sizeof(crt));
+	ck_assert_msg(ncm_file_read(key, 1 << 20, &pem, NULL, NULL) == 0, "read %s", key);
+	out = bearer_jwt(pem, json_pack("{s:s,s:I,s:I}", "sub", FIXTURE_DEVICE, "iat", now, "exp",
+					now + 600));
+	free(pem);
+	return out;
 }

@@ -65,9 +65,21 @@ long http_rest_req(const struct srv *s, const char *method, const char *path,
  * be NULL) that must answer want with a JSON body, returned (a new reference). */
 json_t *rest_json(const struct srv *s, const char *method, const char *path, const char *auth,
 		  const char *body, long want);
-/* Same as http_admin but parses the JSON answer (fails the test when it is not JSON). */
+/* Same as http_admin but parses the JSON answer (fails the test when it is not JSON); status
+ * may be NULL. */
 json_t *admin_json(const struct srv *s, const char *method, const char *path, const char *body,
 		   long *status);
+
+/* A request that must answer nRF Cloud's error body {"code","message"} with status and code;
+ * the message contains part (may be NULL). auth and ctype as http_rest_auth. */
+void expect_nrf_error(const struct srv *s, const char *method, const char *path,
+		      const char *auth, const char *ctype, const char *body, long status, int code,
+		      const char *part);
+
+/* "Bearer <ES256 JWT of claims (stolen)>" signed with the PEM private key, malloc'd. */
+char *bearer_jwt(const char *key_pem, json_t *claims);
+/* "Bearer <device JWT>" of the fixture device ({"sub","iat","exp" in 10 minutes}), malloc'd. */
+char *fixture_device_jwt(const struct srv *s);
 
 /* The number of journal records of kind (and device, when not NULL) whose reason contains
  * reason_part (when not NULL). */
@@ -80,6 +92,17 @@ int journal_wait(const struct srv *s, const char *kind, const char *device,
 /* The journal records of kind (and device, when not NULL), oldest first, as the "items" array
  * of GET /mock/v1/journal (a new reference). */
 json_t *journal_items(const struct srv *s, const char *kind, const char *device);
+/* A request that must answer nRF Cloud's error body {"code","message"} with status and code;
+ * the message contains part (may be NULL). auth and ctype as http_rest_auth. */
+void expect_nrf_error(const struct srv *s, const char *method, const char *path,
+		      const char *auth, const char *ctype, const char *body, long status, int code,
+		      const char *part);
+
+/* "Bearer <ES256 JWT of claims (stolen)>" signed with the PEM private key, malloc'd. */
+char *bearer_jwt(const char *key_pem, json_t *claims);
+/* "Bearer <device JWT>" of the fixture device ({"sub","iat","exp" in 10 minutes}), malloc'd. */
+char *fixture_device_jwt(const struct srv *s);
+
 /* The number of journal records of kind (and device, when not NULL) whose topic is topic. */
 int journal_count_topic(const struct srv *s, const char *kind, const char *device,
 			const char *topic);

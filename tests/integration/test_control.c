@@ -559,6 +559,24 @@ START_TEST(faults_refuse_connect_and_subscribe_reject_shadow_updates_and_kick)
 	ck_assert_ptr_nonnull(strstr((char *)p.payload, "62"));
 	raw_pkt_release(&p);
 
+	/* delay_deliveries: the next delta comes delay_ms late, after the one that follows it */
+	snprintf(body, sizeof(body), "{\"match\":{\"device\":\"%s\"},\"action\":"
+		 "\"delay_deliveries\",\"delay_ms\":300}", FIXTURE_DEVICE);
+	add_fault(body, 201);
+	snprintf(body, sizeof(body), "/mock/v1/devices/%s/shadow", FIXTURE_DEVICE);
+	json_decref(admin_json(&s, "PATCH", body,
+			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":63}}}}",
+			       &status));
+	json_decref(admin_json(&s, "PATCH", body,
+			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":64}}}}",
+			       &status));
+	raw_expect(&r, &p, RAW_PUBLISH, 0, rejected);
+	ck_assert_ptr_nonnull(strstr((char *)p.payload, "64"));
+	raw_pkt_release(&p);
+	raw_expect(&r, &p, RAW_PUBLISH, 0, rejected);
+	ck_assert_ptr_nonnull(strstr((char *)p.payload, "63"));
+	raw_pkt_release(&p);
+
 	/* kick: disconnected before the answer */
 	snprintf(body, sizeof(body), "{\"match\":{\"device\":\"%s\"},\"action\":\"kick\"}",
 		 FIXTURE_DEVICE);
@@ -566,7 +584,7 @@ START_TEST(faults_refuse_connect_and_subscribe_reject_shadow_updates_and_kick)
 	raw_read(&r, &p, WAIT_MS);
 	ck_assert_int_eq(p.type, -1);
 	raw_close(&r);
-	ck_assert_int_eq(journal_count(&s, "fault.fired", FIXTURE_DEVICE, NULL), 6);
+	ck_assert_int_eq(journal_count(&s, "fault.fired", FIXTURE_DEVICE, NULL), 7);
 
 	/* refuse_connect without a CONNACK; CONNACK codes a plugin cannot send are refused */
 	snprintf(body, sizeof(body), "{\"match\":{\"device\":\"%s\"},\"action\":"
@@ -622,7 +640,8 @@ static size_t on_bytes(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 /* GET of a firmware file with an optional Range; the status (0 when the transfer failed), the
  * body (what arrived of it) in *body. */
-static long get_file(const char *path, const char *range, struct bytes *body)
+static long get_file_within(const char *path, const char *range, struct bytes *body,
+			    long timeout_ms)
 {
 	struct curl_slist *hdrs = NULL;
 	char url[1024], hdr[128];
@@ -635,7 +654,7 @@ static long get_file(const char *path, const char *range, struct bytes *body)
 	curl_easy_setopt(c, CURLOPT_CAINFO, s.ca);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_bytes);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	if (range) {
 		snprintf(hdr, sizeof(hdr), "Range: %s", range);
@@ -647,6 +666,11 @@ static long get_file(const char *path, const char *range, struct bytes *body)
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 	return status;
+}
+
+static long get_file(const char *path, const char *range, struct bytes *body)
+{
+	return get_file_within(path, range, body, 20000L);
 }
 
 static int64_t now_ms(void)
@@ -737,7 +761,24 @@ START_TEST(faults_answer_rest_routes_late_or_with_a_status_and_spoil_firmware_do
 	ck_assert_int_eq(get_file(path, "bytes=100-1099", &b), 206);
 	ck_assert_uint_eq(b.n, 1000);
 	free(b.p);
-	ck_assert_int_eq(journal_count(&s, "fault.fired", NULL, "firmware_"), 3);
+	/* firmware_stall: nothing for delay_ms after at_byte bytes, then the rest */
+	add_fault("{\"action\":\"firmware_stall\",\"at_byte\":200,\"delay_ms\":400}", 201);
+	t0 = now_ms();
+	ck_assert_int_eq(get_file(path, "bytes=100-1099", &b), 206);
+	elapsed = now_ms() - t0;
+	ck_assert_msg(elapsed >= 400, "stalled download took %lld ms", (long long)elapsed);
+	ck_assert_uint_eq(b.n, 1000);
+	ck_assert_int_eq(memcmp(b.p, image + 100, 1000), 0);
+	free(b.p);
+	/* a client that gives up during a stall: it got the first bytes; the server lives on */
+	add_fault("{\"action\":\"firmware_stall\",\"at_byte\":300,\"delay_ms\":3000}", 201);
+	ck_assert_int_eq(get_file_within(path, "bytes=0-999", &b, 500L), 0);
+	ck_assert_uint_eq(b.n, 300);
+	free(b.p);
+	ck_assert_int_eq(get_file(path, "bytes=0-999", &b), 206);
+	ck_assert_int_eq(memcmp(b.p, image, 1000), 0);
+	free(b.p);
+	ck_assert_int_eq(journal_count(&s, "fault.fired", NULL, "firmware_"), 5);
 	free(image);
 }
 END_TEST
