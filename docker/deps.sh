@@ -6,7 +6,7 @@
 #   deps.sh test     build + test tools (Check, valgrind, mosquitto clients, yaml parser)
 set -eu
 what=${1:-build}
-runtime="mosquitto libmosquitto1 libmicrohttpd12 libjansson4 libsqlite3-0 libssl3 zlib1g ca-certificates curl"
+runtime="mosquitto libmosquitto1 libcurl4 libmicrohttpd12 libjansson4 libsqlite3-0 libssl3 zlib1g ca-certificates curl"
 build="$runtime gcc meson ninja-build pkg-config mosquitto-dev libmosquitto-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev zlib1g-dev"
 test="$build check libsubunit-dev valgrind mosquitto-clients python3 python3-yaml sqlite3 openssl"

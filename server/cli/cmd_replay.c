@@ -6,7 +6,10 @@
  * with the recorded timing scaled by --speed, and collects what the server sends it. With
  * --check, what it got is compared with what the recording says the server sent on topics the
  * device had subscribed, ignoring fields that change from run to run; each mismatch is printed
- * with its topic and the exit status is 1. This first version replays MQTT only.
+ * with its topic and the exit status is 1. The device's REST calls (recorded with its device
+ * JWT) are made again in their place in time with a JWT replay signs with the device's key,
+ * and --check compares their status and JSON answer the same way. --import-messages turns
+ * nRF Cloud's GET /v1/messages output into a recording instead (replay_import.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,10 +25,15 @@
 #include <mosquitto.h>
 #include <openssl/evp.h>
 
+#include <curl/curl.h>
+
 #include "ca.h"
 #include "cli.h"
+#include "db.h"
 #include "devid.h"
 #include "file.h"
+#include "replay.h"
+#include "team.h"
 #include "topic.h"
 
 #define MAX_DEVICES 10000
@@ -41,10 +49,14 @@ struct step {
 	int64_t ts;
 	size_t order;
 	int subscribe;            /* 1: SUBSCRIBE topic, 0: PUBLISH topic payload */
+	int rest;                 /* 1: a REST call: method topic (path and query) with body p */
 	int qos;
 	char *topic;
 	struct payload p;
 	struct rdev *dev;
+	char method[16];          /* REST */
+	long want_status;         /* REST: the recorded status */
+	char *want_answer;        /* REST: the recorded JSON answer, or NULL */
 };
 
 struct msg {
@@ -64,6 +76,7 @@ struct rdev {
 	int issued;               /* crt and key were issued into the temporary folder */
 	int keepalive;            /* as recorded in its first mqtt.connect */
 	int clean;
+	struct ncm_replay_http http;
 };
 
 struct replay {
@@ -165,6 +178,52 @@ static int subscribed(const struct rdev *d, const char *topic)
 	return 0;
 }
 
+/* A device's REST call (one it made with its own JWT) as a step, with what it was answered. */
+static int load_rest(struct replay *r, const json_t *rec, const char *id, const char *only,
+		     const char *path, size_t lineno)
+{
+	json_t *details = json_loads(json_string_value(json_object_get(rec, "payload")) ?: "", 0,
+				     NULL);
+	const json_t *body = json_object_get(details, "request");
+	const json_t *answer = json_object_get(details, "response");
+	char target[4096];
+	struct rdev *d;
+	struct step *s;
+	int rc = 0;
+
+	if (!details || strcmp(json_string_value(json_object_get(details, "auth")) ?: "",
+			       "device JWT") || !(d = device(r, id, only)))
+		goto out;
+	if (grow((void **)&r->steps, &r->cap_steps, r->n_steps, sizeof(struct step))) {
+		rc = fail(1, "out of memory");
+		goto out;
+	}
+	s = &r->steps[r->n_steps];
+	memset(s, 0, sizeof(*s));
+	if (ncm_replay_http_target(rec, details, s->method, sizeof(s->method), target,
+				   sizeof(target))) {
+		rc = fail(2, "%s:%zu: not a REST request record", path, lineno);
+		goto out;
+	}
+	r->n_steps++;
+	s->rest = 1;
+	s->ts = json_integer_value(json_object_get(rec, "ts"));
+	s->order = r->n_steps;
+	s->dev = d;
+	s->topic = strdup(target);
+	s->want_status = (long)json_integer_value(json_object_get(rec, "status"));
+	if (json_is_string(body))
+		s->p.data = strdup(json_string_value(body));
+	else if (body)
+		s->p.data = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	s->p.len = s->p.data ? strlen(s->p.data) : 0;
+	if (answer)
+		s->want_answer = json_dumps(answer, JSON_COMPACT | JSON_ENCODE_ANY);
+out:
+	json_decref(details);
+	return rc;
+}
+
 /* Reads the recording: device subscribes and publishes become steps; what the server sent to
  * a device on a topic it had subscribed becomes what --check expects. */
 static int load(struct replay *r, const char *path, const char *only)
@@ -200,6 +259,8 @@ static int load(struct replay *r, const char *path, const char *only)
 			d->keepalive = (int)json_integer_value(json_object_get(who, "keepalive"));
 			d->clean = !json_is_false(json_object_get(who, "cleanSession"));
 			json_decref(who);
+		} else if (id && topic && !strcmp(kind, "http.request")) {
+			rc = load_rest(r, rec, id, only, path, lineno);
 		} else if (!id || !topic || (strcmp(kind, "mqtt.subscribe") &&
 					     strcmp(kind, "mqtt.publish") &&
 					     strcmp(kind, "mqtt.send"))) {
@@ -380,13 +441,50 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 	pthread_mutex_unlock(&the_replay->lock);
 }
 
+/* 1 when t is a UUID (8-4-4-4-12 hex digits): a job ID where a job document is an array
+ * (spec/mqtt.md §4.3), or any other generated ID. */
+static int is_uuid(const char *t)
+{
+	size_t i;
+
+	if (strlen(t) != 36)
+		return 0;
+	for (i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? t[i] != '-'
+							     : !strchr("0123456789abcdefABCDEF", t[i]))
+			return 0;
+	return 1;
+}
+
+/* "firmware.nrfcloud.lab:41913" -> "firmware.nrfcloud.lab": a server on another port gives
+ * the same host name (job documents, P-GPS answers); UUIDs become "<uuid>". 1 when v is a
+ * string (changed or not). */
+static int normalize_string(json_t *v)
+{
+	const char *t = json_string_value(v), *colon;
+
+	if (!t)
+		return 0;
+	if (is_uuid(t)) {
+		json_string_set(v, "<uuid>");
+		return 1;
+	}
+	colon = strrchr(t, ':');
+	if (colon && colon > t && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1) &&
+	    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789.-") == (size_t)(colon - t) &&
+	    memchr(t, '.', (size_t)(colon - t)))
+		json_string_setn(v, t, (size_t)(colon - t));
+	return 1;
+}
+
 /* Drops what legitimately differs between runs: times, versions, tokens, job and request IDs
- * (the shadow's metadata is all timestamps). */
+ * (the shadow's metadata is all timestamps), and the server's ports and generated UUIDs. */
 static void normalize(json_t *j)
 {
 	static const char *const volatile_keys[] = {
 		"timestamp", "version", "clientToken", "metadata", "ts", "jobId", "requestId",
 		"token", "executionId", "connectedAt", "lastConnect", "lastDisconnect",
+		"createdAt", "lastUpdatedAt", "updatedAt", "insertedAt", "receivedAt",
 	};
 	const char *key;
 	json_t *v;
@@ -397,10 +495,12 @@ static void normalize(json_t *j)
 		for (i = 0; i < sizeof(volatile_keys) / sizeof(volatile_keys[0]); i++)
 			json_object_del(j, volatile_keys[i]);
 		json_object_foreach_safe(j, tmp, key, v)
-			normalize(v);
+			if (!normalize_string(v))
+				normalize(v);
 	} else if (json_is_array(j)) {
 		json_array_foreach(j, i, v)
-			normalize(v);
+			if (!normalize_string(v))
+				normalize(v);
 	}
 }
 
@@ -578,20 +678,87 @@ static void release(struct replay *r)
 		free(d->expected);
 		free(d->received);
 		json_decref(d->subs);
+		ncm_replay_http_close(&d->http);
 	}
 	for (i = 0; i < r->n_steps; i++) {
 		free(r->steps[i].topic);
 		free(r->steps[i].p.data);
+		free(r->steps[i].want_answer);
 	}
 	free(r->steps);
 	free(r->devs);
+}
+
+/* Makes a REST step again; with check, compares its status and JSON answer with the
+ * recording. Returns 1 for a mismatch (printed), 0 otherwise. */
+static int rest_step(struct step *s, int check_it)
+{
+	struct payload want = { s->want_answer, s->want_answer ? strlen(s->want_answer) : 0 };
+	struct payload got = { NULL, 0 };
+	char err[600];
+	long status = 0;
+	int differs;
+
+	if (ncm_replay_http_call(&s->dev->http, s->method, s->topic, s->p.data, &status, &got.data,
+				 err, sizeof(err))) {
+		printf("MISMATCH %s %s %s\n  - expected: %ld\n  + got:      no answer: %s\n",
+		       s->dev->id, s->method, s->topic, s->want_status, err);
+		return 1;
+	}
+	got.len = strlen(got.data);
+	differs = check_it && (status != s->want_status || (want.data && !same(&want, &got)));
+	if (differs)
+		printf("MISMATCH %s %s %s\n  - expected: %ld %.*s\n  + got:      %ld %.*s\n",
+		       s->dev->id, s->method, s->topic, s->want_status,
+		       (int)(want.len > 2000 ? 2000 : want.len), want.data ? want.data : "", status,
+		       (int)(got.len > 2000 ? 2000 : got.len), got.data);
+	free(got.data);
+	return differs;
+}
+
+/* --import-messages: the recording goes to out_path (or standard output). The topics get the
+ * team's prefix from <data>/state.db when there is one, else --prefix, else stay as they are. */
+static int import_messages(const char *in_path, const char *out_path, const char *prefix,
+			   const struct ncm_config *cfg)
+{
+	struct ncm_err_info e = { 0 };
+	char db_path[PATH_MAX], team_prefix[256] = "", err[512], *text = NULL;
+	struct ncm_team team;
+	struct ncm_db *db = NULL;
+	FILE *out = stdout;
+	size_t len = 0;
+	long n;
+
+	if (ncm_file_read(in_path, 256 << 20, &text, &len, &e))
+		return fail(2, "%s: %s", in_path, e.msg);
+	if (!prefix[0] && !ncm_config_db_path(cfg, db_path, sizeof(db_path)) &&
+	    !access(db_path, R_OK) && !ncm_db_open(db_path, &db, &e) &&
+	    !ncm_store_team_get(db, &team, &e))
+		ncm_team_prefix(&team, team_prefix, sizeof(team_prefix));
+	ncm_db_close(db);
+	if (out_path[0] && !(out = fopen(out_path, "w"))) {
+		free(text);
+		return fail(1, "cannot write %s: %s", out_path, strerror(errno));
+	}
+	n = ncm_replay_import_messages(text, len, prefix[0] ? prefix : team_prefix[0] ? team_prefix
+										 : NULL,
+				       out, err, sizeof(err));
+	free(text);
+	if (out != stdout && fclose(out))
+		n = -1, snprintf(err, sizeof(err), "cannot write %s", out_path);
+	if (n < 0)
+		return fail(2, "%s: %s", in_path, err);
+	fprintf(stderr, "replay: %ld messages imported from %s\n", n, in_path);
+	return 0;
 }
 
 static void usage(const struct ncm_opt *opts, size_t n)
 {
 	printf("usage: nrfcloud-mock replay FILE [flags]\n\n"
 	       "Plays the device side of a recording (serve --record, or the JSON Lines journal)\n"
-	       "against a running server. MQTT only in this version.\n\nflags:\n");
+	       "against a running server: its subscribes, publishes and REST calls.\n"
+	       "nrfcloud-mock replay --import-messages MESSAGES.json [--out FILE] [--prefix P]\n"
+	       "writes nRF Cloud's GET /v1/messages answer as such a recording.\n\nflags:\n");
 	ncm_opts_usage(opts, n);
 }
 
@@ -604,10 +771,11 @@ int ncm_cmd_replay(int argc, char **argv)
 	struct ncm_opt all[32];
 	const struct ncm_opt *opts;
 	char server[256] = "127.0.0.1", certs[PATH_MAX] = "", speed[32] = "1", only[4096] = "";
+	char import_path[PATH_MAX] = "", out_path[PATH_MAX] = "", prefix[256] = "";
 	char tmp[] = "/tmp/ncm-replay-XXXXXX", cafile[PATH_MAX];
 	char *pos[NCM_MAX_POSITIONAL];
-	int port = 8883, do_check = 0, help, rc, have_ca = 0, have_tmp = 0;
-	size_t n, n_pos, i, want = 0, published = 0, mismatches = 0;
+	int port = 8883, https_port = 8443, do_check = 0, help, rc, have_ca = 0, have_tmp = 0;
+	size_t n, n_pos, i, want = 0, published = 0, mismatches = 0, calls = 0;
 	double factor = 1;
 	int64_t t0, start_ts;
 
@@ -617,6 +785,8 @@ int ncm_cmd_replay(int argc, char **argv)
 	all[n++] = (struct ncm_opt){ "server", NCM_OPT_STR, server, sizeof(server), "HOST",
 				     "the server's address (127.0.0.1)" };
 	all[n++] = (struct ncm_opt){ "mqtt-port", NCM_OPT_INT, &port, 0, "N", "MQTT TLS port" };
+	all[n++] = (struct ncm_opt){ "https-port", NCM_OPT_INT, &https_port, 0, "N",
+				     "HTTPS port of the REST API" };
 	all[n++] = (struct ncm_opt){ "certs", NCM_OPT_STR, certs, sizeof(certs), "DIR",
 				     "device <id>.crt and <id>.key, and ca.pem" };
 	all[n++] = (struct ncm_opt){ "speed", NCM_OPT_STR, speed, sizeof(speed), "X|max",
@@ -625,6 +795,13 @@ int ncm_cmd_replay(int argc, char **argv)
 				     "compare what the server sends with the recording" };
 	all[n++] = (struct ncm_opt){ "devices", NCM_OPT_STR, only, sizeof(only), "ID,...",
 				     "replay these devices only" };
+	all[n++] = (struct ncm_opt){ "import-messages", NCM_OPT_STR, import_path,
+				     sizeof(import_path), "FILE",
+				     "write GET /v1/messages output as a recording instead" };
+	all[n++] = (struct ncm_opt){ "out", NCM_OPT_STR, out_path, sizeof(out_path), "FILE",
+				     "where --import-messages writes (standard output)" };
+	all[n++] = (struct ncm_opt){ "prefix", NCM_OPT_STR, prefix, sizeof(prefix), "P",
+				     "topic prefix for imported messages (the team's)" };
 	rc = ncm_opts_parse("replay", all, n, argc, argv, pos, &n_pos, &help);
 	if (rc)
 		return rc;
@@ -632,10 +809,15 @@ int ncm_cmd_replay(int argc, char **argv)
 		usage(all, n);
 		return 0;
 	}
-	if (n_pos != 1)
-		return fail(2, "expected one recording FILE; see 'nrfcloud-mock replay --help'");
 	if (ncm_config_finish(&cfg, &err))
 		return fail(2, "%s", err.msg);
+	if (import_path[0]) {
+		if (n_pos)
+			return fail(2, "--import-messages takes no recording FILE");
+		return import_messages(import_path, out_path, prefix, &cfg);
+	}
+	if (n_pos != 1)
+		return fail(2, "expected one recording FILE; see 'nrfcloud-mock replay --help'");
 	if (strcmp(speed, "max")) {
 		char *end;
 
@@ -670,6 +852,15 @@ int ncm_cmd_replay(int argc, char **argv)
 	if (!rc && ((certs[0] && ncm_path(cafile, sizeof(cafile), "%s/ca.pem", certs)) ||
 		    (!certs[0] && ncm_path(cafile, sizeof(cafile), "%s/ca/ca.pem", cfg.data_dir))))
 		rc = fail(2, "path too long");
+	for (i = 0; i < r.n_devs && !rc; i++) {
+		struct ncm_replay_http *h = &r.devs[i].http;
+
+		snprintf(h->base, sizeof(h->base), "https://%s:%d", server, https_port);
+		h->cafile = cafile;
+		snprintf(h->key_path, sizeof(h->key_path), "%s", r.devs[i].key);
+		snprintf(h->device_id, sizeof(h->device_id), "%s", r.devs[i].id);
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	mosquitto_lib_init();
 	t0 = now_ms();
 	if (!rc)
@@ -683,6 +874,15 @@ int ncm_cmd_replay(int argc, char **argv)
 
 		if (factor > 0 && due > now_ms())
 			sleep_ms(due - now_ms());
+		if (s->rest) {
+			/* in order with the device's MQTT traffic: what it published so far is
+			 * acknowledged first, as the device waits for its PUBACKs */
+			rc = wait_acked(&r);
+			if (!rc)
+				mismatches += (size_t)rest_step(s, do_check);
+			calls++;
+			continue;
+		}
 		pthread_mutex_lock(&r.lock);
 		r.pending++;
 		pthread_mutex_unlock(&r.lock);
@@ -704,13 +904,13 @@ int ncm_cmd_replay(int argc, char **argv)
 	if (!rc)
 		wait_quiet(&r, want);
 	if (!rc && do_check)
-		mismatches = check(&r);
+		mismatches += check(&r);
 	if (!rc) {
 		int64_t ms = now_ms() - t0;
 
 		printf("replay: %zu devices, %zu messages published, %zu received (%zu recorded), "
-		       "%zu mismatches, %lld ms, %.0f messages/s\n", r.n_devs, published,
-		       r.received, want, mismatches, (long long)ms,
+		       "%zu REST calls, %zu mismatches, %lld ms, %.0f messages/s\n", r.n_devs,
+		       published, r.received, want, calls, mismatches, (long long)ms,
 		       ms > 0 ? (double)(published + r.received) * 1000.0 / (double)ms : 0.0);
 		rc = mismatches ? 1 : 0;
 	}
@@ -718,6 +918,7 @@ int ncm_cmd_replay(int argc, char **argv)
 		remove_issued(&r, tmp);
 	release(&r);
 	mosquitto_lib_cleanup();
+	curl_global_cleanup();
 	if (have_ca)
 		ncm_ca_release(&ca);
 	pthread_cond_destroy(&r.cond);

@@ -22,7 +22,7 @@
 #include "runtime.h"
 #include "team.h"
 
-static const char *scheme_name(unsigned s)
+const char *ncm_auth_scheme_name(unsigned s)
 {
 	switch (s) {
 	case NCM_AUTH_API_KEY: return "API key";
@@ -217,7 +217,7 @@ int ncm_auth_check(struct ncm_req *req, enum MHD_Result *ret)
 	if (!(allowed & scheme))
 		return refuse(req, ret, MHD_HTTP_FORBIDDEN,
 			      req->auth.device_id[0] ? req->auth.device_id : NULL,
-			      "%s not accepted by %s %s", scheme_name(scheme), req->method,
+			      "%s not accepted by %s %s", ncm_auth_scheme_name(scheme), req->method,
 			      req->route->pattern);
 	if (scheme == NCM_AUTH_DEVICE_JWT && req->route->device_param > 0 &&
 	    (size_t)req->route->device_param <= req->n_params &&

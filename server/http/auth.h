@@ -14,6 +14,10 @@
  * code 40100 and the exact reason, journals "http.auth_refused", sets *ret and returns 0. */
 int ncm_auth_check(struct ncm_req *req, enum MHD_Result *ret);
 
+/* "API key", "device JWT", "service-key JWT", "evaluation token" (one enum ncm_auth_scheme
+ * bit), or "credential". */
+const char *ncm_auth_scheme_name(unsigned scheme);
+
 /* The team's service key (EC P-256) or NULL; a new reference the caller frees. */
 EVP_PKEY *ncm_auth_service_key(void);
 

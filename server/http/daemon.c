@@ -23,6 +23,7 @@
 #include "log.h"
 #include "request.h"
 #include "runtime.h"
+#include "utf8.h"
 #include "waiters.h"
 
 #define HTTPS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -48,7 +49,56 @@ static void req_free(struct ncm_req *req)
 		req->async_free(req->async);
 	json_decref(req->result);
 	free(req->body);
+	free(req->answer);
 	free(req);
+}
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *value)
+{
+	json_t *args = cls;
+
+	(void)kind;
+	json_object_set_new(args, key, value ? json_string(value) : json_null());
+	return MHD_YES;
+}
+
+/* A body as the journal keeps it: JSON when it parses, else the text when it is short UTF-8
+ * text, else nothing (binary uploads and downloads). */
+static json_t *body_json(const char *text, size_t len)
+{
+	json_t *j;
+
+	if (!text || !len || len > NCM_JOURNAL_BODY_MAX)
+		return NULL;
+	j = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+	if (!j && ncm_utf8_valid(text, len))
+		j = json_stringn(text, len);
+	return j;
+}
+
+/* The details of a REST request for the journal (and for replay, which repeats a device's
+ * calls): the scheme it authenticated with, its time, query arguments and JSON bodies.
+ * Credentials never go in. */
+static char *request_details(struct ncm_req *req)
+{
+	json_t *o = json_pack("{s:I}", "ms", (json_int_t)(ncm_rt_now_ms() - req->start_ms));
+	json_t *args = json_object(), *v;
+	char *text;
+
+	if (req->auth.scheme)
+		json_object_set_new(o, "auth", json_string(ncm_auth_scheme_name(req->auth.scheme)));
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, add_arg, args);
+	if (json_object_size(args))
+		json_object_set(o, "query", args);
+	json_decref(args);
+	if ((v = body_json(req->body, req->body_len)))
+		json_object_set_new(o, "request", v);
+	if ((v = body_json(req->answer, req->answer_len)))
+		json_object_set_new(o, "response", v);
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return text;
 }
 
 /* Journals REST traffic (not the admin API, which tests poll) when a request completes. */
@@ -57,7 +107,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct ncm_req *req = *con_cls;
 	struct ncm_journal_rec rec = { 0 };
-	char what[512];
+	char what[512], *details;
 
 	(void)cls;
 	(void)conn;
@@ -65,12 +115,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (!req->is_admin) {
 		snprintf(what, sizeof(what), "%s %s", req->method, req->url);
+		details = request_details(req);
 		rec.kind = "http.request";
 		rec.topic = what;
 		rec.status = req->status;
+		if (req->auth.scheme == NCM_AUTH_DEVICE_JWT)
+			rec.device = req->auth.device_id;
+		rec.payload = details;
+		rec.payload_len = details ? strlen(details) : 0;
 		if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 			rec.reason = "connection closed before the response was sent";
 		ncm_rt_journal(&rec);
+		free(details);
 	}
 	req_free(req);
 	*con_cls = NULL;

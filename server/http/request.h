@@ -13,6 +13,8 @@
 #include <microhttpd.h>
 
 #define NCM_ROUTE_MAX_PARAMS 4
+/* Request and answer bodies larger than this are left out of the journal. */
+#define NCM_JOURNAL_BODY_MAX (64 * 1024)
 
 struct ncm_req;
 typedef enum MHD_Result (*ncm_handler)(struct ncm_req *req);
@@ -66,6 +68,8 @@ struct ncm_req {
 	json_t *result;                         /* a handler's answer kept across a suspension */
 	struct ncm_req_auth auth;
 	int pub_total, pub_done, pub_failed;    /* broker publishes waited for (admin.h) */
+	char *answer;                           /* a copy of a JSON answer, for the journal */
+	size_t answer_len;
 };
 
 /* Route lookup: the route whose pattern matches url and method. When the path matches only

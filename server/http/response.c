@@ -21,6 +21,13 @@ static enum MHD_Result queue(struct ncm_req *req, unsigned int status, const cha
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	/* REST answers in JSON go into the journal record (daemon.c), so replay can check them */
+	if (!req->is_admin && !req->answer && len <= NCM_JOURNAL_BODY_MAX &&
+	    !strcmp(content_type, "application/json") && (req->answer = malloc(len + 1))) {
+		memcpy(req->answer, data, len);
+		req->answer[len] = '\0';
+		req->answer_len = len;
+	}
 	req->status = (int)status;
 	ret = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);

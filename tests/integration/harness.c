@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "ca.h"
 #include "file.h"
 #include "jwt.h"
 #include "pki.h"
@@ -734,4 +735,24 @@ char *fixture_device_jwt(const struct srv *s)
 					now + 600));
 	free(pem);
 	return out;
+}
+
+void srv_lab_device(const struct srv *s, const char *dir, const char *id, char *crt, char *key,
+		    size_t size)
+{
+	struct ncm_err_info err = { 0 };
+	struct ncm_ca ca;
+	X509 *cert = NULL;
+	EVP_PKEY *k = NULL;
+
+	if (!dir)
+		dir = s->dir;
+	ck_assert_msg(ncm_ca_load(s->data, &ca, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(ncm_ca_issue_device(&ca, id, time(NULL), &cert, &k, &err), 0);
+	ck_assert_int_eq(ncm_ca_write_device(dir, id, cert, k, &err), 0);
+	snprintf(crt, size, "%s/%s.crt", dir, id);
+	snprintf(key, size, "%s/%s.key", dir, id);
+	X509_free(cert);
+	EVP_PKEY_free(k);
+	ncm_ca_release(&ca);
 }

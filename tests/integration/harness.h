@@ -38,6 +38,10 @@ void srv_start(struct srv *s, const char *const *extra);
 void srv_stop(struct srv *s, int sig);
 /* Stops the server if running and removes its folder. */
 void srv_cleanup(struct srv *s);
+/* A certificate and key the server's lab CA issues for id, written to <dir>/<id>.crt and .key
+ * (dir NULL: the server's folder); their paths in crt and key. */
+void srv_lab_device(const struct srv *s, const char *dir, const char *id, char *crt, char *key,
+		    size_t size);
 /* Paths of the fixture device's certificate and key written by serve. */
 void srv_device_files(const struct srv *s, const char *id, char *crt, char *key, size_t size);
 

@@ -26,22 +26,7 @@ static void teardown(void)
 }
 
 /* A lab-CA certificate for id in the test folder (auto-onboarded on first connect). */
-static void lab_device(const char *id, char *crt, char *key, size_t size)
-{
-	struct ncm_err_info err = { 0 };
-	struct ncm_ca ca;
-	X509 *cert = NULL;
-	EVP_PKEY *k = NULL;
-
-	ck_assert_msg(ncm_ca_load(s.data, &ca, &err) == 0, "%s", err.msg);
-	ck_assert_int_eq(ncm_ca_issue_device(&ca, id, time(NULL), &cert, &k, &err), 0);
-	ck_assert_int_eq(ncm_ca_write_device(s.dir, id, cert, k, &err), 0);
-	snprintf(crt, size, "%s/%s.crt", s.dir, id);
-	snprintf(key, size, "%s/%s.key", s.dir, id);
-	X509_free(cert);
-	EVP_PKEY_free(k);
-	ncm_ca_release(&ca);
-}
+#define lab_device(id, crt, key, size) srv_lab_device(&s, NULL, id, crt, key, size)
 
 enum gen { G1 = 1, G2, G3 };
 

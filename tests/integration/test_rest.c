@@ -215,24 +215,7 @@ static void raw_jwt(const char *header, const char *claims, const char *sig, cha
 	free(c);
 }
 
-/* A lab-CA certificate and key for id in <dir>/<id>.crt/.key. */
-static void lab_device_in(const char *dir, const char *id, char *crt, char *key, size_t size)
-{
-	struct ncm_err_info err = { 0 };
-	struct ncm_ca ca;
-	X509 *cert = NULL;
-	EVP_PKEY *k = NULL;
-
-	ck_assert_msg(ncm_ca_load(s.data, &ca, &err) == 0, "%s", err.msg);
-	ck_assert_int_eq(ncm_ca_issue_device(&ca, id, time(NULL), &cert, &k, &err), 0);
-	ck_assert_int_eq(ncm_ca_write_device(dir, id, cert, k, &err), 0);
-	snprintf(crt, size, "%s/%s.crt", dir, id);
-	snprintf(key, size, "%s/%s.key", dir, id);
-	X509_free(cert);
-	EVP_PKEY_free(k);
-	ncm_ca_release(&ca);
-}
-
+#define lab_device_in(dir, id, crt, key, size) srv_lab_device(&s, dir, id, crt, key, size)
 #define lab_device(id, crt, key, size) lab_device_in(s.dir, id, crt, key, size)
 
 /* A device certificate for id from a CA made here (the server never saw it), or self-signed
