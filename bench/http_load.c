@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * http_load.c: a small HTTPS load generator for the benchmarks: T threads, each with one
- * keep-alive libcurl handle, send N requests in total to one URL with one Authorization header,
- * and the program prints requests per second and latency percentiles as one line of JSON.
+ * keep-alive libcurl handle, send N requests in total to one URL with one Authorization header
+ * (GET, or POST of a JSON BODY when one is given), and the program prints requests per second
+ * and latency percentiles as one line of JSON.
  * Loopback only: it refuses URLs whose host is not 127.0.0.1, ::1 or localhost.
  */
 #include <pthread.h>
@@ -13,7 +14,7 @@
 #include <curl/curl.h>
 
 struct job {
-	const char *url, *ca, *auth;
+	const char *url, *ca, *auth, *body;
 	int count;
 	double *lat;   /* seconds, one per request */
 	int failed;
@@ -45,6 +46,10 @@ static void *run(void *arg)
 
 	snprintf(line, sizeof(line), "Authorization: Bearer %s", j->auth);
 	hdrs = curl_slist_append(hdrs, line);
+	if (j->body) {
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body);
+	}
 	curl_easy_setopt(c, CURLOPT_URL, j->url);
 	curl_easy_setopt(c, CURLOPT_CAINFO, j->ca);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
@@ -55,7 +60,7 @@ static void *run(void *arg)
 
 		if (curl_easy_perform(c) != CURLE_OK ||
 		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
-		    status != 200)
+		    status < 200 || status > 299)
 			j->failed++;
 		j->lat[i] = now() - t0;
 	}
@@ -73,14 +78,14 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	const char *url, *ca, *auth;
+	const char *url, *ca, *auth, *body;
 	int total, threads, i, per, failed = 0;
 	struct job *jobs;
 	pthread_t *tid;
 	double *all, t0, elapsed;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: http_load URL CAFILE TOKEN REQUESTS THREADS\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: http_load URL CAFILE TOKEN REQUESTS THREADS [BODY]\n");
 		return 2;
 	}
 	url = argv[1];
@@ -88,6 +93,7 @@ int main(int argc, char **argv)
 	auth = argv[3];
 	total = atoi(argv[4]);
 	threads = atoi(argv[5]);
+	body = argc == 7 ? argv[6] : NULL;
 	if (strncmp(url, "https://127.0.0.1:", 18) && strncmp(url, "https://localhost:", 18) &&
 	    strncmp(url, "https://[::1]:", 14)) {
 		fprintf(stderr, "http_load: loopback URLs only\n");
@@ -104,7 +110,7 @@ int main(int argc, char **argv)
 	all = calloc((size_t)(per * threads), sizeof(*all));
 	t0 = now();
 	for (i = 0; i < threads; i++) {
-		jobs[i] = (struct job){ url, ca, auth, per, all + (size_t)i * per, 0 };
+		jobs[i] = (struct job){ url, ca, auth, body, per, all + (size_t)i * per, 0 };
 		pthread_create(&tid[i], NULL, run, &jobs[i]);
 	}
 	for (i = 0; i < threads; i++) {

@@ -282,6 +282,20 @@ int ncm_loc_svc_ground_fix(const struct ncm_loc_caller *c, const char *service,
 	return finish(c, service, rc, *answer, fail);
 }
 
+/* What every request but a ground fix starts with: its journal record, an injected fault, and
+ * a body that must be a JSON object. 0 to go on, else -1 with the request finished. */
+static int begin(const struct ncm_loc_caller *c, const char *service, const json_t *req,
+		 struct ncm_loc_fail *fail)
+{
+	journal(c, "location.request", service, 0, req, NULL);
+	if (ncm_loc_svc_fault(c, service, fail))
+		return finish(c, service, -1, NULL, fail);
+	if (!json_is_object(req))
+		return finish(c, service, fail_with(fail, 400, 40000, "%s", "the request must be "
+						    "a JSON object"), NULL, fail);
+	return 0;
+}
+
 /* An optional integer member of req within lo..hi; -1 when present and bad. */
 static int opt_int(const json_t *req, const char *key, long long lo, long long hi, long long *out)
 {
@@ -364,12 +378,8 @@ static int agnss_new(const struct ncm_loc_caller *c, const char *service, const 
 	size_t i;
 	int n_cell = 0, rc = 0, code;
 
-	journal(c, "location.request", service, 0, req, NULL);
-	if (ncm_loc_svc_fault(c, service, fail))
-		return finish(c, service, -1, NULL, fail);
-	if (!json_is_object(req))
-		return finish(c, service, fail_with(fail, 400, 40000, "%s", "the request must be "
-						    "a JSON object"), NULL, fail);
+	if (begin(c, service, req, fail))
+		return -1;
 	cell = json_object();
 	for (i = 0; i < 4; i++) {
 		int got = opt_int(req, cell_keys[i].key, 0, cell_keys[i].hi, &v);
@@ -468,12 +478,8 @@ int ncm_loc_svc_pgps(const struct ncm_loc_caller *c, const char *service, const 
 	int rc;
 
 	memset(fail, 0, sizeof(*fail));
-	journal(c, "location.request", service, 0, req, NULL);
-	if (ncm_loc_svc_fault(c, service, fail))
-		return finish(c, service, -1, NULL, fail);
-	if (!json_is_object(req))
-		return finish(c, service, fail_with(fail, 400, 40000, "%s", "the request must be "
-						    "a JSON object"), NULL, fail);
+	if (begin(c, service, req, fail))
+		return -1;
 	for (i = 0; i < 4; i++)
 		if (opt_int(req, keys[i].key, 0, keys[i].hi, &v[i]) < 0)
 			return finish(c, service, fail_with(fail, 422, 42200, "%s: must be a "

@@ -58,6 +58,16 @@ static int replay(const char *const *args, char **out)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Starts server a with serve --record into rec_path. */
+static void start_recording(void)
+{
+	const char *extra[] = { "--record", rec_path, NULL };
+
+	snprintf(rec_path, sizeof(rec_path), "/tmp/ncm-replay-rec-%d.jsonl", (int)getpid());
+	unlink(rec_path);
+	srv_start(&a, extra);
+}
+
 /* The device side of a small session: subscribe to the shadow answers, get, update. */
 static void record_session(void)
 {
@@ -120,13 +130,7 @@ START_TEST(rest_calls_replay_with_the_devices_own_jwts_and_a_changed_answer_is_n
 	long status;
 	int rc;
 
-	snprintf(rec_path, sizeof(rec_path), "/tmp/ncm-replay-rec-%d.jsonl", (int)getpid());
-	unlink(rec_path);
-	{
-		const char *extra[] = { "--record", rec_path, NULL };
-
-		srv_start(&a, extra);
-	}
+	start_recording();
 	rest_session(&a);
 	srv_stop(&a, SIGTERM);
 
@@ -295,13 +299,7 @@ START_TEST(a_recorded_session_replays_clean_and_a_changed_reply_is_named)
 	long status;
 	int rc;
 
-	snprintf(rec_path, sizeof(rec_path), "/tmp/ncm-replay-rec-%d.jsonl", (int)getpid());
-	unlink(rec_path);
-	{
-		const char *extra[] = { "--record", rec_path, NULL };
-
-		srv_start(&a, extra);
-	}
+	start_recording();
 	record_session();
 	srv_stop(&a, SIGTERM);
 
