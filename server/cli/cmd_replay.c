@@ -70,6 +70,8 @@ struct rdev {
 	char crt[PATH_MAX], key[PATH_MAX];
 	struct mosquitto *m;
 	json_t *subs;             /* topic filters recorded so far (while reading) */
+	json_t *live;             /* those of its recorded connection at this point (while
+				   * reading): what the server sent it on them, it received */
 	struct msg *expected, *received;
 	size_t n_expected, n_received, cap_expected, cap_received;
 	int connack;              /* -1 until CONNACK */
@@ -161,6 +163,7 @@ static struct rdev *device(struct replay *r, const char *id, const char *only)
 		return NULL;
 	snprintf(r->devs[r->n_devs].id, sizeof(r->devs[0].id), "%s", id);
 	r->devs[r->n_devs].subs = json_array();
+	r->devs[r->n_devs].live = json_array();
 	r->devs[r->n_devs].connack = -1;
 	r->devs[r->n_devs].keepalive = -1;
 	r->devs[r->n_devs].clean = 1;
@@ -172,7 +175,7 @@ static int subscribed(const struct rdev *d, const char *topic)
 	size_t i;
 	json_t *f;
 
-	json_array_foreach(d->subs, i, f)
+	json_array_foreach(d->live, i, f)
 		if (ncm_topic_matches(json_string_value(f), topic))
 			return 1;
 	return 0;
@@ -271,6 +274,11 @@ static int load(struct replay *r, const char *path, const char *only)
 			d->keepalive = (int)json_integer_value(json_object_get(who, "keepalive"));
 			d->clean = !json_is_false(json_object_get(who, "cleanSession"));
 			json_decref(who);
+		} else if (id && !strcmp(kind, "mqtt.disconnect") && (d = device(r, id, only)) &&
+			   d->clean) {
+			/* a clean session's subscriptions end with its connection: what the server
+			 * sends until the device is back, it never gets */
+			json_array_clear(d->live);
 		} else if (id && topic && !strcmp(kind, "http.request")) {
 			rc = load_rest(r, rec, id, only, path, lineno);
 		} else if (!id || !topic || (strcmp(kind, "mqtt.subscribe") &&
@@ -298,6 +306,8 @@ static int load(struct replay *r, const char *path, const char *only)
 		} else if (!strcmp(kind, "mqtt.subscribe") && subscribed_exactly(d, topic)) {
 			/* one replayed connection holds the subscriptions of all the recorded ones:
 			 * a filter a reconnected device subscribed again is already there */
+			if (!subscribed(d, topic))
+				json_array_append_new(d->live, json_string(topic));
 		} else if (grow((void **)&r->steps, &r->cap_steps, r->n_steps, sizeof(struct step))) {
 			rc = fail(1, "out of memory");
 		} else {
@@ -311,8 +321,10 @@ static int load(struct replay *r, const char *path, const char *only)
 			s->qos = (int)json_integer_value(json_object_get(rec, "status"));
 			s->qos = s->qos < 0 || s->qos > 1 ? 1 : s->qos;
 			s->subscribe = !strcmp(kind, "mqtt.subscribe");
-			if (s->subscribe)
+			if (s->subscribe) {
 				json_array_append_new(d->subs, json_string(topic));
+				json_array_append_new(d->live, json_string(topic));
+			}
 			else if (record_payload(rec, &s->p))
 				rc = fail(2, "%s:%zu: bad payload", path, lineno);
 		}
@@ -693,6 +705,7 @@ static void release(struct replay *r)
 		free(d->expected);
 		free(d->received);
 		json_decref(d->subs);
+		json_decref(d->live);
 		ncm_replay_http_close(&d->http);
 	}
 	for (i = 0; i < r->n_steps; i++) {

@@ -6,6 +6,7 @@
  */
 #include "topic.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "devid.h"
@@ -253,4 +254,32 @@ int ncm_topic_matches(const char *filter, const char *topic)
 		/* filter "a/#" against topic "a" */
 		return *f == '/' && f[1] == '#' && f[2] == '\0' && !*t;
 	}
+}
+
+int ncm_topic_device(const char *prefix, const char *topic, char *out, size_t size)
+{
+	size_t plen = prefix ? strlen(prefix) : 0;
+	const char *id = NULL, *end;
+
+	if (!topic)
+		return -1;
+	if (!strncmp(topic, "$aws/things/", 12))
+		id = topic + 12;
+	else if (plen && !strncmp(topic, prefix, plen) && !strncmp(topic + plen, "m/d/", 4))
+		id = topic + plen + 4;
+	else if (plen && !strncmp(topic, prefix, plen))
+		id = topic + plen;
+	else
+		id = topic;
+	end = strchr(id, '/');
+	if (!end || (size_t)(end - id) >= size || (size_t)(end - id) > NCM_DEVID_MAX)
+		return -1;
+	snprintf(out, size, "%.*s", (int)(end - id), id);
+	/* the whole topic must be one of that device's rows, not just start like one */
+	if (ncm_devid_check(out, NULL) != NCM_OK ||
+	    ncm_topic_classify(out, prefix, topic) == NCM_TOPIC_NONE) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
 }

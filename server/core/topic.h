@@ -81,6 +81,12 @@ enum ncm_topic_dir ncm_topic_dir(enum ncm_topic_kind kind);
  * "jobs/rcv", ...). */
 const char *ncm_topic_kind_name(enum ncm_topic_kind kind);
 
+/* The device a topic of the table belongs to, whatever its row: "$aws/things/<id>/...",
+ * "<id>/shadow/...", "<prefix>m/d/<id>/..." or "<prefix><id>/jobs/...", with <id> a valid device
+ * ID and the topic one of that device's rows. Copied into out (NCM_DEVID_MAX + 1 bytes);
+ * 0, or -1 when the topic is no device's. */
+int ncm_topic_device(const char *prefix, const char *topic, char *out, size_t size);
+
 /* 1 when the topic string contains an MQTT wildcard ('+' or '#'), else 0. */
 int ncm_topic_has_wildcard(const char *topic);
 

@@ -8,17 +8,23 @@
 
 #include "log.h"
 #include "mqtt_internal.h"
+#include "devid.h"
 #include "runtime.h"
+#include "topic.h"
 #include "utf8.h"
 
 int ncm_mqtt_publish(const char *topic, const void *payload, size_t len, int qos,
 		     const char *device_id)
 {
 	struct ncm_journal_rec rec = { 0 };
+	char owner[NCM_DEVID_MAX + 1];
 	int rc;
 
 	rc = mosquitto_broker_publish_copy(NULL, topic, (int)len, payload, qos, false, NULL);
 	rec.kind = "mqtt.send";
+	/* a publish for several devices (a FOTA job's pushes) names each by its topic */
+	if (!device_id && !ncm_topic_device(ncm_rt()->prefix, topic, owner, sizeof(owner)))
+		device_id = owner;
 	rec.device = device_id;
 	rec.topic = topic;
 	rec.status = qos;

@@ -735,8 +735,11 @@ START_TEST(mqtt_device_takes_a_job_downloads_it_in_ranges_over_one_connection_an
 	connect_fixture(&d);
 	job_for(b.id, FIXTURE_DEVICE, job);
 
-	/* pushed unsolicited (before the 201), then again in answer to [""] */
+	/* pushed unsolicited (before the 201), then again in answer to [""]; the push is
+	 * journaled for its device, found from the topic */
 	ck_assert_int_eq(rcv_sent(FIXTURE_DEVICE), 1);
+	topic_of(req, sizeof(req), FIXTURE_DEVICE, "jobs/rcv");
+	ck_assert_int_eq(journal_count_topic(&s, "mqtt.send", FIXTURE_DEVICE, req), 1);
 	m = dev_wait_message(&d, 1);
 	ck_assert_msg(m != NULL, "no job document pushed on jobs/rcv");
 	topic_of(req, sizeof(req), FIXTURE_DEVICE, "jobs/rcv");

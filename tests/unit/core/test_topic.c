@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devid.h"
 #include "topic.h"
 
 #define DEV "nrf-1"
@@ -503,6 +504,44 @@ START_TEST(filters_match_topics_as_mqtt_defines)
 }
 END_TEST
 
+/* The device a cloud publish is for, from its topic alone (the journal's device field). */
+START_TEST(device_of_a_topic_is_found_on_every_row_kind)
+{
+	static const struct {
+		const char *topic, *device;
+	} cases[] = {
+		{ "$aws/things/" DEV "/shadow/update/delta", DEV },
+		{ DEV "/shadow/get/accepted/tf", DEV },
+		{ PFX "m/d/" DEV "/ground_fix/r", DEV },
+		{ PFX "m/d/" DEV "/c2d", DEV },
+		{ PFX DEV "/jobs/rcv", DEV },
+		{ PFX "m/d/" DEV "/d2c", DEV },
+		/* not a row of the device the topic starts with */
+		{ "$aws/things/" DEV "/elsewhere", NULL },
+		{ PFX "m/d/" DEV, NULL },
+		{ "other/T9/m/d/" DEV "/c2d", NULL },
+		{ "$aws/things/bad id/shadow/get", NULL },
+		{ "", NULL },
+		{ "nothing", NULL },
+	};
+	char out[NCM_DEVID_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = ncm_topic_device(PFX, cases[i].topic, out, sizeof(out));
+
+		if (cases[i].device) {
+			ck_assert_msg(rc == 0, "%s: no device", cases[i].topic);
+			ck_assert_str_eq(out, cases[i].device);
+		} else {
+			ck_assert_msg(rc == -1, "%s: device %s", cases[i].topic, out);
+		}
+	}
+	ck_assert_int_eq(ncm_topic_device(PFX, NULL, out, sizeof(out)), -1);
+	ck_assert_int_eq(ncm_topic_device(PFX, PFX DEV "/jobs/rcv", out, 3), -1);
+}
+END_TEST
+
 static Suite *topic_suite(void)
 {
 	Suite *s = suite_create("topic");
@@ -525,6 +564,7 @@ static Suite *topic_suite(void)
 	ADD(s, longest_topics_are_compared_in_place);
 	ADD(s, has_wildcard_finds_plus_and_hash_anywhere);
 	ADD(s, filters_match_topics_as_mqtt_defines);
+	ADD(s, device_of_a_topic_is_found_on_every_row_kind);
 	return s;
 }
 
