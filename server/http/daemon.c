@@ -94,10 +94,23 @@ static char *request_details(struct ncm_req *req)
 	json_decref(args);
 	if ((v = body_json(req->body, req->body_len)))
 		json_object_set_new(o, "request", v);
-	if ((v = body_json(req->answer, req->answer_len)))
-		json_object_set_new(o, "response", v);
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
+	/* the answer is JSON this server wrote (response.c keeps only those): spliced in as it
+	 * is rather than parsed and written again, which cost a fifth of GET throughput */
+	if (text && req->answer && req->answer_len) {
+		size_t n = strlen(text);
+		char *all = malloc(n + req->answer_len + 16);
+
+		if (all) {
+			memcpy(all, text, n - 1);
+			memcpy(all + n - 1, ",\"response\":", 12);
+			memcpy(all + n + 11, req->answer, req->answer_len);
+			memcpy(all + n + 11 + req->answer_len, "}", 2);
+		}
+		free(text);
+		text = all;
+	}
 	return text;
 }
 
