@@ -694,6 +694,29 @@ START_TEST(ground_fix_over_mqtt_answers_on_ground_fix_r_and_cell_pos_on_c2d)
 		}
 		ck_assert_int_eq(legacy, 1);
 	}
+	/* <= v2.1 took A-GPS and P-GPS answers on c2d too (spec/mqtt.md §2.5); v2.2+ on agps/r and
+	 * pgps/r: a device that reported the legacy topic gets both */
+	n += 2;
+	d2c(&dv, "{\"appId\":\"AGPS\",\"messageType\":\"DATA\",\"data\":{\"types\":[1]}}");
+	d2c(&dv, "{\"appId\":\"PGPS\",\"messageType\":\"DATA\",\"data\":{"
+	    "\"predictionCount\":1,\"startGpsDay\":15286,\"startGpsTimeOfDaySeconds\":0}}");
+	{
+		char agps[300], pgps[300];
+		int seen_agps = 0, seen_pgps = 0, seen_legacy = 0, i;
+
+		snprintf(agps, sizeof(agps), "%sagps/r", dv.topic_base);
+		snprintf(pgps, sizeof(pgps), "%spgps/r", dv.topic_base);
+		for (i = n + 1; i <= n + 4; i++) {
+			m = dev_wait_message(&dv.d, i);
+			ck_assert_msg(m, "message %d of 4 missing", i - n);
+			seen_agps += !strcmp(m->topic, agps) && m->payload[0] == 1;
+			seen_pgps += !strcmp(m->topic, pgps) && m->payload[0] == '[';
+			seen_legacy += !strcmp(m->topic, topic);
+		}
+		ck_assert_int_eq(seen_agps, 1);
+		ck_assert_int_eq(seen_pgps, 1);
+		ck_assert_int_eq(seen_legacy, 2);
+	}
 	dev_close(&dv.d);
 }
 END_TEST
