@@ -16,7 +16,7 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define NRF_CODE_INVALID 42200
-#define NRF_CODE_INTERNAL 50000
+#define NRF_CODE_INTERNAL 50010
 
 /* Trondheim as the server's default, and a corner where positions wrap the pole and the
  * antimeridian. */

@@ -89,11 +89,15 @@ int ncm_replay_http_call(struct ncm_replay_http *h, const char *method, const ch
 	if (body)
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
-	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
+	/* a request without a body is sent without one (no Content-Length: 0, no form type),
+	 * as the device sent it */
+	curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_NOBODY, strcmp(method, "HEAD") ? 0L : 1L);
-	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)(body ? strlen(body) : 0));
+	if (body) {
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+	}
+	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &b);

@@ -634,7 +634,7 @@ out:
 	if (ret == NCM_ERR_INVAL)
 		*nrf_code = NRF_CODE_INVALID;
 	else if (ret)
-		*nrf_code = 50000;
+		*nrf_code = 50010;
 	free(req);
 	return ret;
 }

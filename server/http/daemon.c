@@ -77,6 +77,53 @@ static json_t *body_json(const char *text, size_t len)
 	return j;
 }
 
+/* Keys whose values are secrets in answers (service key, account device key, tokens): they
+ * never go into the journal. */
+static const char *const secret_keys[] = { "key", "privateKey", "token" };
+
+static void redact(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			redact(v);
+		return;
+	}
+	json_object_foreach(j, k, v) {
+		for (i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]); i++)
+			if (!strcmp(k, secret_keys[i]) && json_is_string(v))
+				json_string_set(v, "<redacted>");
+		redact(v);
+	}
+}
+
+/* The answer as the journal keeps it: as written, unless it carries a secret (then parsed,
+ * redacted and written again). malloc'd, or NULL. */
+static char *journal_answer(const char *text, size_t len)
+{
+	json_t *j;
+	char *out;
+	size_t i;
+	int secret = 0;
+
+	for (i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]); i++) {
+		char quoted[32];
+
+		snprintf(quoted, sizeof(quoted), "\"%s\"", secret_keys[i]);
+		secret |= strstr(text, quoted) != NULL;
+	}
+	if (!secret)
+		return strndup(text, len);
+	j = json_loadb(text, len, 0, NULL);
+	redact(j);
+	out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return out;
+}
+
 /* The details of a REST request for the journal (and for replay, which repeats a device's
  * calls): the scheme it authenticated with, its time, query arguments and JSON bodies.
  * Credentials never go in. */
@@ -84,7 +131,7 @@ static char *request_details(struct ncm_req *req)
 {
 	json_t *o = json_pack("{s:I}", "ms", (json_int_t)(ncm_rt_now_ms() - req->start_ms));
 	json_t *args = json_object(), *v;
-	char *text;
+	char *text, *answer;
 
 	if (req->auth.scheme)
 		json_object_set_new(o, "auth", json_string(ncm_auth_scheme_name(req->auth.scheme)));
@@ -98,19 +145,22 @@ static char *request_details(struct ncm_req *req)
 	json_decref(o);
 	/* the answer is JSON this server wrote (response.c keeps only those): spliced in as it
 	 * is rather than parsed and written again, which cost a fifth of GET throughput */
-	if (text && req->answer && req->answer_len) {
-		size_t n = strlen(text);
-		char *all = malloc(n + req->answer_len + 16);
+	answer = text && req->answer && req->answer_len
+			 ? journal_answer(req->answer, req->answer_len) : NULL;
+	if (answer) {
+		size_t n = strlen(text), a = strlen(answer);
+		char *all = malloc(n + a + 16);
 
 		if (all) {
 			memcpy(all, text, n - 1);
 			memcpy(all + n - 1, ",\"response\":", 12);
-			memcpy(all + n + 11, req->answer, req->answer_len);
-			memcpy(all + n + 11 + req->answer_len, "}", 2);
+			memcpy(all + n + 11, answer, a);
+			memcpy(all + n + 11 + a, "}", 2);
 		}
 		free(text);
 		text = all;
 	}
+	free(answer);
 	return text;
 }
 

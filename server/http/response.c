@@ -36,8 +36,7 @@ static enum MHD_Result queue(struct ncm_req *req, unsigned int status, const cha
 
 enum MHD_Result ncm_reply_json(struct ncm_req *req, unsigned int status, json_t *body)
 {
-	/* 12 significant digits: positions keep their 7 decimals without binary noise */
-	char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
+	char *text = json_dumps(body, JSON_COMPACT);
 
 	json_decref(body);
 	if (!text)

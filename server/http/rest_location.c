@@ -102,12 +102,17 @@ static enum MHD_Result ground_fix(struct ncm_req *req, const char *service, json
 		json_decref(body);
 		return ret;
 	}
-	if (ncm_loc_svc_ground_fix(&c, service, body, &flags, &answer, &fail))
+	if (ncm_loc_svc_ground_fix(&c, service, body, &flags, &answer, &fail)) {
 		ret = reply_fail(req, &fail);
-	else if (!do_reply)  /* spec/rest.md §3.4: no body, and the device expects none */
+	} else if (!do_reply) { /* spec/rest.md §3.4: no body, and the device expects none */
 		ret = ncm_reply_text(req, MHD_HTTP_OK, "application/json", "");
-	else
-		ret = ncm_reply_json(req, MHD_HTTP_OK, json_incref(answer));
+	} else {
+		/* 12 significant digits: positions keep their 7 decimals without binary noise */
+		char *text = json_dumps(answer, JSON_COMPACT | JSON_REAL_PRECISION(12));
+
+		ret = text ? ncm_reply_text(req, MHD_HTTP_OK, "application/json", text) : MHD_NO;
+		free(text);
+	}
 	json_decref(answer);
 	json_decref(body);
 	return ret;
@@ -481,6 +486,15 @@ enum MHD_Result ncm_rest_location_history_get(struct ncm_req *req)
 {
 	const char *start = ncm_req_query(req, "start"), *end = ncm_req_query(req, "end");
 	struct history_q q = { 0 };
+	struct ncm_loc_caller c = { 0 };
+	struct ncm_loc_fail fail;
+	enum MHD_Result ret;
+	char via[300];
+
+	if (caller_of(req, &c, via, sizeof(via), &ret))
+		return ret;
+	if (ncm_loc_svc_fault(&c, "HISTORY", &fail))
+		return reply_fail(req, &fail);
 
 	q.device_id = ncm_req_query(req, "deviceId");
 	if (req->auth.scheme == NCM_AUTH_SERVICE_JWT && req->auth.device_id[0])
@@ -496,10 +510,17 @@ enum MHD_Result ncm_rest_location_history_get(struct ncm_req *req)
 enum MHD_Result ncm_rest_location_history_delete(struct ncm_req *req)
 {
 	struct ncm_err_info err = { 0 };
-	char *end;
+	struct ncm_loc_caller c = { 0 };
+	struct ncm_loc_fail fail;
+	enum MHD_Result ret;
+	char *end, via[300];
 	long long id = strtoll(req->params[1], &end, 10);
 	int rc;
 
+	if (caller_of(req, &c, via, sizeof(via), &ret))
+		return ret;
+	if (ncm_loc_svc_fault(&c, "HISTORY", &fail))
+		return reply_fail(req, &fail);
 	if (*end || id <= 0)
 		return ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40410, "no location %s for device "
 				       "%s", req->params[1], req->params[0]);

@@ -3,7 +3,9 @@
  * before it delivers a message to a subscriber (src/subs.c); the check refuses the delivery and
  * keeps a copy here, and the tick sends the copy to that client alone when its time has come.
  * A message for one client id goes straight into that client's queue (src/loop.c,
- * single_publish), past the ACL check, so it is not held back again. Broker thread only.
+ * single_publish), past the ACL check, so it is not held back again. The copy keeps the
+ * message's QoS (not the lower of it and the subscription's) and arrives without a retain flag;
+ * a reset or new fixtures drop what is still held. Broker thread only.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -97,7 +97,7 @@ int ncm_mqtt_location_request(const char *device, const char *topic, const json_
 {
 	const char *app_id = json_string_value(json_object_get(msg, "appId"));
 	const json_t *data = json_object_get(msg, "data");
-	struct ncm_loc_caller c = { device, 0, topic };
+	struct ncm_loc_caller c = { device, 0, topic, 0 };
 	struct ncm_loc_fail fail = { 0 };
 	struct ncm_outbox out = { 0 };
 	struct ncm_loc_flags flags;

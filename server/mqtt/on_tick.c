@@ -30,11 +30,12 @@ void ncm_mqtt_kick(const char *device_id, const char *reason)
 	mosquitto_kick_client_by_clientid(device_id, false);
 }
 
-/* Disconnects every client (a reset). */
+/* Disconnects every client and drops held deliveries (a reset, or new fixtures). */
 static void kick_all(const char *reason)
 {
 	ncm_clients_set_kick_reason(NULL, reason);
 	mosquitto_kick_client_by_clientid(NULL, false);
+	ncm_mqtt_delayed_clear();
 }
 
 static void run(struct ncm_cmd *cmd)

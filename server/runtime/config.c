@@ -80,13 +80,15 @@ int ncm_config_finish(struct ncm_config *cfg, struct ncm_err_info *err)
 
 int ncm_config_location_centre(const struct ncm_config *cfg, double *lat, double *lon)
 {
+	const char *lon_start;
 	char *end;
 
 	*lat = strtod(cfg->location_centre, &end);
 	if (end == cfg->location_centre || *end != ',')
 		return -1;
-	*lon = strtod(end + 1, &end);
-	if (*end || end == cfg->location_centre || !(*lat >= -90 && *lat <= 90) ||
+	lon_start = end + 1;
+	*lon = strtod(lon_start, &end);
+	if (*end || end == lon_start || !(*lat >= -90 && *lat <= 90) ||
 	    !(*lon >= -180 && *lon <= 180))
 		return -1;
 	return 0;

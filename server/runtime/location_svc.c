@@ -58,7 +58,7 @@ json_t *ncm_loc_svc_stats(void)
 }
 
 /* Recently made A-GNSS payloads, for the later fragments of a REST Range loop. */
-#define CACHE_SLOTS 16
+#define CACHE_SLOTS 64
 #define CACHE_MS (10 * 60 * 1000)
 struct cached {
 	char *key;
@@ -140,9 +140,11 @@ static void journal(const struct ncm_loc_caller *c, const char *kind, const char
 		    int status, const json_t *payload, const char *reason)
 {
 	struct ncm_journal_rec rec = { 0 };
-	char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	char why[600];
+	char *text, why[600];
 
+	if (c->quiet)
+		return;
+	text = payload ? json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	snprintf(why, sizeof(why), "%s%s%s", service, reason ? ": " : "", reason ? reason : "");
 	rec.kind = kind;
 	rec.device = c->device_id && c->device_id[0] ? c->device_id : NULL;
@@ -168,6 +170,8 @@ static int fail_with(struct ncm_loc_fail *fail, int status, int code, const char
 static int finish(const struct ncm_loc_caller *c, const char *service, int rc,
 		  const json_t *answer, const struct ncm_loc_fail *fail)
 {
+	if (c->quiet)
+		return rc;
 	count(service, rc != 0);
 	if (rc) {
 		json_t *e = json_pack("{s:i,s:s}", "code", fail->code, "message", fail->err.msg);
@@ -288,7 +292,7 @@ static int begin(const struct ncm_loc_caller *c, const char *service, const json
 		 struct ncm_loc_fail *fail)
 {
 	journal(c, "location.request", service, 0, req, NULL);
-	if (ncm_loc_svc_fault(c, service, fail))
+	if (!c->quiet && ncm_loc_svc_fault(c, service, fail))
 		return finish(c, service, -1, NULL, fail);
 	if (!json_is_object(req))
 		return finish(c, service, fail_with(fail, 400, 40000, "%s", "the request must be "
@@ -457,7 +461,16 @@ int ncm_loc_svc_agnss(const struct ncm_loc_caller *c, const char *service, const
 		free(key);
 		return 0;
 	}
-	rc = agnss_new(c, service, req, data, len, fail);
+	if (!fresh) {
+		struct ncm_loc_caller q = *c;
+
+		ncm_log(NCM_LOG_WARNING, "location: %s data for %s left the cache before its last "
+			"fragment: made anew", service, c->device_id ? c->device_id : "(no device)");
+		q.quiet = 1;
+		rc = agnss_new(&q, service, req, data, len, fail);
+	} else {
+		rc = agnss_new(c, service, req, data, len, fail);
+	}
 	if (!rc && key)
 		cache_put(key, *data, *len);
 	free(key);

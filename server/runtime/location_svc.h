@@ -22,6 +22,7 @@ struct ncm_loc_caller {
 	const char *device_id;  /* device, x-custom-device-id or JWT sub; NULL or "" for none */
 	int eval;               /* under the evaluation token: history types get "_EVAL" */
 	const char *via;        /* the topic, or "METHOD /path" */
+	int quiet;              /* internal: neither journaled nor counted */
 };
 
 /* How a request failed: the nRF code for the body or MQTT "err", and the HTTP status. */
@@ -43,7 +44,8 @@ int ncm_loc_svc_ground_fix(const struct ncm_loc_caller *c, const char *service,
  * -1 with *fail filled. A device fetches one payload over REST in several Range requests, so
  * the bytes must not change between them: with fresh 0 (a fragment after the first) the data
  * made for the same caller and request in the last ten minutes is served again; fresh 1 makes
- * it anew. Only fresh requests count and are journaled as location requests. */
+ * it anew. Only fresh requests count and are journaled as location requests (a later fragment
+ * whose data left the cache gets data made anew, quietly, and a warning in the log). */
 int ncm_loc_svc_agnss(const struct ncm_loc_caller *c, const char *service, const json_t *req,
 		      int fresh, uint8_t **data, size_t *len, struct ncm_loc_fail *fail);
 
@@ -54,7 +56,7 @@ int ncm_loc_svc_pgps(const struct ncm_loc_caller *c, const char *service, const 
 		     char *host, size_t host_size, char *path, size_t path_size,
 		     struct ncm_loc_fail *fail);
 
-/* A GNSS fix a device reports (POST /v1/location/gnss {"lat","lon","accuracy"?...}) into the
+/* A GNSS fix a device reports (POST /v1/location/gnss {"lat","lon","acc"?,...}) into the
  * history. 0, or -1 with *fail filled. */
 int ncm_loc_svc_gnss(const struct ncm_loc_caller *c, const json_t *body,
 		     struct ncm_loc_fail *fail);

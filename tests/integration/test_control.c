@@ -194,7 +194,7 @@ START_TEST(binary_payloads_are_base64_and_secrets_never_appear)
 	struct raw r;
 	struct raw_pkt p;
 	long status;
-	json_t *j;
+	json_t *j, *key, *ev, *acct;
 
 	srv_start(&s, NULL);
 	connect_fixture(&r);
@@ -213,12 +213,27 @@ START_TEST(binary_payloads_are_base64_and_secrets_never_appear)
 	snprintf(auth, sizeof(auth), "Bearer %s", s.api_key);
 	ck_assert_int_eq(http_rest_auth(&s, "GET", "/v1/account", auth, NULL, NULL, 0, NULL, NULL),
 			 200);
-	ck_assert_int_ge(journal_wait(&s, "http.request", NULL, NULL, 1), 1);
+	/* answers that carry secrets: the service key and token, the evaluation token, the account
+	 * device's private key; the journal keeps the answers but not these values */
+	key = rest_json(&s, "POST", "/v1/account/service-key-and-token", auth, "{}", 200);
+	ev = rest_json(&s, "POST", "/v1/account/service-evaluation-token", auth, NULL, 200);
+	acct = rest_json(&s, "POST", "/v1/devices/account", auth, NULL, 200);
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(acct, "privateKey")));
+	ck_assert_int_ge(journal_wait(&s, "http.request", NULL, NULL, 4), 4);
 	status = http_admin(&s, "GET", "/mock/v1/journal?limit=1000", NULL, &lines);
 	ck_assert_int_eq(status, 200);
 	ck_assert_ptr_null(strstr(lines, s.api_key));
 	ck_assert_ptr_nonnull(strstr(lines, "GET /v1/account"));
+	ck_assert_ptr_null(strstr(lines, "PRIVATE KEY"));
+	ck_assert_ptr_null(strstr(lines, json_string_value(json_object_get(key, "token"))));
+	ck_assert_ptr_null(strstr(lines, json_string_value(json_object_get(ev, "token"))));
+	ck_assert_ptr_nonnull(strstr(lines, "<redacted>"));
+	/* and the other fields of those answers are still there */
+	ck_assert_ptr_nonnull(strstr(lines, "expires"));
 	free(lines);
+	json_decref(key);
+	json_decref(ev);
+	json_decref(acct);
 }
 END_TEST
 
@@ -897,6 +912,47 @@ START_TEST(sigterm_while_requests_wait_exits_cleanly)
 }
 END_TEST
 
+/* Deliveries a delay_deliveries fault holds back are dropped by a reset: the device that comes
+ * back gets none of them (the server's own wait outlasts the delay). */
+START_TEST(reset_drops_deliveries_held_back_by_a_fault)
+{
+	char body[256], path[256], delta[256];
+	const char *topics[] = { delta };
+	struct raw r;
+	struct raw_pkt p;
+	long status;
+
+	srv_start(&s, NULL);
+	connect_fixture(&r);
+	snprintf(delta, sizeof(delta), "$aws/things/%s/shadow/update/delta", FIXTURE_DEVICE);
+	raw_subscribe(&r, 1, topics, 1);
+	raw_expect(&r, &p, RAW_SUBACK, 1, NULL);
+	raw_pkt_release(&p);
+	snprintf(body, sizeof(body), "{\"match\":{\"device\":\"%s\"},\"action\":"
+		 "\"delay_deliveries\",\"delay_ms\":300}", FIXTURE_DEVICE);
+	add_fault(body, 201);
+	snprintf(path, sizeof(path), "/mock/v1/devices/%s/shadow", FIXTURE_DEVICE);
+	json_decref(admin_json(&s, "PATCH", path,
+			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":65}}}}",
+			       &status));
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(journal_wait(&s, "fault.fired", FIXTURE_DEVICE, "delay_deliveries", 1),
+			 1);
+	ck_assert_int_eq(http_admin(&s, "POST", "/mock/v1/reset", NULL, NULL), 200);
+	raw_close(&r);
+	connect_fixture(&r);
+	raw_subscribe(&r, 2, topics, 1);
+	raw_expect(&r, &p, RAW_SUBACK, 2, NULL);
+	raw_pkt_release(&p);
+	/* a wait that nothing ends (408) lasts longer than the delay */
+	json_decref(admin_json(&s, "POST", "/mock/v1/wait", "{\"kind\":\"no.such.kind\","
+			       "\"timeout_ms\":800}", &status));
+	ck_assert_int_eq(status, 408);
+	raw_expect_quiet(&r);
+	raw_close(&r);
+}
+END_TEST
+
 int main(void)
 {
 	const struct suite_test tests[] = {
@@ -911,6 +967,7 @@ int main(void)
 		{ "faults_rest", faults_answer_rest_routes_late_or_with_a_status_and_spoil_firmware_downloads },
 		{ "fixtures", fixtures_export_and_load_round_trip_and_bad_documents_change_nothing },
 		{ "sigterm_suspended", sigterm_while_requests_wait_exits_cleanly },
+		{ "reset_held", reset_drops_deliveries_held_back_by_a_fault },
 	};
 
 	return run_suite("control", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);

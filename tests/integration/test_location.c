@@ -485,6 +485,7 @@ START_TEST(agnss_rest_loop_reads_206_fragments_of_1700_bytes_until_the_total)
 	uint8_t *data;
 	size_t len, len2;
 	char *cl;
+	int requests;
 
 	start();
 	data = fragment_loop("POST", "/v1/location/agnss", api, body, 1700, 1, &len);
@@ -521,6 +522,15 @@ START_TEST(agnss_rest_loop_reads_206_fragments_of_1700_bytes_until_the_total)
 	/* refusals */
 	ck_assert_int_eq(conn_do(&k, "POST", "/v1/location/agnss", api, "bytes=500-600",
 				 "{\"types\":[1]}", &b, &h), 416);
+	/* a later fragment of data never made (or gone from the cache) is made anew quietly: it
+	 * is not a new request in the journal or the counters */
+	requests = journal_count(&s, "location.request", NULL, "AGNSS");
+	ck_assert_int_eq(conn_do(&k, "POST", "/v1/location/agnss", api, "bytes=1700-3399",
+				 "{\"types\":[2,3],\"mask\":7}", &b, &h), 206);
+	/* 1 + (3 + 32 x 62) + (3 + 32 x 31) = 2983 bytes in all */
+	ck_assert_uint_eq(b.len, 2983 - 1700);
+	ck_assert_ptr_nonnull(strstr((char *)h.p, "content-range: bytes 1700-2982/2983"));
+	ck_assert_int_eq(journal_count(&s, "location.request", NULL, "AGNSS"), requests);
 	ck_assert_int_eq(conn_do(&k, "POST", "/v1/location/agnss", api, "bytes=0-10",
 				 "{\"types\":[10]}", &b, &h), 422);
 	ck_assert_msg(strstr((char *)b.p, "42200"), "%s", (char *)b.p);
@@ -851,10 +861,22 @@ START_TEST(location_faults_fire_count_times_and_history_lists_and_deletes_fixes)
 				 "{\"lte\":[" FIX_CELL "]}", 404, 40499, NULL);
 	json_decref(fix("", "{\"lte\":[" FIX_CELL "]}"));
 	ck_assert_int_eq(journal_count(&s, "fault.fired", NULL, "location_error"), 2);
-	/* other services are not touched by a GROUND_FIX fault, and faults must be well-formed */
+	/* faults must be well-formed: a service name, an error status and a 5-digit code */
 	ck_assert_int_eq(http_admin(&s, "POST", "/mock/v1/faults", "{\"match\":{\"service\":"
 				    "\"ground fix\"},\"action\":\"location_error\"}", &resp), 400);
 	free(resp);
+	ck_assert_int_eq(http_admin(&s, "POST", "/mock/v1/faults", "{\"action\":"
+				    "\"location_error\",\"status\":42}", &resp), 400);
+	free(resp);
+	ck_assert_int_eq(http_admin(&s, "POST", "/mock/v1/faults", "{\"action\":"
+				    "\"location_error\",\"code\":0}", &resp), 400);
+	free(resp);
+	/* the history has its own service name */
+	json_decref(admin_json(&s, "POST", "/mock/v1/faults", "{\"match\":{\"service\":"
+			       "\"HISTORY\"},\"action\":\"location_error\",\"code\":50010}",
+			       &status));
+	ck_assert_int_eq(status, 201);
+	expect_nrf_error(&s, "GET", "/v1/location/history", api, NULL, NULL, 500, 50010, NULL);
 
 	/* the history: newest first, numbers as strings, one page at a time */
 	snprintf(auth, sizeof(auth), "Authorization: %s", api);

@@ -702,6 +702,13 @@ START_TEST(shadow_patch_mirrors_firmware_and_checks_wrapper_and_version)
 	ck_assert_str_eq(json_string_value(json_array_get(get(j, "firmware.supports"), 1)),
 			 "MODEM");
 	ck_assert_str_eq(str(j, "state.reported.device.deviceInfo.appName"), "app");
+	json_decref(j);
+	/* numbers come back with every digit they were stored with */
+	expect_empty("PATCH", spath, api, JSON, "{\"reported\":{\"t\":1796600072267.5,"
+		     "\"x\":0.12345678901234567}}", 202);
+	j = rest_ok("GET", path, api, NULL, 200);
+	ck_assert(json_real_value(get(j, "state.reported.t")) == 1796600072267.5);
+	ck_assert(json_real_value(get(j, "state.reported.x")) == 0.12345678901234567);
 	json_int_t version = json_integer_value(get(j, "state.version"));
 	json_decref(j);
 
