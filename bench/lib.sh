@@ -11,6 +11,18 @@ bench_build() {
 	ninja -C "$build" >/dev/null
 }
 
+# bench_one_server: a temporary folder and one server in it, both gone when the script exits;
+# sets tmp, https_port and api_key.
+bench_one_server() {
+	tmp=$(mktemp -d)
+	pid=
+	trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+	bench_serve "$tmp/data" "$tmp/out" "$tmp/log"
+	pid=$bench_pid
+	https_port=$(awk '/^https-port/ {print $2}' "$tmp/out")
+	api_key=$(awk '/^api-key/ {print $2}' "$tmp/out")
+}
+
 # bench_serve DATA OUT LOG [FLAGS...]: starts a server on free loopback ports with the data
 # folder DATA, its stdout in OUT and stderr in LOG, and waits until it is ready; sets
 # bench_pid. The caller stops it.

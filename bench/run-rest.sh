@@ -9,14 +9,9 @@ requests=${1:-4000}
 threads=${2:-4}
 . bench/lib.sh
 bench_build
-tmp=$(mktemp -d)
-out="$tmp/out"
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-bench_serve "$tmp/data" "$out" "$tmp/log"
-pid=$bench_pid
-port=$(awk '/^https-port/ {print $2}' "$out")
-key=$(awk '/^api-key/ {print $2}' "$out")
+bench_one_server
+port=$https_port
+key=$api_key
 dev=nrf-352656100000001
 url="https://localhost:$port/v1/devices/$dev"
 jwt=$("$build/bench/make_jwt" "$dev" "$tmp/data/devices/$dev.key")

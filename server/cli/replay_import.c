@@ -10,34 +10,16 @@
 #include <string.h>
 #include <time.h>
 
-/* "2026-12-06T10:00:00.123Z" (fraction and zone optional, Z only) into ms; -1 when not one. */
-static int64_t iso_ms(const char *s)
-{
-	struct tm tm = { 0 };
-	int ms = 0, n = 0, digits = 0;
-	const char *p;
+#include "isotime.h"
 
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
-		return -1;
-	p = s + n;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-			if (digits < 3)
-				ms = ms * 10 + (*p - '0');
-	while (digits > 0 && digits++ < 3)
-		ms *= 10;
-	if (*p && strcmp(p, "Z"))
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm) * 1000 + ms;
+static int64_t received_ms(const json_t *item)
+{
+	return ncm_iso8601_parse_ms(json_string_value(json_object_get(item, "receivedAt")));
 }
 
 static int cmp_time(const void *a, const void *b)
 {
-	int64_t x = iso_ms(json_string_value(json_object_get(*(json_t *const *)a, "receivedAt")));
-	int64_t y = iso_ms(json_string_value(json_object_get(*(json_t *const *)b, "receivedAt")));
+	int64_t x = received_ms(*(json_t *const *)a), y = received_ms(*(json_t *const *)b);
 
 	return x < y ? -1 : x > y;
 }
@@ -85,7 +67,7 @@ long ncm_replay_import_messages(const char *text, size_t len, const char *prefix
 		const char *device = json_string_value(json_object_get(it, "deviceId"));
 
 		if (!json_is_object(it) || !topic || !device ||
-		    iso_ms(json_string_value(json_object_get(it, "receivedAt"))) < 0 ||
+		    received_ms(it) < 0 ||
 		    !json_object_get(it, "message")) {
 			snprintf(err, err_size, "item %zu is not a device message {\"topic\","
 				 "\"deviceId\",\"receivedAt\",\"message\"}", i);
@@ -107,8 +89,7 @@ long ncm_replay_import_messages(const char *text, size_t len, const char *prefix
 		snprintf(full, sizeof(full), "%s%s", prefix && tail ? prefix : "",
 			 prefix && tail ? tail : topic);
 		rec = json_pack("{s:I,s:I,s:s,s:s,s:s,s:i,s:s,s:s}", "seq", (json_int_t)(i + 1),
-				"ts", (json_int_t)iso_ms(json_string_value(json_object_get(
-					sorted[i], "receivedAt"))),
+				"ts", (json_int_t)received_ms(sorted[i]),
 				"kind", "mqtt.publish", "device",
 				json_string_value(json_object_get(sorted[i], "deviceId")), "topic",
 				full, "status", 1, "reason", "imported from GET /v1/messages",

@@ -166,7 +166,7 @@ static int64_t time_param(const char *v)
 	ms = strtoll(v, &end, 10);
 	if (end != v && !*end)
 		return ms >= 0 ? ms : -1;
-	return ncm_rest_parse_iso8601(v);
+	return ncm_iso8601_parse_ms(v);
 }
 
 /* The journal filters of design.md §5: device, kind (exact, or a prefix ending in '.'), topic

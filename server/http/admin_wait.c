@@ -137,7 +137,7 @@ enum MHD_Result ncm_admin_wait_post(struct ncm_req *req)
 	if (json_is_integer(since))
 		c->since_ms = json_integer_value(since);
 	else if (json_is_string(since))
-		c->since_ms = ncm_rest_parse_iso8601(json_string_value(since));
+		c->since_ms = ncm_iso8601_parse_ms(json_string_value(since));
 	else if (since)
 		bad = 1;
 	if (!json_is_object(c->body) || bad || c->since_ms < 0 || c->w.after_seq < 0 ||

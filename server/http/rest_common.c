@@ -15,28 +15,6 @@
 #include "shadow.h"
 #include "runtime.h"
 
-int64_t ncm_rest_parse_iso8601(const char *s)
-{
-	struct tm tm = { 0 };
-	const char *p;
-	int64_t ms = 0, scale = 100;
-
-	if (!s)
-		return -1;
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
-		return -1;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			ms += (*p - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (*p != 'Z' && *p != '\0')
-		return -1;
-	return (int64_t)timegm(&tm) * 1000 + ms;
-}
-
 int ncm_rest_page_limit(struct ncm_req *req, int def, int max, enum MHD_Result *ret)
 {
 	const char *s = ncm_req_query(req, "pageLimit");

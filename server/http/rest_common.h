@@ -12,12 +12,11 @@
 #include <jansson.h>
 
 #include "devices.h"
+#include "isotime.h"
 #include "outbox.h"
 #include "publish.h"
 #include "request.h"
 
-/* Parses ISO 8601 ("...Z", with or without fractions) into ms; -1 when malformed. */
-int64_t ncm_rest_parse_iso8601(const char *s);
 
 /* Page size from ?pageLimit= (default def, 1..max); -1 (and answered 400) when malformed. */
 int ncm_rest_page_limit(struct ncm_req *req, int def, int max, enum MHD_Result *ret);

@@ -164,30 +164,43 @@ static int query_int(struct ncm_req *req, const char *name, long long *out)
 	return v[0] && !*end ? 1 : -1;
 }
 
+/* Copies the integer query arguments named in keys (those present) into o. 0, or -1 after
+ * answering 422 for one that is not an integer. */
+static int query_ints(struct ncm_req *req, const char *const *keys, size_t n, json_t *o,
+		      enum MHD_Result *ret)
+{
+	long long v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int got = query_int(req, keys[i], &v);
+
+		if (got < 0) {
+			*ret = ncm_reply_error(req, MHD_HTTP_UNPROCESSABLE_CONTENT, 42200,
+					       "%s: must be an integer", keys[i]);
+			return -1;
+		}
+		if (got)
+			json_object_set_new(o, keys[i], json_integer(v));
+	}
+	return 0;
+}
+
 /* GET /v1/location/single-cell?mcc=&mnc=&tac=&eci=&rsrp=&format=json */
 enum MHD_Result ncm_rest_single_cell_get(struct ncm_req *req)
 {
 	static const char *const keys[] = { "mcc", "mnc", "tac", "eci", "rsrp" };
 	const char *format = ncm_req_query(req, "format");
-	json_t *cell = json_object();
-	long long v;
-	size_t i;
+	enum MHD_Result ret;
+	json_t *cell;
 
-	if (format && strcmp(format, "json")) {
-		json_decref(cell);
+	if (format && strcmp(format, "json"))
 		return ncm_reply_error(req, MHD_HTTP_UNPROCESSABLE_CONTENT, 42200, "format: only "
 				       "\"json\" is served by nrfcloud-mock");
-	}
-	for (i = 0; i < 5; i++) {
-		int got = query_int(req, keys[i], &v);
-
-		if (got < 0) {
-			json_decref(cell);
-			return ncm_reply_error(req, MHD_HTTP_UNPROCESSABLE_CONTENT, 42200,
-					       "%s: must be an integer", keys[i]);
-		}
-		if (got)
-			json_object_set_new(cell, keys[i], json_integer(v));
+	cell = json_object();
+	if (query_ints(req, keys, sizeof(keys) / sizeof(keys[0]), cell, &ret)) {
+		json_decref(cell);
+		return ret;
 	}
 	return ground_fix(req, "SCELL", json_pack("{s:[o]}", "lte", cell), 0);
 }
@@ -258,21 +271,11 @@ static json_t *agnss_query(struct ncm_req *req, enum MHD_Result *ret)
 	struct ncm_err_info err = { 0 };
 	json_t *q = json_object(), *arr;
 	uint32_t bits;
-	long long v;
 	size_t i;
 	int f;
 
-	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-		int got = query_int(req, ints[i], &v);
-
-		if (got < 0) {
-			*ret = ncm_reply_error(req, MHD_HTTP_UNPROCESSABLE_CONTENT, 42200,
-					       "%s: must be an integer", ints[i]);
-			goto bad;
-		}
-		if (got)
-			json_object_set_new(q, ints[i], json_integer(v));
-	}
+	if (query_ints(req, ints, sizeof(ints) / sizeof(ints[0]), q, ret))
+		goto bad;
 	f = query_flag(req, "filtered", -2);
 	if (f == -1) {
 		*ret = ncm_reply_error(req, MHD_HTTP_UNPROCESSABLE_CONTENT, 42200,
@@ -372,19 +375,10 @@ enum MHD_Result ncm_rest_pgps_get(struct ncm_req *req)
 	enum MHD_Result ret;
 	char via[300], host[300], path[256];
 	json_t *q = json_object();
-	long long v;
-	size_t i;
 
-	for (i = 0; i < 4; i++) {
-		int got = query_int(req, keys[i], &v);
-
-		if (got < 0) {
-			json_decref(q);
-			return ncm_reply_error(req, MHD_HTTP_UNPROCESSABLE_CONTENT, 42200,
-					       "%s: must be an integer", keys[i]);
-		}
-		if (got)
-			json_object_set_new(q, keys[i], json_integer(v));
+	if (query_ints(req, keys, sizeof(keys) / sizeof(keys[0]), q, &ret)) {
+		json_decref(q);
+		return ret;
 	}
 	if (caller_of(req, &c, via, sizeof(via), &ret)) {
 		json_decref(q);
@@ -499,8 +493,8 @@ enum MHD_Result ncm_rest_location_history_get(struct ncm_req *req)
 	q.device_id = ncm_req_query(req, "deviceId");
 	if (req->auth.scheme == NCM_AUTH_SERVICE_JWT && req->auth.device_id[0])
 		q.device_id = req->auth.device_id;
-	if ((start && (q.start_ms = ncm_rest_parse_iso8601(start)) < 0) ||
-	    (end && (q.end_ms = ncm_rest_parse_iso8601(end)) < 0))
+	if ((start && (q.start_ms = ncm_iso8601_parse_ms(start)) < 0) ||
+	    (end && (q.end_ms = ncm_iso8601_parse_ms(end)) < 0))
 		return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "start and end must be "
 				       "ISO 8601 times such as 2026-12-06T10:00:00.000Z");
 	return ncm_rest_paged(req, 20, 100, "id", history_fill, &q);

@@ -69,7 +69,7 @@ static int time_param(struct ncm_req *req, const char *name, int64_t *ms, enum M
 
 	if (!v)
 		return 0;
-	*ms = ncm_rest_parse_iso8601(v);
+	*ms = ncm_iso8601_parse_ms(v);
 	if (*ms < 0) {
 		*ret = ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
 				       "%s must be an ISO 8601 time such as 2026-01-31T12:00:00Z",

@@ -691,9 +691,16 @@ void expect_nrf_error(const struct srv *s, const char *method, const char *path,
 		      const char *auth, const char *ctype, const char *body, long status, int code,
 		      const char *part)
 {
+	expect_nrf_error_n(s, method, path, auth, ctype, body, body ? strlen(body) : 0, status,
+			   code, part);
+}
+
+void expect_nrf_error_n(const struct srv *s, const char *method, const char *path,
+			const char *auth, const char *ctype, const char *body, size_t body_len,
+			long status, int code, const char *part)
+{
 	char *resp = NULL;
-	long got = http_rest_auth(s, method, path, auth, ctype, body, body ? strlen(body) : 0,
-				  &resp, NULL);
+	long got = http_rest_auth(s, method, path, auth, ctype, body, body_len, &resp, NULL);
 	json_t *j = json_loads(resp, 0, NULL);
 	const char *m = json_string_value(json_object_get(j, "message"));
 

@@ -79,6 +79,10 @@ json_t *admin_json(const struct srv *s, const char *method, const char *path, co
 void expect_nrf_error(const struct srv *s, const char *method, const char *path,
 		      const char *auth, const char *ctype, const char *body, long status, int code,
 		      const char *part);
+/* The same with a body of body_len bytes (binary uploads). */
+void expect_nrf_error_n(const struct srv *s, const char *method, const char *path,
+			const char *auth, const char *ctype, const char *body, size_t body_len,
+			long status, int code, const char *part);
 
 /* "Bearer <ES256 JWT of claims (stolen)>" signed with the PEM private key, malloc'd. */
 char *bearer_jwt(const char *key_pem, json_t *claims);

@@ -443,6 +443,19 @@ static json_int_t add_fault(const char *body, long want)
 	return id;
 }
 
+/* The cloud changes the fixture device's desired config.sampleInterval (a delta follows). */
+static void patch_sample_interval(int value)
+{
+	char body[128];
+	long status;
+
+	snprintf(body, sizeof(body), "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\""
+		 ":%d}}}}", value);
+	json_decref(admin_json(&s, "PATCH", "/mock/v1/devices/" FIXTURE_DEVICE "/shadow", body,
+			       &status));
+	ck_assert_int_eq(status, 200);
+}
+
 static size_t live_faults(void)
 {
 	long status;
@@ -561,30 +574,18 @@ START_TEST(faults_refuse_connect_and_subscribe_reject_shadow_updates_and_kick)
 	snprintf(body, sizeof(body),
 		 "{\"match\":{\"device\":\"%s\"},\"action\":\"drop_deliveries\"}", FIXTURE_DEVICE);
 	add_fault(body, 201);
-	snprintf(body, sizeof(body), "/mock/v1/devices/%s/shadow", FIXTURE_DEVICE);
-	json_decref(admin_json(&s, "PATCH", body,
-			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":61}}}}",
-			       &status));
-	ck_assert_int_eq(status, 200);
+	patch_sample_interval(61);
 	raw_expect_quiet(&r);
-	json_decref(admin_json(&s, "PATCH", body,
-			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":62}}}}",
-			       &status));
+	patch_sample_interval(62);
 	raw_expect(&r, &p, RAW_PUBLISH, 0, rejected);
 	ck_assert_ptr_nonnull(strstr((char *)p.payload, "62"));
 	raw_pkt_release(&p);
 
 	/* delay_deliveries: the next delta comes delay_ms late, after the one that follows it */
-	snprintf(body, sizeof(body), "{\"match\":{\"device\":\"%s\"},\"action\":"
-		 "\"delay_deliveries\",\"delay_ms\":300}", FIXTURE_DEVICE);
-	add_fault(body, 201);
-	snprintf(body, sizeof(body), "/mock/v1/devices/%s/shadow", FIXTURE_DEVICE);
-	json_decref(admin_json(&s, "PATCH", body,
-			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":63}}}}",
-			       &status));
-	json_decref(admin_json(&s, "PATCH", body,
-			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":64}}}}",
-			       &status));
+	add_fault("{\"match\":{\"device\":\"" FIXTURE_DEVICE "\"},\"action\":"
+		  "\"delay_deliveries\",\"delay_ms\":300}", 201);
+	patch_sample_interval(63);
+	patch_sample_interval(64);
 	raw_expect(&r, &p, RAW_PUBLISH, 0, rejected);
 	ck_assert_ptr_nonnull(strstr((char *)p.payload, "64"));
 	raw_pkt_release(&p);
@@ -916,7 +917,7 @@ END_TEST
  * back gets none of them (the server's own wait outlasts the delay). */
 START_TEST(reset_drops_deliveries_held_back_by_a_fault)
 {
-	char body[256], path[256], delta[256];
+	char delta[256];
 	const char *topics[] = { delta };
 	struct raw r;
 	struct raw_pkt p;
@@ -928,14 +929,9 @@ START_TEST(reset_drops_deliveries_held_back_by_a_fault)
 	raw_subscribe(&r, 1, topics, 1);
 	raw_expect(&r, &p, RAW_SUBACK, 1, NULL);
 	raw_pkt_release(&p);
-	snprintf(body, sizeof(body), "{\"match\":{\"device\":\"%s\"},\"action\":"
-		 "\"delay_deliveries\",\"delay_ms\":300}", FIXTURE_DEVICE);
-	add_fault(body, 201);
-	snprintf(path, sizeof(path), "/mock/v1/devices/%s/shadow", FIXTURE_DEVICE);
-	json_decref(admin_json(&s, "PATCH", path,
-			       "{\"state\":{\"desired\":{\"config\":{\"sampleInterval\":65}}}}",
-			       &status));
-	ck_assert_int_eq(status, 200);
+	add_fault("{\"match\":{\"device\":\"" FIXTURE_DEVICE "\"},\"action\":"
+		  "\"delay_deliveries\",\"delay_ms\":300}", 201);
+	patch_sample_interval(65);
 	ck_assert_int_eq(journal_wait(&s, "fault.fired", FIXTURE_DEVICE, "delay_deliveries", 1),
 			 1);
 	ck_assert_int_eq(http_admin(&s, "POST", "/mock/v1/reset", NULL, NULL), 200);

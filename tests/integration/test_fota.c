@@ -105,28 +105,9 @@ static void expect_empty(const char *method, const char *path, const char *auth,
 	free(resp);
 }
 
-/* A request that must answer nRF Cloud's error body {"code","message"} with status and code;
- * the message contains part (may be NULL). */
-static void expect_error(const char *method, const char *path, const char *auth,
-			 const char *ctype, const char *body, size_t body_len, long status,
-			 int code, const char *part)
-{
-	char *resp = NULL;
-	long got = http_rest_auth(&s, method, path, auth, ctype, body, body_len, &resp, NULL);
-	json_t *j = json_loads(resp, 0, NULL);
-	const char *m = json_string_value(json_object_get(j, "message"));
-
-	ck_assert_msg(got == status, "%s %s: want %ld, got %ld %s", method, path, status, got,
-		      resp);
-	ck_assert_msg(json_is_integer(json_object_get(j, "code")) && m, "not an nRF error: %s",
-		      resp);
-	ck_assert_msg(json_integer_value(json_object_get(j, "code")) == code,
-		      "%s %s: want code %d: %s", method, path, code, resp);
-	ck_assert_msg(!part || strstr(m, part), "%s %s: message '%s' lacks '%s'", method, path, m,
-		      part);
-	json_decref(j);
-	free(resp);
-}
+/* nRF Cloud's error body with status and code, the message containing part (harness.h). */
+#define expect_error(method, path, auth, ctype, body, body_len, status, code, part) \
+	expect_nrf_error_n(&s, method, path, auth, ctype, body, body_len, status, code, part)
 
 /* ---- device JWTs ---- */
 
