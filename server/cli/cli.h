@@ -15,6 +15,7 @@
 int ncm_cmd_serve(int argc, char **argv);
 int ncm_cmd_ca(int argc, char **argv);
 int ncm_cmd_replay(int argc, char **argv);
+int ncm_cmd_provision(int argc, char **argv);
 
 /* The flags that fill a struct ncm_config; *n gets their number. serve_only = 0 gives the
  * subset `ca` takes (data folder and host names). */
@@ -30,5 +31,11 @@ int ncm_cli_fail(const char *cmd, int status, const char *fmt, ...)
 
 /* Sets up the lab CA in cfg->data_dir, printing what was created to stderr. */
 int ncm_cli_ca_init(const struct ncm_config *cfg, time_t now);
+
+/* The type-0 credential for a modem sec tag in the form %CMNG writes (CR LF line ends): the lab
+ * CA of data_dir ("lab"), followed by Amazon Root CA 1 read from amazon_path ("lab+amazon").
+ * *out is malloc'd. */
+int ncm_cli_ca_text(const char *data_dir, const char *which, const char *amazon_path,
+		    char **out, struct ncm_err_info *err);
 
 #endif

@@ -14,6 +14,7 @@ static const struct {
 	{ "serve", ncm_cmd_serve, "run the mock nRF Cloud (MQTT, REST, admin) on this machine" },
 	{ "ca", ncm_cmd_ca, "manage the lab CA: init, show, export, issue-device, sign-csr" },
 	{ "replay", ncm_cmd_replay, "play the device side of a recording against a server" },
+	{ "provision", ncm_cmd_provision, "put lab credentials into an nRF91 modem over serial" },
 };
 
 static void usage(FILE *out)
