@@ -35,7 +35,14 @@ int ncm_cli_ca_init(const struct ncm_config *cfg, time_t now);
 /* The type-0 credential for a modem sec tag in the form %CMNG writes (CR LF line ends): the lab
  * CA of data_dir ("lab"), followed by Amazon Root CA 1 read from amazon_path ("lab+amazon").
  * *out is malloc'd. */
+#define AMAZON_ROOT_CA_1_PATH "/usr/share/ca-certificates/mozilla/Amazon_Root_CA_1.crt"
 int ncm_cli_ca_text(const char *data_dir, const char *which, const char *amazon_path,
 		    char **out, struct ncm_err_info *err);
+
+/* `ca export --firmware DIR`: the files of certs/README.md for the lab CA of cfg, device
+ * certificates for the comma-separated IDs in devices (may be NULL), the type-0 credential
+ * `which` ("lab" or "lab+amazon") and the AT script for sec tag tag. Exit status. */
+int ncm_cli_ca_export_firmware(const struct ncm_config *cfg, const char *dir,
+			       const char *devices, const char *which, unsigned long tag);
 
 #endif

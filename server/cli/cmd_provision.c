@@ -34,7 +34,6 @@
 #define fail(...) ncm_cli_fail("provision", __VA_ARGS__)
 #define EXIT_HALF 3
 #define NCM_DEFAULT_SEC_TAG 16842753UL /* CONFIG_NRF_CLOUD_SEC_TAG's default (sdk-nrf Kconfig) */
-#define AMAZON_CA_PATH "/usr/share/ca-certificates/mozilla/Amazon_Root_CA_1.crt"
 
 struct prov {
 	int fd;
@@ -639,7 +638,7 @@ int ncm_cmd_provision(int argc, char **argv)
 	snprintf(a.tag_s, sizeof(a.tag_s), "%lu", NCM_DEFAULT_SEC_TAG);
 	snprintf(a.id_from, sizeof(a.id_from), "imei");
 	snprintf(a.ca, sizeof(a.ca), "lab");
-	snprintf(a.amazon, sizeof(a.amazon), "%s", AMAZON_CA_PATH);
+	snprintf(a.amazon, sizeof(a.amazon), "%s", AMAZON_ROOT_CA_1_PATH);
 	ncm_config_defaults(&cfg);
 	opts = ncm_cli_config_opts(&cfg, 0, &n);
 	memcpy(all, opts, sizeof(*opts)); /* --data only: host names do not matter here */
