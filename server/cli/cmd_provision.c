@@ -186,12 +186,13 @@ static int half_written(struct prov *p)
 {
 	struct ncm_at_reply r;
 	struct ncm_err_info err = { 0 };
-	char cmd[64], list[256] = "", *buf = NULL;
+	char cmd[64], list[256] = "(unknown)", *buf = NULL;
 	size_t len, n = 0;
 
 	snprintf(cmd, sizeof(cmd), "AT%%CMNG=1,%lu", p->tag);
 	if (!ncm_serial_at(p->fd, cmd, p->timeout_ms, &buf, &len, &r, &err) &&
 	    r.final == NCM_AT_OK) {
+		snprintf(list, sizeof(list), "none");
 		for (size_t i = 0; i < r.n && n + 16 < sizeof(list); i++) {
 			struct ncm_at_cmng c;
 			char line[256];
@@ -199,14 +200,17 @@ static int half_written(struct prov *p)
 			snprintf(line, sizeof(line), "%.*s", (int)r.len[i], r.line[i]);
 			if (strncmp(line, "%CMNG: ", 7) || ncm_at_parse_cmng(line + 7, &c, NULL))
 				continue;
-			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%d", n ? "," : "",
-					      c.type);
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%d", c.type);
+			list[n++] = ',';
+			list[n] = '\0';
 		}
+		if (n)
+			list[n - 1] = '\0';
 	}
 	free(buf);
 	fprintf(stderr, "nrfcloud-mock provision: sec tag %lu is HALF-WRITTEN (%s; the modem now "
 		"lists types %s): run provision again, or delete it with 'provision at "
-		"AT%%CMNG=3,%lu,<type>'\n", p->tag, p->step, n ? list : "(unknown)", p->tag);
+		"AT%%CMNG=3,%lu,<type>'\n", p->tag, p->step, list, p->tag);
 	return EXIT_HALF;
 }
 
