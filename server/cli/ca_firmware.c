@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * ca_firmware.c: `nrfcloud-mock ca export --firmware DIR`: what firmware builds and bench
- * scripts consume (docs/lab.md#ca-export-firmware, certs/README.md):
+ * scripts consume (docs/lab.md#ca-export-for-firmware, certs/README.md):
  *   ca.pem                 the lab CA (what the server's certificates chain to)
  *   modem-ca.pem           the sec tag's type-0 credential as %CMNG writes it (CR LF; lab, or
  *                          lab + Amazon Root CA 1 with --ca lab+amazon)
