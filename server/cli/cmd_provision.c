@@ -28,6 +28,7 @@
 #include "devices.h"
 #include "devid.h"
 #include "file.h"
+#include "log.h"
 #include "pki.h"
 #include "serial.h"
 
@@ -335,6 +336,14 @@ static int onboard_api(const char *server, const char *token, const char *id, co
 	return 0;
 }
 
+/* Store notices (schema migrations of a fresh data folder) are not news here; warnings are. */
+static void quiet_sink(enum ncm_log_level level, const char *msg, void *userdata)
+{
+	(void)userdata;
+	if (level >= NCM_LOG_WARNING)
+		fprintf(stderr, "nrfcloud-mock provision: %s\n", msg);
+}
+
 /* Inserts the device into <data>/state.db (the server need not run; one that runs sees it). */
 static int onboard_data(const struct ncm_config *cfg, const char *id, const char *pem,
 			X509 *cert, int replace)
@@ -346,6 +355,7 @@ static int onboard_data(const struct ncm_config *cfg, const char *id, const char
 	int rc;
 
 	ncm_config_db_path(cfg, path, sizeof(path));
+	ncm_log_set_sink(quiet_sink, NULL);
 	if (ncm_db_open(path, &db, &err))
 		return fail(1, "the modem is provisioned, but %s: %s", path, err.msg);
 	snprintf(d.id, sizeof(d.id), "%s", id);
@@ -379,7 +389,7 @@ struct args {
 	char server[512];
 	char token[128];
 	char amazon[PATH_MAX];
-	int dry_run, timeout_s, replace, no_onboard;
+	int dry_run, timeout_s, replace, onboard;
 };
 
 static int check_tag(const char *s, unsigned long *tag)
@@ -589,7 +599,7 @@ restore:
 		ncm_file_write(path, cert_pem, strlen(cert_pem), 0644, NULL);
 	}
 	/* 8. onboard */
-	if (a->no_onboard)
+	if (!a->onboard)
 		;
 	else if (a->server[0])
 		rc = onboard_api(a->server, a->token, id, cert_pem, a->replace);
@@ -600,7 +610,7 @@ restore:
 	printf("provisioned %s in sec tag %lu: IMEI %s, modem firmware %s\n", id, p->tag, imei, fw);
 	printf("  CA (%s)     sha256 %s\n", a->ca, ca_sha);
 	printf("  certificate  sha256 %s (%s/devices/%s.crt)\n", cert_sha, cfg->data_dir, id);
-	printf("  onboarded    %s\n", a->no_onboard ? "no (--no-onboard)" :
+	printf("  onboarded    %s\n", !a->onboard ? "no (--no-onboard)" :
 	       a->server[0] ? a->server : cfg->data_dir);
 out:
 	free(buf);
@@ -631,7 +641,7 @@ int ncm_cmd_provision(int argc, char **argv)
 {
 	struct ncm_config cfg;
 	struct ncm_err_info err = { 0 };
-	struct args a = { .baud = 115200, .timeout_s = 10 };
+	struct args a = { .baud = 115200, .timeout_s = 10, .onboard = 1 };
 	struct prov p = { .fd = -1 };
 	struct ncm_opt all[40];
 	const struct ncm_opt *opts;
@@ -663,7 +673,8 @@ int ncm_cmd_provision(int argc, char **argv)
 	  "onboard through this admin API (e.g. http://127.0.0.1:8080); default: into --data");
 	O("admin-token", NCM_OPT_STR, a.token, sizeof(a.token), "TOKEN", "the admin API's token");
 	O("replace", NCM_OPT_BOOL, &a.replace, 0, NULL, "replace a device onboarded before");
-	O("no-onboard", NCM_OPT_BOOL, &a.no_onboard, 0, NULL, "write the modem only");
+	O("onboard", NCM_OPT_BOOL, &a.onboard, 0, NULL,
+	  "onboard the device (default); --no-onboard writes the modem only");
 	O("timeout", NCM_OPT_INT, &a.timeout_s, 0, "SECONDS", "per AT command (KEYGEN: 3x)");
 	O("dry-run", NCM_OPT_BOOL, &a.dry_run, 0, NULL, "print the AT script, touch nothing");
 #undef O

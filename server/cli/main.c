@@ -23,7 +23,7 @@ static void usage(FILE *out)
 
 	fprintf(out, "usage: nrfcloud-mock <command> [flags]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'nrfcloud-mock <command> --help' lists a command's flags.\n");
 }
 

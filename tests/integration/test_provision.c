@@ -307,6 +307,7 @@ START_TEST(provisions_into_the_data_folder_with_lab_and_amazon_ca)
 	provision_cmd(&r, &e, (const char *const[]){ "--id", "lab-dut-7", "--sec-tag", "201",
 						      "--ca", "lab+amazon", NULL });
 	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, ""); /* a fresh state.db's migrations are not news */
 	dev = admin_json(&s, "GET", "/mock/v1/devices/lab-dut-7", NULL, &st);
 	ck_assert_int_eq(st, 200);
 	json_decref(dev);
