@@ -463,7 +463,7 @@ static int provision(const struct ncm_config *cfg, const struct args *a, struct 
 	if (prev_cfun != 4 && prev_cfun != 0 && at(p, "AT+CFUN=4", 0, &r, NULL))
 		goto out;
 	if (at(p, "AT+CMEE=1", 0, &r, NULL))
-		goto out;
+		goto restore;
 	/* 2. identity */
 	if (at(p, "AT+CGSN", 0, &r, &buf))
 		goto restore;

@@ -464,6 +464,57 @@ START_TEST(writes_are_refused_while_lte_is_on)
 }
 END_TEST
 
+/* `provision at CMD` must exit status and print part. */
+static void at_says(const struct emu_proc *e, const char *cmd, int status, const char *part)
+{
+	struct run r;
+
+	run(&r, (const char *const[]){ "provision", "--port", e->tty, "--timeout", "2", "at", cmd,
+				       NULL });
+	ck_assert_msg(r.status == status, "%s: status %d: %s", cmd, r.status, r.err);
+	ck_assert_msg(strstr(status ? r.err : r.out, part) != NULL, "%s: '%s' not in: %s%s", cmd,
+		      part, r.out, r.err);
+}
+
+START_TEST(the_emulator_lists_reads_deletes_and_keeps_its_limits)
+{
+	struct emu_proc e = { 0 };
+	char big[5000], sha[65];
+
+	emu_start(&e, "kit", (const char *const[]){ "--cfun", "4", "--capacity", "64", NULL });
+	/* numeric codes only after AT+CMEE=1 */
+	at_says(&e, "AT%CMNG=2,7,0", 1, "AT%CMNG=2,7,0: ERROR (the modem refused");
+	at_says(&e, "AT+CMEE=1", 0, "OK");
+	at_says(&e, "AT%CMNG=2,7,0", 1, "+CME ERROR: 513 (not found");
+	at_says(&e, "AT%CMNG=0,7,0,\"A\r\nB\r\n\"", 0, "OK");
+	ncm_at_sha256_hex("A\r\nB\r\n", 6, sha);
+	at_says(&e, "AT%CMNG=1", 0, "%CMNG: 7,0,\"");
+	at_says(&e, "AT%CMNG=1,7,0", 0, sha);
+	at_says(&e, "AT%CMNG=2,7,0", 0, "\"A\nB\n\""); /* `at` prints LF line ends */
+	at_says(&e, "AT%CMNG=0,8,0,\"0123456789012345678901234567890123456789012345678901234567"
+		    "89\"", 1, "+CME ERROR: 515");
+	at_says(&e, "AT%CMNG=3,7,0", 0, "OK");
+	at_says(&e, "AT%CMNG=3,7,0", 1, "+CME ERROR: 513");
+	at_says(&e, "AT%SHORTSWVER", 0, "%SHORTSWVER: nrf9160_1.3.5");
+	at_says(&e, "AT%XMODEMUUID", 0, "%XMODEMUUID: " EMU_UUID);
+	at_says(&e, "AT+CGSN=1", 0, "+CGSN: \"" EMU_IMEI "\"");
+	at_says(&e, "AT+CFUN=3", 1, "ERROR");
+	at_says(&e, "AT+NOSUCH", 1, "ERROR");
+	memset(big, 'A', sizeof(big) - 1);
+	memcpy(big, "AT%CMNG=0,9,0,\"", 15);
+	big[sizeof(big) - 2] = '"';
+	big[sizeof(big) - 1] = '\0';
+	at_says(&e, big, 1, "ERROR"); /* longer than the AT host's 4096-byte buffer */
+	emu_stop(&e);
+	/* a key does not fit in 64 bytes */
+	emu_start(&e, "kit2", (const char *const[]){ "--cfun", "4", "--capacity", "64", NULL });
+	at_says(&e, "AT+CMEE=1", 0, "OK");
+	at_says(&e, "AT%KEYGEN=5,2,0", 1, "+CME ERROR: 515");
+	at_says(&e, "AT%KEYGEN=5,2,0,\"O=x,bad\"", 1, "ERROR");
+	emu_stop(&e);
+}
+END_TEST
+
 START_TEST(a_sha256_mismatch_fails_verification)
 {
 	fails_with("AT%CMNG=1," TAG "|%CMNG: " TAG ",0,\"00000000000000000000000000000000000000"
@@ -502,6 +553,7 @@ int main(void)
 		{ "timeout_garbage", silence_garbage_and_a_missing_ok_are_one_line_each },
 		{ "cfun1", writes_are_refused_while_lte_is_on },
 		{ "sha_mismatch", a_sha256_mismatch_fails_verification },
+		{ "emulator", the_emulator_lists_reads_deletes_and_keeps_its_limits },
 		{ "bad_input", bad_input_exits_2 },
 	};
 
