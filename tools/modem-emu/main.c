@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * main.c: modem-emu, a pseudo-terminal that answers AT commands like an nRF9160 running
- * Nordic's AT host (CONFIG_AT_HOST_LIBRARY): a command ends at CR or LF outside double quotes,
- * so a quoted PEM keeps its CR LF line ends; answers end in OK / ERROR / +CME ERROR: n. Prints
+ * Nordic's AT host (CONFIG_AT_HOST_LIBRARY, sdk-nrf lib/at_host/at_host.c): a command ends at
+ * CR or LF outside double quotes, so a quoted PEM keeps its CR LF line ends; backspace and DEL
+ * edit the line; answers end in OK / ERROR / +CME ERROR: n. Prints
  * "modem-emu: ready <pty path>" on stdout when it listens. See docs/lab.md#modem-emu.
  */
 #include <errno.h>
@@ -175,6 +176,11 @@ int main(int argc, char **argv)
 			char c = buf[i];
 			size_t alen;
 
+			if (c == 0x08 || c == 0x7f) { /* backspace and DEL edit the line */
+				if (len)
+					len--;
+				continue;
+			}
 			if (c == '"')
 				quoted = !quoted;
 			if (quoted || (c != '\r' && c != '\n')) {
