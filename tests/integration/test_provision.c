@@ -526,6 +526,27 @@ START_TEST(a_sha256_mismatch_fails_verification)
 }
 END_TEST
 
+START_TEST(a_server_that_does_not_answer_is_reported_after_a_good_write)
+{
+	struct emu_proc e = { 0 };
+	struct run r;
+	char *key;
+
+	emu_start(&e, "kit", NULL);
+	provision_cmd(&r, &e, (const char *const[]){ "--server", "http://127.0.0.1:1", NULL });
+	assert_fails(&r, 1, "the modem is provisioned, but http://127.0.0.1:1 does not answer");
+	/* the sec tag is complete and the certificate kept for a later onboarding */
+	at_says(&e, "AT%CMNG=1," TAG, 0, "%CMNG: " TAG ",2,");
+	key = stored(&e, TAG, 1);
+	ck_assert_ptr_nonnull(key);
+	free(key);
+	key = stored(&e, TAG, 0);
+	ck_assert_ptr_nonnull(key);
+	free(key);
+	emu_stop(&e);
+}
+END_TEST
+
 START_TEST(bad_input_exits_2)
 {
 	struct run r;
@@ -557,6 +578,7 @@ int main(void)
 		{ "cfun1", writes_are_refused_while_lte_is_on },
 		{ "sha_mismatch", a_sha256_mismatch_fails_verification },
 		{ "emulator", the_emulator_lists_reads_deletes_and_keeps_its_limits },
+		{ "server_down", a_server_that_does_not_answer_is_reported_after_a_good_write },
 		{ "bad_input", bad_input_exits_2 },
 	};
 
