@@ -28,6 +28,59 @@
 
 #define fail(...) ncm_cli_fail("ca", __VA_ARGS__)
 
+/* The lab CA, then (lab+amazon) Amazon Root CA 1 from Debian's ca-certificates, in %CMNG form. */
+int ncm_cli_ca_text(const char *data_dir, const char *which, const char *amazon_path,
+		    char **out, struct ncm_err_info *err)
+{
+	char path[PATH_MAX], *lab = NULL, *amazon = NULL, *joined = NULL;
+	size_t lab_len = 0, amazon_len = 0;
+	X509 *cert = NULL;
+	int rc;
+
+	*out = NULL;
+	if (strcmp(which, "lab") && strcmp(which, "lab+amazon"))
+		return ncm_err_set(err, NCM_ERR_INVAL, "--ca must be 'lab' or 'lab+amazon', not '%s'",
+				   which);
+	ncm_ca_path(data_dir, "ca.pem", path, sizeof(path));
+	rc = ncm_file_read(path, NCM_CA_MAX_PEM, &lab, &lab_len, err);
+	if (rc == NCM_ERR_NOT_FOUND)
+		return ncm_err_set(err, NCM_ERR_NOT_FOUND, "no lab CA in %s/ca; run 'nrfcloud-mock "
+				   "ca init --data %s' first", data_dir, data_dir);
+	if (rc)
+		return rc;
+	if (!strcmp(which, "lab+amazon")) {
+		/* Debian's ca-certificates package; never fetched from the network */
+		rc = ncm_file_read(amazon_path, NCM_CA_MAX_PEM, &amazon, &amazon_len, err);
+		if (rc == NCM_ERR_NOT_FOUND)
+			rc = ncm_err_set(err, NCM_ERR_NOT_FOUND, "%s not found: install Debian's "
+					 "ca-certificates (apt-get install ca-certificates) or "
+					 "pass --amazon-ca FILE", amazon_path);
+		if (!rc && ncm_pki_cert_from_pem(amazon, amazon_len, &cert, err))
+			rc = ncm_err_set(err, NCM_ERR_INVAL, "%s is not a PEM certificate",
+					 amazon_path);
+		if (rc)
+			goto out;
+	}
+	joined = malloc(lab_len + amazon_len + 2);
+	if (!joined) {
+		rc = ncm_err_set(err, NCM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* PEM blocks back to back, one line end between them */
+	memcpy(joined, lab, lab_len);
+	if (lab_len && lab[lab_len - 1] != '\n')
+		joined[lab_len++] = '\n';
+	if (amazon)
+		memcpy(joined + lab_len, amazon, amazon_len);
+	rc = ncm_at_credential_text(joined, lab_len + amazon_len, out, err);
+out:
+	X509_free(cert);
+	free(joined);
+	free(lab);
+	free(amazon);
+	return rc;
+}
+
 /* Appends `static const unsigned char name[] = { "line\n" ... };` for a PEM. */
 static int c_array(FILE *f, const char *cfg_switch, const char *name, const char *pem)
 {

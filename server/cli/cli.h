@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <openssl/x509.h>
+
 #include "config.h"
 #include "opts.h"
 
@@ -44,5 +46,13 @@ int ncm_cli_ca_text(const char *data_dir, const char *which, const char *amazon_
  * `which` ("lab" or "lab+amazon") and the AT script for sec tag tag. Exit status. */
 int ncm_cli_ca_export_firmware(const struct ncm_config *cfg, const char *dir,
 			       const char *devices, const char *which, unsigned long tag);
+
+/* Onboards id with its certificate (pem / cert): POST <server>/mock/v1/devices with the admin
+ * token (may be ""), or straight into cfg's state.db. replace deletes a device that exists
+ * first. Exit status; a failure is one line on stderr. */
+int ncm_cli_onboard_api(const char *server, const char *token, const char *id, const char *pem,
+			int replace);
+int ncm_cli_onboard_data(const struct ncm_config *cfg, const char *id, const char *pem,
+			 X509 *cert, int replace);
 
 #endif

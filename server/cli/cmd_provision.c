@@ -16,19 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "atcmd.h"
 #include "ca.h"
 #include "cli.h"
-#include "db.h"
-#include "devices.h"
 #include "devid.h"
 #include "file.h"
-#include "log.h"
 #include "pki.h"
 #include "serial.h"
 
@@ -40,61 +35,8 @@ struct prov {
 	int fd;
 	int timeout_ms;
 	unsigned long tag;
-	int keygen_done;      /* after this, a failure leaves the sec tag half-written */
 	char step[96];        /* what was written so far, for the half-written report */
 };
-
-int ncm_cli_ca_text(const char *data_dir, const char *which, const char *amazon_path,
-		    char **out, struct ncm_err_info *err)
-{
-	char path[PATH_MAX], *lab = NULL, *amazon = NULL, *joined = NULL;
-	size_t lab_len = 0, amazon_len = 0;
-	X509 *cert = NULL;
-	int rc;
-
-	*out = NULL;
-	if (strcmp(which, "lab") && strcmp(which, "lab+amazon"))
-		return ncm_err_set(err, NCM_ERR_INVAL, "--ca must be 'lab' or 'lab+amazon', not '%s'",
-				   which);
-	ncm_ca_path(data_dir, "ca.pem", path, sizeof(path));
-	rc = ncm_file_read(path, NCM_CA_MAX_PEM, &lab, &lab_len, err);
-	if (rc == NCM_ERR_NOT_FOUND)
-		return ncm_err_set(err, NCM_ERR_NOT_FOUND, "no lab CA in %s/ca; run 'nrfcloud-mock "
-				   "ca init --data %s' first", data_dir, data_dir);
-	if (rc)
-		return rc;
-	if (!strcmp(which, "lab+amazon")) {
-		/* Debian's ca-certificates package; never fetched from the network */
-		rc = ncm_file_read(amazon_path, NCM_CA_MAX_PEM, &amazon, &amazon_len, err);
-		if (rc == NCM_ERR_NOT_FOUND)
-			rc = ncm_err_set(err, NCM_ERR_NOT_FOUND, "%s not found: install Debian's "
-					 "ca-certificates (apt-get install ca-certificates) or "
-					 "pass --amazon-ca FILE", amazon_path);
-		if (!rc && ncm_pki_cert_from_pem(amazon, amazon_len, &cert, err))
-			rc = ncm_err_set(err, NCM_ERR_INVAL, "%s is not a PEM certificate",
-					 amazon_path);
-		if (rc)
-			goto out;
-	}
-	joined = malloc(lab_len + amazon_len + 2);
-	if (!joined) {
-		rc = ncm_err_set(err, NCM_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	/* PEM blocks back to back, one line end between them */
-	memcpy(joined, lab, lab_len);
-	if (lab_len && lab[lab_len - 1] != '\n')
-		joined[lab_len++] = '\n';
-	if (amazon)
-		memcpy(joined + lab_len, amazon, amazon_len);
-	rc = ncm_at_credential_text(joined, lab_len + amazon_len, out, err);
-out:
-	X509_free(cert);
-	free(joined);
-	free(lab);
-	free(amazon);
-	return rc;
-}
 
 /* The command as shown in messages: long %CMNG writes are cut after the type. */
 static void short_cmd(const char *cmd, char *out, size_t size)
@@ -236,149 +178,6 @@ static int csr_key(X509_REQ *req, EVP_PKEY **pub, struct ncm_err_info *err)
 	return NCM_OK;
 }
 
-static size_t collect(char *data, size_t size, size_t n, void *user)
-{
-	char **acc = user;
-	size_t old = *acc ? strlen(*acc) : 0, add = size * n;
-	char *p = realloc(*acc, old + add + 1);
-
-	if (!p)
-		return 0;
-	memcpy(p + old, data, add);
-	p[old + add] = '\0';
-	*acc = p;
-	return add;
-}
-
-static long http(const char *method, const char *url, const char *token, const char *body,
-		 char **resp)
-{
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	char auth[192];
-	long status = 0;
-
-	*resp = NULL;
-	if (!c)
-		return 0;
-	h = curl_slist_append(h, "Content-Type: application/json");
-	if (token && *token) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-		h = curl_slist_append(h, auth);
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-	if (body)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	return status;
-}
-
-static const char *answer_message(const char *resp)
-{
-	static char msg[200];
-	json_t *j = resp ? json_loads(resp, 0, NULL) : NULL;
-	const char *m = json_string_value(json_object_get(j, "message"));
-
-	snprintf(msg, sizeof(msg), "%s", m ? m : resp ? resp : "no body");
-	json_decref(j);
-	return msg;
-}
-
-/* POST /mock/v1/devices {"id","certificate"} (docs/lab.md#onboarding); with replace, a device
- * that exists already is deleted first. */
-static int onboard_api(const char *server, const char *token, const char *id, const char *pem,
-		       int replace)
-{
-	char url[1024], *resp = NULL, *body;
-	json_t *j = json_pack("{s:s, s:s}", "id", id, "certificate", pem);
-	long st;
-
-	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (!body)
-		return fail(1, "out of memory");
-	snprintf(url, sizeof(url), "%s/mock/v1/devices", server);
-	st = http("POST", url, token, body, &resp);
-	if (st == 409 && replace) {
-		free(resp);
-		snprintf(url, sizeof(url), "%s/mock/v1/devices/%s", server, id);
-		st = http("DELETE", url, token, NULL, &resp);
-		if (st / 100 == 2) {
-			free(resp);
-			snprintf(url, sizeof(url), "%s/mock/v1/devices", server);
-			st = http("POST", url, token, body, &resp);
-		}
-	}
-	free(body);
-	if (st / 100 != 2) {
-		if (!st)
-			fail(1, "the modem is provisioned, but %s does not answer: start 'nrfcloud-mock "
-			     "serve' or onboard later with: curl -d @<id>.json %s/mock/v1/devices",
-			     server, server);
-		else if (st == 409)
-			fail(1, "the modem is provisioned, but device %s exists on the server with "
-			     "another certificate: run again with --replace", id);
-		else
-			fail(1, "the modem is provisioned, but onboarding failed: HTTP %ld: %s", st,
-			     answer_message(resp));
-		free(resp);
-		return 1;
-	}
-	free(resp);
-	return 0;
-}
-
-/* Store notices (schema migrations of a fresh data folder) are not news here; warnings are. */
-static void quiet_sink(enum ncm_log_level level, const char *msg, void *userdata)
-{
-	(void)userdata;
-	if (level >= NCM_LOG_WARNING)
-		fprintf(stderr, "nrfcloud-mock provision: %s\n", msg);
-}
-
-/* Inserts the device into <data>/state.db (the server need not run; one that runs sees it). */
-static int onboard_data(const struct ncm_config *cfg, const char *id, const char *pem,
-			X509 *cert, int replace)
-{
-	struct ncm_err_info err = { 0 };
-	struct ncm_device d = { 0 };
-	struct ncm_db *db = NULL;
-	char path[PATH_MAX];
-	int rc;
-
-	ncm_config_db_path(cfg, path, sizeof(path));
-	ncm_log_set_sink(quiet_sink, NULL);
-	if (ncm_db_open(path, &db, &err))
-		return fail(1, "the modem is provisioned, but %s: %s", path, err.msg);
-	snprintf(d.id, sizeof(d.id), "%s", id);
-	d.cert_pem = (char *)pem;
-	ncm_pki_cert_fingerprint(cert, d.fingerprint);
-	d.tags_json = (char *)"[]";
-	snprintf(d.onboarded_by, sizeof(d.onboarded_by), "admin");
-	d.created_ms = (int64_t)time(NULL) * 1000;
-	rc = ncm_store_device_insert(db, &d, &err);
-	if (rc == NCM_ERR_CONFLICT && replace) {
-		rc = ncm_store_device_delete(db, id, (int64_t)time(NULL) * 1000, &err);
-		if (!rc)
-			rc = ncm_store_device_insert(db, &d, &err);
-	}
-	ncm_db_close(db);
-	if (rc == NCM_ERR_CONFLICT)
-		return fail(1, "the modem is provisioned, but device %s exists in %s with another "
-			    "certificate: run again with --replace", id, path);
-	if (rc)
-		return fail(1, "the modem is provisioned, but onboarding failed: %s", err.msg);
-	return 0;
-}
-
 struct args {
 	char port[PATH_MAX];
 	int baud;
@@ -510,7 +309,6 @@ static int provision(const struct ncm_config *cfg, const struct args *a, struct 
 	snprintf(cmd, 64, "AT%%KEYGEN=%lu,2,0", p->tag);
 	if (at(p, cmd, 3 * p->timeout_ms, &r, &buf))
 		goto restore;
-	p->keygen_done = 1;
 	snprintf(p->step, sizeof(p->step), "the modem made a new key, no certificate written yet");
 	csr_line = ncm_at_reply_line(&r, "%KEYGEN:");
 	if (!csr_line || ncm_pki_csr_parse((unsigned char *)csr_line, strlen(csr_line), &req, &err) ||
@@ -580,7 +378,6 @@ static int provision(const struct ncm_config *cfg, const struct args *a, struct 
 	}
 	free(buf);
 	buf = NULL;
-	p->keygen_done = 0;
 	rc = 0;
 restore:
 	/* 7. back to the mode the modem was in */
@@ -602,9 +399,9 @@ restore:
 	if (!a->onboard)
 		;
 	else if (a->server[0])
-		rc = onboard_api(a->server, a->token, id, cert_pem, a->replace);
+		rc = ncm_cli_onboard_api(a->server, a->token, id, cert_pem, a->replace);
 	else
-		rc = onboard_data(cfg, id, cert_pem, cert, a->replace);
+		rc = ncm_cli_onboard_data(cfg, id, cert_pem, cert, a->replace);
 	if (rc)
 		goto out;
 	printf("provisioned %s in sec tag %lu: IMEI %s, modem firmware %s\n", id, p->tag, imei, fw);
