@@ -461,7 +461,7 @@ int ncm_cmd_provision(int argc, char **argv)
 	  "sec tag to provision (16842753, CONFIG_NRF_CLOUD_SEC_TAG's default)");
 	O("id", NCM_OPT_STR, a.id, sizeof(a.id), "ID", "device ID (certificate CN, MQTT client ID)");
 	O("id-from", NCM_OPT_STR, a.id_from, sizeof(a.id_from), "imei|uuid",
-	  "without --id: nrf-<IMEI> (default) or the modem UUID");
+	  "without --id: nrf-<IMEI> (default) or the AT%XMODEMUUID answer");
 	O("ca", NCM_OPT_STR, a.ca, sizeof(a.ca), "lab|lab+amazon",
 	  "CA for the sec tag; lab+amazon adds Amazon Root CA 1 so nRF Cloud works too");
 	O("amazon-ca", NCM_OPT_STR, a.amazon, sizeof(a.amazon), "FILE",
