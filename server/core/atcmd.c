@@ -64,6 +64,25 @@ enum ncm_at_final ncm_at_reply_scan(const char *buf, size_t len, struct ncm_at_r
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
+		if (c == 0x1b && !quoted) {
+			/* an ANSI colour sequence (ESC [ params final) from a Zephyr log sharing the
+			 * UART: noise, not garbage (nrfcredstore strips these too, comms.py) */
+			size_t j = i + 1;
+
+			if (j < len && buf[j] == '[') {
+				for (j++; j < len && !(buf[j] >= 0x40 && buf[j] <= 0x7e); j++)
+					if ((unsigned char)buf[j] < 0x20 || (unsigned char)buf[j] >= 0x7f)
+						break;
+				if (j == len)
+					return NCM_AT_PENDING; /* the rest has not arrived yet */
+				if (buf[j] >= 0x40 && buf[j] <= 0x7e) {
+					i = j;
+					continue;
+				}
+			} else if (j == len) {
+				return NCM_AT_PENDING;
+			}
+		}
 		if (bad_byte(c)) {
 			r->final = NCM_AT_GARBAGE;
 			r->garbage_at = i;
@@ -113,7 +132,8 @@ char *ncm_at_reply_line(const struct ncm_at_reply *r, const char *prefix)
 			while (skip < n && l[skip] == ' ')
 				skip++;
 		} else {
-			if (l[0] == '+' || l[0] == '%')
+			/* the plain answer: not a +/% line, not a log line */
+			if (l[0] == '+' || l[0] == '%' || memchr(l, 0x1b, n))
 				continue;
 			skip = 0;
 		}

@@ -37,13 +37,14 @@ struct ncm_at_reply {
 };
 
 /* Scans buf[0..len) (everything received since the command was sent). Returns the final state;
- * r gets the lines before the final one. Unsolicited lines (+CEREG: ...) are kept as lines. */
+ * r gets the lines before the final one. Unsolicited lines (+CEREG: ...) and log lines are kept
+ * as lines; ANSI colour sequences (ESC [ ... ) in them are not garbage. */
 enum ncm_at_final ncm_at_reply_scan(const char *buf, size_t len, struct ncm_at_reply *r);
 
 /* The first line of r starting with prefix (e.g. "%CMNG:"), as a malloc'd NUL-terminated
  * string with the prefix and the following blanks removed; NULL when there is none (or no
- * memory). prefix "" gives the first line that starts with neither '+' nor '%' (the plain answer
- * of AT+CGSN or AT+CGMR). */
+ * memory). prefix "" gives the first line that starts with neither '+' nor '%' and holds no ESC
+ * (the plain answer of AT+CGSN or AT+CGMR, not a coloured log line). */
 char *ncm_at_reply_line(const struct ncm_at_reply *r, const char *prefix);
 
 /* What a +CME ERROR code means for %CMNG / %KEYGEN / +CFUN, in a few words

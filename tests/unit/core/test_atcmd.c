@@ -61,7 +61,25 @@ START_TEST(control_bytes_and_non_ascii_are_garbage)
 	ck_assert_int_eq(ncm_at_reply_scan(junk, sizeof(junk), &r), NCM_AT_GARBAGE);
 	ck_assert_uint_eq(r.garbage_at, 1);
 	ck_assert_int_eq(ncm_at_reply_scan("a\0b", 3, &r), NCM_AT_GARBAGE);
-	ck_assert_int_eq(scan("\x1b[0m\r\n", &r), NCM_AT_GARBAGE);
+	ck_assert_int_eq(scan("\x1bX\r\n", &r), NCM_AT_GARBAGE);
+	ck_assert_int_eq(scan("\x1b[1;3\x01m\r\n", &r), NCM_AT_GARBAGE);
+}
+END_TEST
+
+START_TEST(coloured_log_lines_are_noise_not_garbage)
+{
+	struct ncm_at_reply r;
+	char *l;
+
+	ck_assert_int_eq(scan("\x1b[0m<inf> app: booted\x1b[0m\r\n352656100999001\r\nOK\r\n", &r),
+			 NCM_AT_OK);
+	ck_assert_uint_eq(r.n, 2);
+	l = ncm_at_reply_line(&r, "");
+	ck_assert_str_eq(l, "352656100999001");
+	free(l);
+	/* a sequence cut off at the end of what arrived so far waits for the rest */
+	ck_assert_int_eq(scan("\x1b[0", &r), NCM_AT_PENDING);
+	ck_assert_int_eq(scan("\x1b", &r), NCM_AT_PENDING);
 }
 END_TEST
 
@@ -191,6 +209,7 @@ int main(void)
 	tcase_add_test(tc, final_lines_end_an_answer_and_partial_ones_do_not);
 	tcase_add_test(tc, a_quoted_pem_spans_lines_and_ok_inside_it_is_not_final);
 	tcase_add_test(tc, control_bytes_and_non_ascii_are_garbage);
+	tcase_add_test(tc, coloured_log_lines_are_noise_not_garbage);
 	tcase_add_test(tc, answers_provisioning_reads);
 	tcase_add_test(tc, cmng_list_lines_parse_and_bad_ones_do_not);
 	tcase_add_test(tc, cme_codes_have_meanings);
