@@ -267,7 +267,8 @@ static int provision(const struct ncm_config *cfg, const struct args *a, struct 
 	if (at(p, "AT+CGSN", 0, &r, &buf))
 		goto restore;
 	line = ncm_at_reply_line(&r, "");
-	if (ncm_at_parse_imei(line, imei, &err)) {
+	if (ncm_at_reply_imei(&r, imei)) {
+		ncm_at_parse_imei(line, imei, &err);
 		fail(1, "AT+CGSN: %s", line ? err.msg : "no IMEI line in the answer");
 		goto restore;
 	}

@@ -217,6 +217,21 @@ int ncm_at_parse_imei(const char *body, char out[16], struct ncm_err_info *err)
 	return NCM_OK;
 }
 
+int ncm_at_reply_imei(const struct ncm_at_reply *r, char out[16])
+{
+	char line[80];
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->len[i] >= sizeof(line))
+			continue;
+		memcpy(line, r->line[i], r->len[i]);
+		line[r->len[i]] = '\0';
+		if (!ncm_at_parse_imei(line, out, NULL))
+			return NCM_OK;
+	}
+	return NCM_ERR_NOT_FOUND;
+}
+
 int ncm_at_parse_uuid(const char *body, char out[37], struct ncm_err_info *err)
 {
 	size_t i;

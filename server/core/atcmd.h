@@ -58,6 +58,10 @@ int ncm_at_parse_cfun(const char *body, int *mode, struct ncm_err_info *err);
  * room for 16 bytes. */
 int ncm_at_parse_imei(const char *body, char out[16], struct ncm_err_info *err);
 
+/* The IMEI among the lines of an AT+CGSN answer: the first line that is one (log lines that
+ * share the UART are passed over). NCM_ERR_NOT_FOUND when none is. */
+int ncm_at_reply_imei(const struct ncm_at_reply *r, char out[16]);
+
 /* The UUID of a %XMODEMUUID answer body (36 characters 8-4-4-4-12 hex), lower-cased. */
 int ncm_at_parse_uuid(const char *body, char out[37], struct ncm_err_info *err);
 

@@ -77,6 +77,14 @@ START_TEST(coloured_log_lines_are_noise_not_garbage)
 	l = ncm_at_reply_line(&r, "");
 	ck_assert_str_eq(l, "352656100999001");
 	free(l);
+	/* an uncoloured log line before the IMEI */
+	ck_assert_int_eq(scan("<inf> app: booted\r\n352656100999001\r\nOK\r\n", &r), NCM_AT_OK);
+	char imei[16];
+
+	ck_assert_int_eq(ncm_at_reply_imei(&r, imei), NCM_OK);
+	ck_assert_str_eq(imei, "352656100999001");
+	scan("<inf> app: booted\r\nOK\r\n", &r);
+	ck_assert_int_eq(ncm_at_reply_imei(&r, imei), NCM_ERR_NOT_FOUND);
 	/* a sequence cut off at the end of what arrived so far waits for the rest */
 	ck_assert_int_eq(scan("\x1b[0", &r), NCM_AT_PENDING);
 	ck_assert_int_eq(scan("\x1b", &r), NCM_AT_PENDING);
