@@ -406,9 +406,10 @@ restore:
 	if (rc)
 		goto out;
 	printf("provisioned %s in sec tag %lu: IMEI %s, modem firmware %s\n", id, p->tag, imei, fw);
-	printf("  CA (%s)     sha256 %s\n", a->ca, ca_sha);
-	printf("  certificate  sha256 %s (%s/devices/%s.crt)\n", cert_sha, cfg->data_dir, id);
-	printf("  onboarded    %s\n", !a->onboard ? "no (--no-onboard)" :
+	printf("  %-12s sha256 %s (%s)\n", "CA", ca_sha, a->ca);
+	printf("  %-12s sha256 %s (%s/devices/%s.crt)\n", "certificate", cert_sha, cfg->data_dir,
+	       id);
+	printf("  %-12s %s\n", "onboarded", !a->onboard ? "no (--no-onboard)" :
 	       a->server[0] ? a->server : cfg->data_dir);
 out:
 	free(buf);
