@@ -469,7 +469,7 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 }
 
 /* 1 when t is a UUID (8-4-4-4-12 hex digits): a job ID where a job document is an array
- * (spec/mqtt.md §4.3), or any other generated ID. */
+ * (docs/fota.md#job-document), or any other generated ID. */
 static int is_uuid(const char *t)
 {
 	size_t i;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * test_rest.c: nRF Cloud's /v1 REST API against the real server (spec/rest.md §2–§4, §6):
+ * test_rest.c: nRF Cloud's /v1 REST API against the real server (docs/protocol-rest.md, docs/protocol-rest.md#compatibility-checklist):
  * bearer authentication with every refusal reason, the account and its tokens, devices (list,
  * pages, filters, transform, name, tags, shadow PATCH, delete), REST changes reaching MQTT
  * devices, onboarding with certificates from any CA and public keys, the account device,
@@ -1049,7 +1049,7 @@ START_TEST(single_device_public_key_and_certificate_registration)
 }
 END_TEST
 
-/* nRF Cloud keeps one key per device and a newer upload overwrites it (spec/rest.md §2.3): a
+/* nRF Cloud keeps one key per device and a newer upload overwrites it (docs/protocol-rest.md#device-public-keys): a
  * certificate registered after a public key must be what verifies the device's JWTs. */
 START_TEST(certificate_registered_after_a_public_key_verifies_the_devices_jwts)
 {
