@@ -35,15 +35,9 @@
 static struct srv s;
 static char api[256]; /* "Bearer <API key>" */
 
-static void teardown(void)
-{
-	srv_cleanup(&s);
-}
-
 static void start(void)
 {
-	srv_start(&s, NULL);
-	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
+	suite_start(&s, NULL, api, sizeof(api));
 }
 
 /* ---- JSON and text helpers ---- */
@@ -1926,9 +1920,11 @@ START_TEST(execution_lists_page_with_page_limit_and_next_token)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "fota", .timeout_s = 120, .servers = { &s },
+};
+
+SUITE_MAIN(suite,
 		{ "mqtt_sequence",
 		  mqtt_device_takes_a_job_downloads_it_in_ranges_over_one_connection_and_succeeds_after_reboot },
 		{ "rest_poll",
@@ -1951,12 +1947,4 @@ int main(void)
 		{ "current_type", the_current_execution_honours_the_firmware_type_asked_for },
 		{ "statuses_filter", execution_statuses_of_a_job_filter_by_status },
 		{ "execution_pages", execution_lists_page_with_page_limit_and_next_token },
-		{ "job_text_limits", job_names_and_descriptions_longer_than_nrf_cloud_allows_are_refused },
-	};
-	int rc;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = run_suite("fota", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
-	curl_global_cleanup();
-	return rc;
-}
+		{ "job_text_limits", job_names_and_descriptions_longer_than_nrf_cloud_allows_are_refused })

@@ -28,15 +28,9 @@
 static struct srv s;
 static char api[256]; /* "Bearer <API key>" */
 
-static void teardown(void)
-{
-	srv_cleanup(&s);
-}
-
 static void start(void)
 {
-	srv_start(&s, NULL);
-	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
+	suite_start(&s, NULL, api, sizeof(api));
 }
 
 #define rest_ok(method, path, auth, body, want) rest_json(&s, method, path, auth, body, want)
@@ -920,9 +914,11 @@ START_TEST(location_faults_fire_count_times_and_history_lists_and_deletes_fixes)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "location", .timeout_s = 240, .servers = { &s },
+};
+
+SUITE_MAIN(suite,
 		{ "fixture_cells", fixture_cells_give_their_position_and_unknown_ones_the_same_derived_one_always },
 		{ "refusals", ground_fix_refusals_old_forms_and_run_time_answers },
 		{ "schemes", every_location_endpoint_takes_each_scheme_it_lists_and_refuses_the_rest },
@@ -931,8 +927,4 @@ int main(void)
 		{ "ground_fix_mqtt", ground_fix_over_mqtt_answers_on_ground_fix_r_and_cell_pos_on_c2d },
 		{ "agnss_mqtt", agnss_over_mqtt_comes_in_self_contained_messages_within_the_buffer },
 		{ "pgps_mqtt", pgps_over_mqtt_points_at_a_prediction_file_downloaded_in_ranges },
-		{ "faults_history", location_faults_fire_count_times_and_history_lists_and_deletes_fixes },
-	};
-
-	return run_suite("location", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 240);
-}
+		{ "faults_history", location_faults_fire_count_times_and_history_lists_and_deletes_fixes })

@@ -20,11 +20,6 @@
 
 static struct srv s;
 
-static void teardown(void)
-{
-	srv_cleanup(&s);
-}
-
 /* A lab-CA certificate for id in the test folder (auto-onboarded on first connect). */
 #define lab_device(id, crt, key, size) srv_lab_device(&s, NULL, id, crt, key, size)
 
@@ -733,9 +728,11 @@ START_TEST(ua_wait_report_and_aws_delete_are_accepted)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "protocol", .timeout_s = 120, .servers = { &s },
+};
+
+SUITE_MAIN(suite,
 		{ "g1", g1_device_pairs_and_syncs_its_shadow },
 		{ "g2", g2_device_pairs_and_syncs_its_shadow },
 		{ "g3", g3_device_pairs_and_syncs_its_shadow },
@@ -747,8 +744,4 @@ int main(void)
 		{ "buffer", replies_never_exceed_the_device_buffer },
 		{ "durable", ten_thousand_qos1_messages_survive_kill_9 },
 		{ "admin_put", admin_put_replaces_the_shadow_but_keeps_prefix_and_pairing },
-		{ "ua_wait", ua_wait_report_and_aws_delete_are_accepted },
-	};
-
-	return run_suite("protocol", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
-}
+		{ "ua_wait", ua_wait_report_and_aws_delete_are_accepted })

@@ -29,15 +29,9 @@
 static struct srv s;
 static char api[256]; /* "Bearer <API key>" */
 
-static void teardown(void)
-{
-	srv_cleanup(&s);
-}
-
 static void start(void)
 {
-	srv_start(&s, NULL);
-	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
+	suite_start(&s, NULL, api, sizeof(api));
 }
 
 /* ---- HTTP helpers ---- */
@@ -1272,9 +1266,11 @@ START_TEST(unknown_paths_wrong_methods_big_and_malformed_bodies_are_refused)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "rest", .timeout_s = 120, .servers = { &s },
+};
+
+SUITE_MAIN(suite,
 		{ "auth_refusals", malformed_and_unknown_credentials_are_refused_with_401_and_their_reason },
 		{ "auth_jwt", device_jwts_are_checked_for_time_and_scope_and_api_keys_pass },
 		{ "account", account_info_and_service_and_evaluation_tokens_behave_like_nrf_cloud },
@@ -1296,8 +1292,4 @@ int main(void)
 		{ "account_device", account_device_receives_messages_posted_over_rest_until_it_is_deleted },
 		{ "messages", messages_are_listed_newest_first_in_pages_and_by_filter },
 		{ "message_unknown", posting_a_message_for_an_unknown_device_answers_404 },
-		{ "routing", unknown_paths_wrong_methods_big_and_malformed_bodies_are_refused },
-	};
-
-	return run_suite("rest", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
-}
+		{ "routing", unknown_paths_wrong_methods_big_and_malformed_bodies_are_refused })
