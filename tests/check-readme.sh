@@ -12,6 +12,11 @@
 #                     serve that ends the first one is the server the blocks above run against.
 #   other blocks      output or syntax; not run.
 set -euo pipefail
+# Under `meson test --setup=valgrind` only this first process is watched; a shell is not what
+# that setup is for, so the check runs in a new program image, which valgrind does not trace.
+if [ -z "${NCM_README_EXEC:-}" ]; then
+	NCM_README_EXEC=1 exec /bin/bash "$0" "$@"
+fi
 src=$(cd "${1:?source folder}" && pwd)
 build=$(cd "${2:?build folder}" && pwd)
 readme=$src/README.md
