@@ -97,7 +97,7 @@ if ! (cd "$work" && bash -e "$work/run.sh") >"$work/run.out" 2>&1; then
 	cat "$work/run.out" >&2
 	echo "--- server log" >&2
 	tail -n 40 "$work/serve.log" >&2
-	fail "a README command failed (script: $work/run.sh)"
+	fail "a README command failed (NCM_KEEP_TMP=1 keeps the script and the server folder)"
 fi
 cat "$work/run.out"
 echo "check-readme: every README command ran ($(grep -c '^# README block' "$work/blocks.sh") blocks)"
