@@ -24,7 +24,7 @@ int ncm_cmd_provision(int argc, char **argv);
 const struct ncm_opt *ncm_cli_config_opts(struct ncm_config *cfg, int serve_only, size_t *n);
 
 /* The server certificate's names: the three public host names (deduplicated) and localhost,
- * 127.0.0.1, ::1 (design.md §2). Returns how many were put in names (at most 6). */
+ * 127.0.0.1, ::1 (docs/architecture.md#identity-and-the-lab-ca). Returns how many were put in names (at most 6). */
 size_t ncm_cli_server_sans(const struct ncm_config *cfg, const char *names[6]);
 
 /* Prints "nrfcloud-mock <cmd>: <message>" as one line on stderr; returns status. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * cmd_ca.c: `nrfcloud-mock ca init|show|export|issue-device|sign-csr` (design.md §4). Bad input
+ * cmd_ca.c: `nrfcloud-mock ca init|show|export|issue-device|sign-csr` (docs/cli.md). Bad input
  * (not a CSR, a bad signature, an unsupported key, a device ID nRF Cloud would refuse) is one
  * line on stderr and exit status 2, and nothing is written.
  */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * main.c: the nrfcloud-mock command: a table of subcommands (design.md §4).
+ * main.c: the nrfcloud-mock command: a table of subcommands (docs/cli.md).
  */
 #include <stdio.h>
 #include <string.h>
