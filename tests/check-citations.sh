@@ -22,12 +22,14 @@ cd "$src"
 # Pages other branches are adding; a link to one is accepted while it is missing (and checked
 # once it exists). Remove a name here when its page has landed.
 pending="docs/compatibility.md docs/limits.md docs/performance.md docs/docker.md docs/sim.md
-docs/lab-shell.md docs/lab.md docs/jsonata.md"
+docs/lab-shell.md docs/jsonata.md"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
+ingit=0
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	ingit=1
 	git ls-files --cached --others --exclude-standard | while IFS= read -r f; do
 		[ -f "$f" ] && printf '%s\n' "$f"
 	done >"$tmp/files"
@@ -72,7 +74,7 @@ fence { next }
 
 # 3. Every cited path and anchor.
 tr '\n' '\0' <"$tmp/text" | xargs -0 awk -v files="$tmp/files" -v anchors="$tmp/anchors" \
-	-v pending="$tmp/pending" -v self="$self" '
+	-v pending="$tmp/pending" -v self="$self" -v ingit="$ingit" '
 BEGIN {
 	while ((getline f < files) > 0) {
 		exists[f] = 1
@@ -109,6 +111,8 @@ function check(path, frag,    p) {
 		# a name without an extension or a trailing / is a build output or a command
 		# (bench/range_load, the syntax line of a Dockerfile), not a citation
 		if (path !~ /\/$/ && p !~ /\.[A-Za-z0-9]+$/) return
+		# a file git is told to ignore is generated (certs/ca.pem from `ca export`), not missing
+		if (ingit && system("git check-ignore -q \"" p "\"") == 0) return
 		report("no such file in the repository: " path)
 		return
 	}
