@@ -258,7 +258,11 @@ int ncm_svc_shadow_update(struct ncm_db *db, const char *device_id,
 		topic(t, sizeof(t), T_AWS, device_id, "update/documents");
 		emit(out, device_id, t, json_incref(res.documents), device_buffer());
 	}
-	emit_deltas(out, device_id, final, token);
+	/* core decided whether this update publishes a delta (only requests with desired, or
+	 * reports that make a shared key differ: docs/compatibility.md#delta-rule); the delta
+	 * itself is computed on the stored document, pairing included */
+	if (res.delta)
+		emit_deltas(out, device_id, final, token);
 	if (accepted)
 		*accepted = json_incref(res.accepted);
 out:
