@@ -101,6 +101,18 @@ static int load_doc(struct ncm_db *db, const char *device_id, json_t **doc,
 	json_decref(stored);
 	if (!*doc)
 		return ncm_err_set(err, NCM_ERR_NOMEM, "shadow: out of memory");
+	if (rc == NCM_ERR_NOT_FOUND) {
+		long long version = 0;
+
+		/* a shadow re-created after a delete continues the deleted one's version (AWS,
+		 * docs/compatibility.md#shadow-version) */
+		if (ncm_store_shadow_version(db, device_id, &version, NULL) == NCM_OK &&
+		    json_object_set_new(*doc, "version", json_integer(version))) {
+			json_decref(*doc);
+			*doc = NULL;
+			return ncm_err_set(err, NCM_ERR_NOMEM, "shadow: out of memory");
+		}
+	}
 	if (rc == NCM_ERR_NOT_FOUND || changed)
 		return ncm_store_shadow_put(db, device_id, *doc, err);
 	return NCM_OK;
