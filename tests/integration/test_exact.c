@@ -273,12 +273,105 @@ START_TEST(shadow_version_survives_delete_rest_and_restart)
 }
 END_TEST
 
+
+/* Writes text to <test dir>/<name>; its path in path. */
+static void write_file(const char *name, const char *text, char *path, size_t size)
+{
+	FILE *f;
+
+	snprintf(path, size, "%s/%s", s.dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	fclose(f);
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 1 << 16);
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(buf);
+	n = fread(buf, 1, (1 << 16) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Item 6: CreateDeviceCertificate issues lab-CA credentials that connect (the simulator's JITP
+ * path), AssociateDevice and DissociateDevice answer with nRF Cloud's codes, and no /v1 path
+ * falls into the firmware file route. */
+START_TEST(device_certificate_association_and_v1_routing)
+{
+	const char *id = "jitp-sim-1";
+	char crt[PATH_MAX], key[PATH_MAX], path[256];
+	struct raw r;
+	json_t *j;
+	char *ca;
+	long status;
+
+	srv_start(&s, NULL);
+	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
+	/* the router bug: a three-segment /v1 path used to get 405 "use GET, HEAD" */
+	expect_nrf_error(&s, "PUT", "/v1/foo/bar/baz", api, "text/plain", "x", 404, 40420, NULL);
+	expect_nrf_error(&s, "GET", "/v1/foo/bar/baz", api, NULL, NULL, 404, 40420, NULL);
+	expect_nrf_error(&s, "DELETE", "/v1/x/y/z", api, NULL, NULL, 404, 40420, NULL);
+
+	snprintf(path, sizeof(path), "/v1/devices/%s/certificates", id);
+	status = http_rest_auth(&s, "POST", path, NULL, NULL, NULL, 0, NULL, NULL);
+	ck_assert_int_eq(status, 401);
+	j = rest_json(&s, "POST", path, api, NULL, 201);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "clientId")), id);
+	ca = read_text(s.ca);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "caCert")), ca);
+	free(ca);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(j, "clientCert")),
+				     "BEGIN CERTIFICATE"));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(j, "privateKey")),
+				     "PRIVATE KEY"));
+	write_file("jitp.crt", json_string_value(json_object_get(j, "clientCert")), crt,
+		   sizeof(crt));
+	write_file("jitp.key", json_string_value(json_object_get(j, "privateKey")), key,
+		   sizeof(key));
+	json_decref(j);
+	ck_assert_int_eq(raw_connect(&r, &s, id, crt, key, 60, 1, NULL), 0);
+	raw_expect_quiet(&r);
+	raw_close(&r);
+	expect_nrf_error(&s, "POST", "/v1/devices/Bad%20Id!/certificates", api, NULL, NULL, 400,
+			 40000, NULL);
+
+	/* AssociateDevice: the ownership code is text/plain */
+	snprintf(path, sizeof(path), "/v1/association/%s", id);
+	status = http_rest_auth(&s, "PUT", path, api, "text/plain", "123456", 6, NULL, NULL);
+	ck_assert_int_eq(status, 202);
+	expect_nrf_error(&s, "PUT", path, api, "text/plain", "", 400, 40102, NULL);
+	expect_nrf_error(&s, "PUT", "/v1/association/nobody-1", api, "text/plain", "123456", 404,
+			 40411, NULL);
+	status = http_rest_auth(&s, "PUT", path, NULL, "text/plain", "123456", 6, NULL, NULL);
+	ck_assert_int_eq(status, 401);
+
+	/* DissociateDevice */
+	expect_nrf_error(&s, "DELETE", "/v1/association/nobody-1", api, NULL, NULL, 404, 40413,
+			 NULL);
+	snprintf(path, sizeof(path), "/v1/association/account-%s", s.tenant);
+	expect_nrf_error(&s, "DELETE", path, api, NULL, NULL, 400, 40103, NULL);
+	snprintf(path, sizeof(path), "/v1/association/%s", id);
+	status = http_rest_auth(&s, "DELETE", path, api, NULL, NULL, 0, NULL, NULL);
+	ck_assert_int_eq(status, 202);
+	snprintf(path, sizeof(path), "/v1/devices/%s", id);
+	expect_nrf_error(&s, "GET", path, api, NULL, NULL, 404, 40410, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	const struct suite_test tests[] = {
 		{ "delta_storm", delta_storm_device_answering_with_control_gets_one_delta },
 		{ "aws_demo", aws_demo_sequence_gets_exactly_one_delta },
 		{ "version_delete", shadow_version_survives_delete_rest_and_restart },
+		{ "legacy_endpoints", device_certificate_association_and_v1_routing },
 	};
 
 	return run_suite("exact", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
