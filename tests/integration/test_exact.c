@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "harness.h"
 #include "rawmqtt.h"
 
@@ -365,6 +367,205 @@ START_TEST(device_certificate_association_and_v1_routing)
 }
 END_TEST
 
+/* ---- item 5: firmware bundles as NCS builds them ---- */
+
+struct zbuf {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static void zput(struct zbuf *b, const void *data, size_t n)
+{
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2 + 256;
+		b->p = realloc(b->p, b->cap);
+		ck_assert_ptr_nonnull(b->p);
+	}
+	memcpy(b->p + b->n, data, n);
+	b->n += n;
+}
+
+static void zput16(struct zbuf *b, unsigned v)
+{
+	unsigned char x[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
+
+	zput(b, x, 2);
+}
+
+static void zput32(struct zbuf *b, unsigned long v)
+{
+	unsigned char x[4] = { (unsigned char)v, (unsigned char)(v >> 8),
+			       (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
+
+	zput(b, x, 4);
+}
+
+/* A ZIP written the way Python's zipfile.ZipFile(name, 'w').write() does it for
+ * scripts/bootloader/generate_zip.py (NCS v2.5.0): every entry stored (method 0), version 20,
+ * no extra fields, entries in the order given. */
+struct zipgen {
+	struct zbuf out, cd;
+	unsigned entries;
+};
+
+static void zipgen_add(struct zipgen *z, const char *name, const void *data, size_t len)
+{
+	unsigned long crc = crc32(crc32(0L, Z_NULL, 0), data, (uInt)len);
+	size_t off = z->out.n, nl = strlen(name);
+
+	zput32(&z->out, 0x04034b50);
+	zput16(&z->out, 20);
+	zput16(&z->out, 0);
+	zput16(&z->out, 0);
+	zput16(&z->out, 0x6000);
+	zput16(&z->out, 0x5781);
+	zput32(&z->out, crc);
+	zput32(&z->out, (unsigned long)len);
+	zput32(&z->out, (unsigned long)len);
+	zput16(&z->out, (unsigned)nl);
+	zput16(&z->out, 0);
+	zput(&z->out, name, nl);
+	zput(&z->out, data, len);
+
+	zput32(&z->cd, 0x02014b50);
+	zput16(&z->cd, 0x0314);
+	zput16(&z->cd, 20);
+	zput16(&z->cd, 0);
+	zput16(&z->cd, 0);
+	zput16(&z->cd, 0x6000);
+	zput16(&z->cd, 0x5781);
+	zput32(&z->cd, crc);
+	zput32(&z->cd, (unsigned long)len);
+	zput32(&z->cd, (unsigned long)len);
+	zput16(&z->cd, (unsigned)nl);
+	zput16(&z->cd, 0);
+	zput16(&z->cd, 0);
+	zput16(&z->cd, 0);
+	zput16(&z->cd, 0);
+	zput32(&z->cd, 0100644ul << 16);
+	zput32(&z->cd, (unsigned long)off);
+	zput(&z->cd, name, nl);
+	z->entries++;
+}
+
+static unsigned char *zipgen_finish(struct zipgen *z, size_t *len)
+{
+	size_t cd_off = z->out.n;
+
+	zput(&z->out, z->cd.p, z->cd.n);
+	zput32(&z->out, 0x06054b50);
+	zput16(&z->out, 0);
+	zput16(&z->out, 0);
+	zput16(&z->out, z->entries);
+	zput16(&z->out, z->entries);
+	zput32(&z->out, (unsigned long)z->cd.n);
+	zput32(&z->out, (unsigned long)cd_off);
+	zput16(&z->out, 0);
+	free(z->cd.p);
+	*len = z->out.n;
+	return z->out.p;
+}
+
+/* dfu_application.zip as NCS v2.5's generate_zip.py writes it: app_update.bin, then
+ * manifest.json (json.dumps(manifest, indent=4): format-version 0, time, files with the
+ * build's key=value pairs, name), under folder ("" or "x/"). fwversion (NULL: none) is the
+ * key nRF Cloud requires on top; format_version is 0 or 1. */
+static unsigned char *ncs_bundle(const char *folder, int format_version, const char *fwversion,
+				 const void *img, size_t img_len, size_t *zip_len)
+{
+	struct zipgen z;
+	char manifest[2048], fw[128] = "", name[256];
+
+	memset(&z, 0, sizeof(z));
+	if (fwversion)
+		snprintf(fw, sizeof(fw), ",\n    \"fwversion\": \"%s\"", fwversion);
+	snprintf(manifest, sizeof(manifest),
+		 "{\n    \"format-version\": %d,\n    \"time\": 1700000000,\n    \"files\": [\n"
+		 "        {\n            \"load_address\": 65536,\n"
+		 "            \"image_index\": \"0\",\n            \"slot_index_primary\": \"1\",\n"
+		 "            \"slot_index_secondary\": \"2\",\n"
+		 "            \"version_MCUBOOT\": \"0.0.0+0\",\n"
+		 "            \"type\": \"application\",\n"
+		 "            \"board\": \"nrf9160dk_nrf9160_ns\",\n"
+		 "            \"soc\": \"nRF9160_xxAA\",\n            \"size\": %zu,\n"
+		 "            \"file\": \"app_update.bin\",\n            \"modtime\": 1700000000\n"
+		 "        }\n    ],\n    \"name\": \"asset_tracker_v2\"%s\n}",
+		 format_version, img_len, fw);
+	snprintf(name, sizeof(name), "%sapp_update.bin", folder);
+	zipgen_add(&z, name, img, img_len);
+	snprintf(name, sizeof(name), "%smanifest.json", folder);
+	zipgen_add(&z, name, manifest, strlen(manifest));
+	return zipgen_finish(&z, zip_len);
+}
+
+/* Uploads a bundle; the status, and the answer in *resp (malloc'd, may be NULL). */
+static long upload_zip(const unsigned char *zip, size_t len, char **resp)
+{
+	return http_rest_auth(&s, "POST", "/v1/firmwares", api, "application/zip",
+			      (const char *)zip, len, resp, NULL);
+}
+
+/* The file a 202 upload answer names, downloaded, equals img. */
+static void download_matches(const char *resp, const unsigned char *img, size_t len)
+{
+	json_t *j = json_loads(resp, 0, NULL);
+	const char *uri = json_string_value(json_array_get(json_object_get(j, "uris"), 0));
+	const char *path;
+	char *body = NULL;
+
+	ck_assert_msg(uri != NULL, "no uri in %s", resp);
+	path = strstr(uri + strlen("https://"), "/");
+	ck_assert_ptr_nonnull(path);
+	ck_assert_int_eq(http_rest(&s, "GET", path, NULL, &body), 200);
+	ck_assert_int_eq(memcmp(body, img, len), 0);
+	free(body);
+	json_decref(j);
+}
+
+START_TEST(ncs_firmware_bundles_format_0_and_1_and_in_a_sub_folder)
+{
+	unsigned char img[3000], *zip;
+	size_t zip_len, i;
+	char *resp = NULL;
+	long status;
+
+	srv_start(&s, NULL);
+	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
+	for (i = 0; i < sizeof(img); i++)
+		img[i] = (unsigned char)(i * 7 + 1);
+
+	/* NCS <= 2.5 writes format-version 0 */
+	zip = ncs_bundle("", 0, "1.0.0", img, sizeof(img), &zip_len);
+	status = upload_zip(zip, zip_len, &resp);
+	ck_assert_msg(status == 202, "format-version 0: %ld %s", status, resp);
+	download_matches(resp, img, sizeof(img));
+	free(resp);
+	free(zip);
+	/* later NCS writes 1 */
+	zip = ncs_bundle("", 1, "1.0.1", img, sizeof(img), &zip_len);
+	status = upload_zip(zip, zip_len, &resp);
+	ck_assert_msg(status == 202, "format-version 1: %ld %s", status, resp);
+	free(resp);
+	free(zip);
+	/* the simulator's sample bundle: manifest.json in one sub-folder */
+	zip = ncs_bundle("sample-bundle/", 0, "1.0.2", img, sizeof(img), &zip_len);
+	status = upload_zip(zip, zip_len, &resp);
+	ck_assert_msg(status == 202, "sub-folder: %ld %s", status, resp);
+	download_matches(resp, img, sizeof(img));
+	free(resp);
+	free(zip);
+	/* the build's own ZIP without fwversion stays refused, with the reason */
+	zip = ncs_bundle("", 0, NULL, img, sizeof(img), &zip_len);
+	expect_nrf_error_n(&s, "POST", "/v1/firmwares", api, "application/zip", (char *)zip,
+			   zip_len, 400, 40000, "fwversion missing or invalid");
+	free(zip);
+	zip = ncs_bundle("", 2, "1.0.3", img, sizeof(img), &zip_len);
+	expect_nrf_error_n(&s, "POST", "/v1/firmwares", api, "application/zip", (char *)zip,
+			   zip_len, 400, 40000, "format-version must be 0 or 1");
+	free(zip);
+}
+END_TEST
+
 int main(void)
 {
 	const struct suite_test tests[] = {
@@ -372,6 +573,7 @@ int main(void)
 		{ "aws_demo", aws_demo_sequence_gets_exactly_one_delta },
 		{ "version_delete", shadow_version_survives_delete_rest_and_restart },
 		{ "legacy_endpoints", device_certificate_association_and_v1_routing },
+		{ "ncs_bundles", ncs_firmware_bundles_format_0_and_1_and_in_a_sub_folder },
 	};
 
 	return run_suite("exact", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
