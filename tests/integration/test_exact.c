@@ -566,6 +566,54 @@ START_TEST(ncs_firmware_bundles_format_0_and_1_and_in_a_sub_folder)
 }
 END_TEST
 
+/* Item 4: Nordic's device simulator publishes jobs/req and subscribes to jobs/rcv 40 ms later.
+ * A reply to a connected device without a matching subscription is held and delivered once it
+ * subscribes; after --reply-hold-ms it is dropped; the journal says which. The waits are on
+ * journal records, never sleeps. */
+START_TEST(reply_waits_for_the_subscription_within_the_hold)
+{
+	static const char *const flags[] = { "--reply-hold-ms", "1500", NULL };
+	const char *id = "hold-1";
+	char get[256], acc[256];
+	struct raw r;
+	json_t *j;
+
+	srv_start(&s, flags);
+	raw_device(&r, id);
+	snprintf(get, sizeof(get), "%s/shadow/get/trim", id);
+	snprintf(acc, sizeof(acc), "%s/shadow/get/accepted/trim", id);
+
+	/* subscribed first: delivered at once, and journaled as delivered */
+	raw_sub1(&r, 1, acc);
+	raw_pub_acked(&r, 10, get, "", 0);
+	j = raw_json_on(&r, acc);
+	ck_assert(json_is_object(json_object_get(j, "desired")));
+	json_decref(j);
+	ck_assert_int_ge(journal_wait(&s, "mqtt.send", id, "delivered", 1), 1);
+	raw_close(&r);
+
+	/* request first, subscribe once the mock says it holds the reply */
+	raw_device(&r, id);
+	raw_pub_acked(&r, 11, get, "", 0);
+	ck_assert_int_ge(journal_wait(&s, "mqtt.send", id, "held", 1), 1);
+	raw_expect_quiet(&r);
+	raw_sub1(&r, 2, acc);
+	j = raw_json_on(&r, acc);
+	ck_assert(json_is_object(json_object_get(j, "desired")));
+	json_decref(j);
+	ck_assert_int_ge(journal_wait(&s, "mqtt.send", id, "until it subscribed", 1), 1);
+	raw_close(&r);
+
+	/* subscribing after the hold: dropped, and journaled so */
+	raw_device(&r, id);
+	raw_pub_acked(&r, 12, get, "", 0);
+	ck_assert_int_ge(journal_wait(&s, "mqtt.send", id, "dropped: no subscriber", 1), 1);
+	raw_sub1(&r, 3, acc);
+	raw_expect_quiet(&r);
+	raw_close(&r);
+}
+END_TEST
+
 int main(void)
 {
 	const struct suite_test tests[] = {
@@ -574,6 +622,7 @@ int main(void)
 		{ "version_delete", shadow_version_survives_delete_rest_and_restart },
 		{ "legacy_endpoints", device_certificate_association_and_v1_routing },
 		{ "ncs_bundles", ncs_firmware_bundles_format_0_and_1_and_in_a_sub_folder },
+		{ "reply_hold", reply_waits_for_the_subscription_within_the_hold },
 	};
 
 	return run_suite("exact", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
