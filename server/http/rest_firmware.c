@@ -23,6 +23,7 @@
 #include "rest_common.h"
 #include "runtime.h"
 #include "zip.h"
+#include "jsontext.h"
 
 static void sha256_hex(const unsigned char *data, size_t len, char out[65])
 {
@@ -156,7 +157,7 @@ enum MHD_Result ncm_rest_firmware_post(struct ncm_req *req)
 	snprintf(b.version, sizeof(b.version), "%s", m.version);
 	b.name = m.name ? strdup(m.name) : NULL;
 	b.description = m.description ? strdup(m.description) : NULL;
-	b.files_json = json_dumps(files, JSON_COMPACT);
+	b.files_json = ncm_json_dumps(files, JSON_COMPACT);
 	b.created_ms = ncm_rt_now_ms();
 	if (ncm_store_bundle_put(ncm_rt_db(), &b, &err)) {
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;

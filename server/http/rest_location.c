@@ -20,6 +20,7 @@
 #include "range.h"
 #include "rest_common.h"
 #include "runtime.h"
+#include "jsontext.h"
 
 /* Fills the caller of req; 0, or -1 after answering 400 for a bad x-custom-device-id. */
 static int caller_of(struct ncm_req *req, struct ncm_loc_caller *c, char *via, size_t via_size,
@@ -108,7 +109,7 @@ static enum MHD_Result ground_fix(struct ncm_req *req, const char *service, json
 		ret = ncm_reply_text(req, MHD_HTTP_OK, "application/json", "");
 	} else {
 		/* 12 significant digits: positions keep their 7 decimals without binary noise */
-		char *text = json_dumps(answer, JSON_COMPACT | JSON_REAL_PRECISION(12));
+		char *text = ncm_json_dumps(answer, JSON_COMPACT | JSON_REAL_PRECISION(12));
 
 		ret = text ? ncm_reply_text(req, MHD_HTTP_OK, "application/json", text) : MHD_NO;
 		free(text);

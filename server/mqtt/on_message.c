@@ -22,6 +22,7 @@
 #include "shadow_svc.h"
 #include "topic.h"
 #include "utf8.h"
+#include "jsontext.h"
 
 /* The journal record of the incoming publish; reason is the topic's row (or why it failed). */
 static void journal_in(const char *device, const struct mosquitto_evt_message *ed,
@@ -112,7 +113,7 @@ static void data_channel(const char *device, enum ncm_topic_kind kind,
 		}
 		rc = NCM_OK;
 		json_array_foreach(arr, i, el) {
-			char *text = json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY |
+			char *text = ncm_json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY |
 							    JSON_PRESERVE_ORDER);
 
 			rc = text ? store_one(db, device, ed->topic, text, strlen(text), 0, now,

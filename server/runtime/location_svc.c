@@ -19,6 +19,7 @@
 #include "pgps.h"
 #include "runtime.h"
 #include "locations.h"
+#include "jsontext.h"
 
 /* Counters per service, in the order of services[]. */
 static const char *const services[] = { "GROUND_FIX", "CELL_POS", "CELL", "WIFI", "SCELL",
@@ -144,7 +145,7 @@ static void journal(const struct ncm_loc_caller *c, const char *kind, const char
 
 	if (c->quiet)
 		return;
-	text = payload ? json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	text = payload ? ncm_json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	snprintf(why, sizeof(why), "%s%s%s", service, reason ? ": " : "", reason ? reason : "");
 	rec.kind = kind;
 	rec.device = c->device_id && c->device_id[0] ? c->device_id : NULL;
@@ -226,7 +227,7 @@ static void history(const struct ncm_loc_caller *c, const char *type, double lat
 	struct ncm_loc_fix fix = { 0 };
 	struct ncm_err_info err = { 0 };
 	char service[32];
-	char *anchors_text = anchors ? json_dumps(anchors, JSON_COMPACT) : NULL;
+	char *anchors_text = anchors ? ncm_json_dumps(anchors, JSON_COMPACT) : NULL;
 
 	/* APIHELP getLocationHistory.ts: cell and Wi-Fi fixes under an evaluation token */
 	snprintf(service, sizeof(service), "%s%s", type,
@@ -446,7 +447,7 @@ static int agnss_new(const struct ncm_loc_caller *c, const char *service, const 
 int ncm_loc_svc_agnss(const struct ncm_loc_caller *c, const char *service, const json_t *req,
 		      int fresh, uint8_t **data, size_t *len, struct ncm_loc_fail *fail)
 {
-	char *text = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	char *text = ncm_json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	char *key = NULL;
 	int rc;
 

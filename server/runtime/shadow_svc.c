@@ -16,6 +16,7 @@
 #include "shadow.h"
 #include "shadows.h"
 #include "devices.h"
+#include "jsontext.h"
 
 #define T_AWS "$aws/things/%s/shadow/"
 #define T_NRF "%s/shadow/"
@@ -35,7 +36,7 @@ static time_t now_s(void)
 
 static size_t json_size(const json_t *j)
 {
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *text = ncm_json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	size_t n = text ? strlen(text) : 0;
 
 	free(text);
@@ -488,7 +489,7 @@ int ncm_svc_shadow_connection(struct ncm_db *db, const char *device_id, int conn
 				"status", "disconnected", "disconnectReason",
 				reason ? reason : "unknown", "clientInitiatedDisconnect",
 				client_initiated);
-	text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	text = req ? ncm_json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
 	if (!text)
 		return ncm_err_set(err, NCM_ERR_NOMEM, "shadow: out of memory");

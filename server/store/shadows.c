@@ -2,6 +2,7 @@
  * shadows.c: the shadows table (see shadows.h).
  */
 #include "shadows.h"
+#include "jsontext.h"
 
 #include <stdlib.h>
 
@@ -53,7 +54,7 @@ int ncm_store_shadow_put(struct ncm_db *db, const char *device_id, const json_t 
 			 struct ncm_err_info *err)
 {
 	sqlite3_stmt *st = NULL;
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *text = ncm_json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	int rc = NCM_OK;
 
 	if (!text)

@@ -614,6 +614,47 @@ START_TEST(reply_waits_for_the_subscription_within_the_hold)
 }
 END_TEST
 
+/* Item 7: numbers are written as JavaScript writes them (nRF Cloud is a JavaScript service):
+ * 63.4216434, not 63.421643400000001, in a delta on the wire, the REST device and the
+ * journal. */
+START_TEST(numbers_are_written_in_their_shortest_form_everywhere)
+{
+	const char *id = "num-1";
+	char delta[256], path[256], *resp = NULL;
+	struct raw r;
+	struct raw_pkt p;
+	long status;
+
+	srv_start(&s, NULL);
+	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
+	raw_device(&r, id);
+	snprintf(delta, sizeof(delta), "$aws/things/%s/shadow/update/delta", id);
+	raw_sub1(&r, 1, delta);
+	admin_patch_shadow(id, "{\"state\":{\"desired\":{\"lat\":63.4216434,\"step\":0.1,"
+			       "\"tiny\":1e-7,\"whole\":2.0}}}");
+	raw_expect(&r, &p, RAW_PUBLISH, 0, delta);
+	ck_assert_msg(strstr((char *)p.payload, "\"lat\":63.4216434,") != NULL, "%s", p.payload);
+	ck_assert_msg(strstr((char *)p.payload, "\"step\":0.1,") != NULL, "%s", p.payload);
+	ck_assert_msg(strstr((char *)p.payload, "\"tiny\":1e-7") != NULL, "%s", p.payload);
+	ck_assert_msg(strstr((char *)p.payload, "0000000") == NULL, "%s", p.payload);
+	raw_pkt_release(&p);
+	raw_close(&r);
+
+	snprintf(path, sizeof(path), "/v1/devices/%s", id);
+	status = http_rest_auth(&s, "GET", path, api, NULL, NULL, 0, &resp, NULL);
+	ck_assert_int_eq(status, 200);
+	ck_assert_msg(strstr(resp, "63.4216434") && !strstr(resp, "63.42164340000"), "%s", resp);
+	ck_assert_msg(strstr(resp, "0.1") && !strstr(resp, "0.10000000000000001"), "%s", resp);
+	free(resp);
+	resp = NULL;
+	snprintf(path, sizeof(path), "/mock/v1/journal?device=%s&kind=mqtt.send", id);
+	ck_assert_int_ge(journal_wait(&s, "mqtt.send", id, "delivered", 1), 1);
+	ck_assert_int_eq(http_admin(&s, "GET", path, NULL, &resp), 200);
+	ck_assert_msg(strstr(resp, "63.4216434") && !strstr(resp, "63.42164340000"), "%s", resp);
+	free(resp);
+}
+END_TEST
+
 int main(void)
 {
 	const struct suite_test tests[] = {
@@ -623,6 +664,7 @@ int main(void)
 		{ "legacy_endpoints", device_certificate_association_and_v1_routing },
 		{ "ncs_bundles", ncs_firmware_bundles_format_0_and_1_and_in_a_sub_folder },
 		{ "reply_hold", reply_waits_for_the_subscription_within_the_hold },
+		{ "numbers", numbers_are_written_in_their_shortest_form_everywhere },
 	};
 
 	return run_suite("exact", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
