@@ -453,13 +453,18 @@ static int history_item(const struct ncm_loc_fix *f, void *userdata)
 {
 	struct history_q *q = userdata;
 	char id[32], at[40];
-	json_t *o;
+	json_t *o, *meta;
 
 	snprintf(id, sizeof(id), "%" PRId64, f->id);
 	ncm_rt_iso8601(f->inserted_ms, at, sizeof(at));
-	o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:{}}", "id", id, "deviceId", f->device_id,
+	meta = f->meta ? json_loads(f->meta, 0, NULL) : NULL;
+	/* GNSS fixes keep what the fix said besides the position (acc, alt, spd, hdg) */
+	o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", id, "deviceId", f->device_id,
 		      "serviceType", f->service, "insertedAt", at, "lat", num_string(f->lat),
-		      "lon", num_string(f->lon), "uncertainty", num_string(f->unc), "meta");
+		      "lon", num_string(f->lon), "uncertainty", num_string(f->unc), "meta",
+		      json_is_object(meta) ? meta : json_object());
+	if (meta && !json_is_object(meta))
+		json_decref(meta);
 	if (o && f->anchors)
 		json_object_set_new(o, "anchors", json_loads(f->anchors, 0, NULL));
 	return json_array_append_new(q->items, o) ? NCM_ERR_NOMEM : 0;

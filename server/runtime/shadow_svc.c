@@ -360,8 +360,15 @@ static int answer_transform(struct ncm_outbox *out, const char *device_id, const
 		reply = ncm_jsonata_error_json(&jerr);
 		ncm_log(NCM_LOG_NOTICE, "shadow: transform from %s refused: %s", device_id,
 			jerr.message);
+	} else if (!result) {
+		/* JSONata's "undefined": nRF Cloud, a JavaScript service, serialises
+		 * {tf: undefined} as {} (JSON.stringify drops undefined members). The SDK's
+		 * decoder then finds no result: sdk-nrf common/src/nrf_cloud_codec_internal.c
+		 * nrf_cloud_obj_shadow_transform_decode() (-ENODATA without "tf" from v3.3; an
+		 * empty result object in v2.8-v3.2). docs/compatibility.md#transform-undefined */
+		reply = json_object();
 	} else {
-		reply = json_pack("{s:o}", "tf", result ? result : json_null());
+		reply = json_pack("{s:o}", "tf", result);
 		result = NULL;
 	}
 	topic(t, sizeof(t), T_NRF, device_id, "get/accepted/tf");

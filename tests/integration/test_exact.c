@@ -14,7 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <zlib.h>
+
+#include "ca.h"
+#include "pki.h"
 
 #include "harness.h"
 #include "rawmqtt.h"
@@ -655,6 +663,224 @@ START_TEST(numbers_are_written_in_their_shortest_form_everywhere)
 }
 END_TEST
 
+/* ---- item 7: TLS-level refusals on the MQTT port ---- */
+
+/* Writes a device certificate for id to <dir>/<name>.crt/.key: signed by the lab CA (rogue 0)
+ * or by a CA nobody trusts (rogue 1), valid from now for days. */
+static void tls_cert(const char *id, const char *name, int rogue, time_t now, int days,
+		     char *crt, char *key, size_t size)
+{
+	struct ncm_err_info err = { 0 };
+	struct ncm_ca ca = { 0 };
+	EVP_PKEY *k = NULL, *rk = NULL;
+	X509 *cert = NULL, *rc = NULL;
+	FILE *f;
+
+	ck_assert_int_eq(ncm_pki_key_new(&k, &err), 0);
+	if (rogue) {
+		ck_assert_int_eq(ncm_pki_key_new(&rk, &err), 0);
+		ck_assert_int_eq(ncm_pki_ca_new(rk, "rogue CA", now, 365, &rc, &err), 0);
+		ck_assert_int_eq(ncm_pki_device_cert_new(rc, rk, k, id, now, days, &cert, &err), 0);
+	} else {
+		ck_assert_msg(ncm_ca_load(s.data, &ca, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(ncm_pki_device_cert_new(ca.cert, ca.key, k, id, now, days, &cert,
+							 &err), 0);
+	}
+	snprintf(crt, size, "%s/%s.crt", s.dir, name);
+	snprintf(key, size, "%s/%s.key", s.dir, name);
+	f = fopen(crt, "w");
+	ck_assert_ptr_nonnull(f);
+	PEM_write_X509(f, cert);
+	fclose(f);
+	f = fopen(key, "w");
+	ck_assert_ptr_nonnull(f);
+	PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+	X509_free(cert);
+	X509_free(rc);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(rk);
+	ncm_ca_release(&ca);
+}
+
+/* A TLS 1.2 handshake with the MQTT port presenting crt/key (NULL: no certificate). 1 when it
+ * completed (and the server did not refuse right after, which TLS 1.2 would show in the
+ * handshake), else 0. */
+static int tls_handshake(const char *crt, const char *key)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	BIO *bio;
+	SSL *ssl = NULL;
+	char addr[64];
+	int ok;
+
+	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_load_verify_locations(ctx, s.ca, NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (crt) {
+		ck_assert_int_eq(SSL_CTX_use_certificate_file(ctx, crt, SSL_FILETYPE_PEM), 1);
+		ck_assert_int_eq(SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM), 1);
+	}
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", s.mqtt_port);
+	bio = BIO_new_ssl_connect(ctx);
+	BIO_get_ssl(bio, &ssl);
+	SSL_set_tlsext_host_name(ssl, "localhost");
+	BIO_set_conn_hostname(bio, addr);
+	ok = BIO_do_handshake(bio) == 1;
+	ERR_clear_error();
+	BIO_free_all(bio);
+	SSL_CTX_free(ctx);
+	return ok;
+}
+
+/* Unknown CA, expired, not yet valid and no client certificate are refused in the TLS
+ * handshake, before MQTT; each is journaled as mqtt.refused with the reason and the peer
+ * address. */
+START_TEST(tls_refusals_are_journaled_with_reason_and_peer)
+{
+	char crt[PATH_MAX], key[PATH_MAX];
+	time_t now = time(NULL);
+	json_t *items;
+
+	srv_start(&s, NULL);
+	tls_cert("tls-rogue", "rogue", 1, now, 30, crt, key, sizeof(crt));
+	ck_assert_int_eq(tls_handshake(crt, key), 0);
+	ck_assert_int_ge(journal_wait(&s, "mqtt.refused", NULL, "unknown CA", 1), 1);
+
+	tls_cert("tls-old", "old", 0, now - 40 * 86400, 10, crt, key, sizeof(crt));
+	ck_assert_int_eq(tls_handshake(crt, key), 0);
+	ck_assert_int_ge(journal_wait(&s, "mqtt.refused", NULL, "expired", 1), 1);
+
+	tls_cert("tls-future", "future", 0, now + 40 * 86400, 10, crt, key, sizeof(crt));
+	ck_assert_int_eq(tls_handshake(crt, key), 0);
+	ck_assert_int_ge(journal_wait(&s, "mqtt.refused", NULL, "not yet valid", 1), 1);
+
+	ck_assert_int_eq(tls_handshake(NULL, NULL), 0);
+	ck_assert_int_ge(journal_wait(&s, "mqtt.refused", NULL, "no client certificate", 1), 1);
+
+	items = journal_items(&s, "mqtt.refused", NULL);
+	ck_assert_int_ge(json_array_size(items), 4);
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		const char *r = json_string_value(json_object_get(json_array_get(items, i),
+								  "reason"));
+
+		ck_assert_msg(r && strstr(r, "127.0.0.1"), "no peer address in '%s'", r);
+	}
+	json_decref(items);
+}
+END_TEST
+
+/* Item 7: a GNSS fix's accuracy, altitude, speed and heading reach the location history's
+ * meta; a fix without them keeps meta {}. */
+START_TEST(location_history_gnss_entries_carry_the_fix_in_meta)
+{
+	char *dev = NULL;
+	const char *hdrs[] = { NULL, "Content-Type: application/json", NULL };
+	static const char full[] = "{\"lat\":63.42,\"lon\":10.43,\"acc\":12.5,\"alt\":105.25,"
+				   "\"spd\":1.5,\"hdg\":270}";
+	static const char bare[] = "{\"lat\":63.43,\"lon\":10.44}";
+	json_t *j, *items, *meta;
+	char auth[2048];
+
+	srv_start(&s, NULL);
+	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
+	dev = fixture_device_jwt(&s);
+	snprintf(auth, sizeof(auth), "Authorization: %s", dev);
+	hdrs[0] = auth;
+	ck_assert_int_eq(http_rest_req(&s, "POST", "/v1/location/gnss", hdrs, full,
+				       sizeof(full) - 1, NULL, NULL), 202);
+	ck_assert_int_eq(http_rest_req(&s, "POST", "/v1/location/gnss", hdrs, bare,
+				       sizeof(bare) - 1, NULL, NULL), 202);
+	free(dev);
+	j = rest_json(&s, "GET", "/v1/location/history?deviceId=" FIXTURE_DEVICE, api, NULL, 200);
+	items = json_object_get(j, "items");
+	ck_assert_int_eq(json_array_size(items), 2);
+	/* newest first */
+	meta = json_object_get(json_array_get(items, 0), "meta");
+	ck_assert(json_is_object(meta));
+	ck_assert_int_eq(json_object_size(meta), 0);
+	meta = json_object_get(json_array_get(items, 1), "meta");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 1),
+							   "serviceType")), "GNSS");
+	ck_assert(json_real_value(json_object_get(meta, "acc")) == 12.5);
+	ck_assert(json_real_value(json_object_get(meta, "alt")) == 105.25);
+	ck_assert(json_real_value(json_object_get(meta, "spd")) == 1.5);
+	ck_assert_int_eq(json_integer_value(json_object_get(meta, "hdg")), 270);
+	json_decref(j);
+}
+END_TEST
+
+/* Item 7: a G3 transform whose result is undefined gets {} (what nRF Cloud's JavaScript
+ * serialises {tf: undefined} to), not {"tf":null}. */
+START_TEST(g3_transform_without_result_gets_an_empty_object)
+{
+	static const char req[] = "{\"t\":\"state.desired.nothing_here\"}";
+	static const char ok[] = "{\"t\":\"state.desired.pairing.state\"}";
+	const char *id = "g3-undef";
+	char get[256], acc[256];
+	struct raw r;
+	struct raw_pkt p;
+
+	srv_start(&s, NULL);
+	raw_device(&r, id);
+	snprintf(get, sizeof(get), "%s/shadow/get/tf", id);
+	snprintf(acc, sizeof(acc), "%s/shadow/get/accepted/tf", id);
+	raw_sub1(&r, 1, acc);
+	raw_pub_acked(&r, 200, get, req, sizeof(req) - 1);
+	raw_expect(&r, &p, RAW_PUBLISH, 0, acc);
+	ck_assert_str_eq((char *)p.payload, "{}");
+	raw_pkt_release(&p);
+	/* a defined result is still {"tf":...}; the request may end with a NUL (item 3) */
+	raw_pub_acked(&r, 201, get, ok, sizeof(ok));
+	raw_expect(&r, &p, RAW_PUBLISH, 0, acc);
+	ck_assert_str_eq((char *)p.payload, "{\"tf\":\"paired\"}");
+	raw_pkt_release(&p);
+	raw_close(&r);
+}
+END_TEST
+
+/* Item 3: trailing NULs on every JSON topic are accepted, and what is stored has none. */
+START_TEST(trailing_nul_bytes_are_accepted_on_every_json_topic)
+{
+	static const char d2c[] = "{\"appId\":\"TEMP\",\"messageType\":\"DATA\",\"data\":\"21.5\"}\0";
+	static const char bulk[] = "[{\"appId\":\"HUMID\",\"data\":\"40\"}]\0\0";
+	static const char upd[] = "{\"state\":{\"reported\":{\"x\":1}}}\0";
+	static const char jobs[] = "[\"\"]";
+	const char *id = "nul-1";
+	char t[512], path[256], *resp = NULL;
+	struct raw r;
+	json_t *j;
+	long status;
+
+	srv_start(&s, NULL);
+	raw_device(&r, id);
+	snprintf(t, sizeof(t), "%sm/d/%s/d2c", s.prefix, id);
+	raw_pub_acked(&r, 1, t, d2c, sizeof(d2c));
+	snprintf(t, sizeof(t), "%sm/d/%s/d2c/bulk", s.prefix, id);
+	raw_pub_acked(&r, 2, t, bulk, sizeof(bulk));
+	snprintf(t, sizeof(t), "%s/shadow/update", id);
+	raw_pub_acked(&r, 3, t, upd, sizeof(upd));
+	snprintf(t, sizeof(t), "%s%s/jobs/req", s.prefix, id);
+	raw_pub_acked(&r, 4, t, jobs, sizeof(jobs));
+	raw_expect_quiet(&r);
+	raw_close(&r);
+	ck_assert_int_eq(journal_count(&s, "mqtt.bad_message", id, NULL), 0);
+	ck_assert_int_eq(journal_count(&s, "mqtt.refused", id, NULL), 0);
+
+	snprintf(path, sizeof(path), "/mock/v1/devices/%s/messages", id);
+	status = http_admin(&s, "GET", path, NULL, &resp);
+	ck_assert_int_eq(status, 200);
+	ck_assert_msg(strstr(resp, "21.5") && strstr(resp, "HUMID"), "%s", resp);
+	ck_assert_msg(!strstr(resp, "\\u0000"), "stored with the NUL: %s", resp);
+	free(resp);
+	snprintf(path, sizeof(path), "/mock/v1/devices/%s/shadow", id);
+	j = admin_json(&s, "GET", path, NULL, &status);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
+				 j, "state"), "reported"), "x")), 1);
+	json_decref(j);
+}
+END_TEST
+
 int main(void)
 {
 	const struct suite_test tests[] = {
@@ -665,6 +891,9 @@ int main(void)
 		{ "ncs_bundles", ncs_firmware_bundles_format_0_and_1_and_in_a_sub_folder },
 		{ "reply_hold", reply_waits_for_the_subscription_within_the_hold },
 		{ "numbers", numbers_are_written_in_their_shortest_form_everywhere },
+		{ "location_meta", location_history_gnss_entries_carry_the_fix_in_meta },
+		{ "g3_undefined", g3_transform_without_result_gets_an_empty_object },
+		{ "trailing_nul", trailing_nul_bytes_are_accepted_on_every_json_topic },
 	};
 
 	return run_suite("exact", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
