@@ -22,6 +22,13 @@ int ncm_mqtt_on_message(int event, void *event_data, void *userdata);
  * as a chain's end (tls.c says why). 0, or -1. */
 int ncm_mqtt_trust_partial_chains(void);
 
+/* tls_watch.c: journals TLS-level refusals from the broker's log file (see there). open: at
+ * plugin start (-1 when the log cannot be read: refusals are then only in the broker's log);
+ * tick: reads what was logged since; close: at unload. */
+int ncm_mqtt_tls_watch_open(void);
+void ncm_mqtt_tls_watch_tick(void);
+void ncm_mqtt_tls_watch_close(void);
+
 /* Sets the function the first tick calls. */
 void ncm_mqtt_tick_set_ready(ncm_mqtt_ready_fn fn);
 

@@ -72,6 +72,7 @@ int ncm_mqtt_on_tick(int event, void *event_data, void *userdata)
 	ncm_waiters_expire(ncm_rt_now_ms());
 	ncm_mqtt_delayed_flush(ncm_rt_now_ms());
 	ncm_mqtt_hold_tick(ncm_rt_now_ms());
+	ncm_mqtt_tls_watch_tick();
 	for (cmd = ncm_cmdq_take_all(); cmd; cmd = next) {
 		next = cmd->next;
 		if (cmd->delay_ticks > 0) {

@@ -894,6 +894,7 @@ int main(void)
 		{ "location_meta", location_history_gnss_entries_carry_the_fix_in_meta },
 		{ "g3_undefined", g3_transform_without_result_gets_an_empty_object },
 		{ "trailing_nul", trailing_nul_bytes_are_accepted_on_every_json_topic },
+		{ "tls_refusals", tls_refusals_are_journaled_with_reason_and_peer },
 	};
 
 	return run_suite("exact", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
