@@ -2,15 +2,16 @@
  * tls_watch.c: TLS-level refusals on the MQTT port in the journal (docs/compatibility.md
  * #tls-refusals). A client refused in the TLS handshake (certificate from an unknown CA,
  * expired or not yet valid, no certificate at all) never reaches a plugin event in Mosquitto
- * 2.0.11: the broker only logs it ("New connection from A:P on port N.", then "OpenSSL
- * Error[0]: ...certificate verify failed", "Client <unknown> disconnected"). So the generated
+ * 2.0.11: the broker only logs it ("Client connection from A failed: ...", or "New connection
+ * from A:P on port N." and later "OpenSSL Error[0]: ...certificate verify failed"). So the generated
  * mosquitto.conf also logs to <run>/broker.log, and the tick reads the new lines of that file.
  * OpenSSL's error does not say why verification failed; the "sslclient" purpose check, which
  * OpenSSL runs on the client certificate after building its chain and before checking dates,
  * logs a line of its own when the certificate is outside its validity period, so the reason
  * arrives in the same log, in order. A chain that cannot be built (unknown CA) never reaches
  * the purpose check. The broker handles connections one after the other on one thread, so the
- * peer is the one the last "New connection" line named. Broker thread only.
+ * peer of an "OpenSSL Error" line is the one the last "New connection" line named. Broker
+ * thread only.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -93,23 +94,36 @@ int ncm_mqtt_tls_watch_open(void)
 	return 0;
 }
 
-static void journal_refusal(const char *reason)
+/* Journals one refusal of the connection from addr: why comes from OpenSSL's error text
+ * err and the purpose check's note, which is used up. */
+static void journal_refusal(const char *addr, const char *err)
 {
 	struct ncm_journal_rec rec = { 0 };
-	char text[768];
+	char text[1024];
+	const char *why = err;
 
-	snprintf(text, sizeof(text), "TLS handshake refused: %s; peer %s", reason,
-		 peer[0] ? peer : "unknown");
+	if (strstr(err, "certificate verify failed"))
+		why = note[0] ? note
+			      : "unknown CA: the client certificate is not issued by a CA the MQTT "
+				"listener trusts";
+	else if (strstr(err, "peer did not return a certificate"))
+		why = "no client certificate";
+	snprintf(text, sizeof(text), "TLS handshake refused: %s; peer %s", why,
+		 addr[0] ? addr : "unknown");
 	rec.kind = "mqtt.refused";
 	rec.reason = text;
 	ncm_rt_journal(&rec);
-	refused = 1;
+	note[0] = '\0';
 }
 
-/* One line of the broker's log (without its time stamp prefix, which is skipped by search). */
+/* One line of the broker's log (its time stamp prefix is skipped by the searches). Two shapes
+ * of a refusal: a handshake that completes in the broker's accept logs "Client connection from
+ * <ip> failed: <error>." and nothing else; one that needs more reads logs "New connection from
+ * <ip:port> on port N." first and "OpenSSL Error[i]: <error>" lines later. */
 static void line(const char *l)
 {
 	const char *p;
+	char addr[128];
 
 	if ((p = strstr(l, "New connection from "))) {
 		const char *end;
@@ -126,16 +140,16 @@ static void line(const char *l)
 		snprintf(note, sizeof(note), "client certificate %s", p + strlen(note_prefix));
 		return;
 	}
+	if ((p = strstr(l, "Client connection from ")) && strstr(p, " failed: ")) {
+		p += strlen("Client connection from ");
+		snprintf(addr, sizeof(addr), "%.*s", (int)(strstr(p, " failed: ") - p), p);
+		journal_refusal(addr, strstr(p, " failed: ") + strlen(" failed: "));
+		return;
+	}
 	if (refused || !(p = strstr(l, "OpenSSL Error[")))
 		return;
-	if (strstr(p, "certificate verify failed"))
-		journal_refusal(note[0] ? note
-					: "unknown CA: the client certificate is not issued by a "
-					  "CA the MQTT listener trusts");
-	else if (strstr(p, "peer did not return a certificate"))
-		journal_refusal("no client certificate");
-	else if ((p = strstr(p, "::")) || (p = strstr(l, "OpenSSL Error[")))
-		journal_refusal(p);
+	journal_refusal(peer, strstr(p, "::") ? strstr(p, "::") + 2 : p);
+	refused = 1;
 }
 
 void ncm_mqtt_tls_watch_tick(void)
