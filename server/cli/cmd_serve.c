@@ -206,6 +206,8 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	 * packet makes the broker drop the client */
 	fprintf(f, "max_packet_size %d\n", 256 * 1024);
 	fprintf(f, "log_dest stderr\n");
+	/* the plugin reads TLS refusals from here (server/mqtt/tls_watch.c) */
+	fprintf(f, "log_dest file %s/broker.log\n", run_dir);
 	fprintf(f, "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n");
 	fprintf(f, "log_timestamp_format %%Y-%%m-%%dT%%H:%%M:%%S\n");
 	if (conf_user)

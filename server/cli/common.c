@@ -43,6 +43,8 @@ const struct ncm_opt *ncm_cli_config_opts(struct ncm_config *cfg, int serve_only
 		  "where answers for unknown cells and access points spread around"),
 		I("location-radius", NCM_OPT_INT, location_radius, "METRES",
 		  "how far from the centre they may be"),
+		I("reply-hold-ms", NCM_OPT_INT, reply_hold_ms, "MS",
+		  "how long a reply waits for the device to subscribe (0: not at all)"),
 		S("user", user, "NAME", "when started as root, run the broker as this user"),
 		S("record", record_path, "FILE", "append every journal record here (JSON Lines)"),
 		S("plugin", plugin_path, "FILE", "the nrfcloud-mock.so plugin to load"),

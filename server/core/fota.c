@@ -424,9 +424,11 @@ int ncm_fota_manifest_parse(const json_t *root, struct ncm_manifest *out,
 				   "[a-zA-Z0-9._-]{1,60})");
 	m.version = json_string_value(v);
 
+	/* NCS's scripts/bootloader/generate_zip.py writes 0 (up to about v3.0), 1 later
+	 * (docs/compatibility.md#firmware-bundles) */
 	v = json_object_get(root, "format-version");
-	if (!json_is_integer(v) || json_integer_value(v) != 1)
-		return ncm_err_set(err, NCM_ERR_INVAL, "format-version must be 1");
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1)
+		return ncm_err_set(err, NCM_ERR_INVAL, "format-version must be 0 or 1");
 
 	files = json_object_get(root, "files");
 	if (!json_is_array(files) || (n = json_array_size(files)) == 0)

@@ -449,6 +449,58 @@ out:
 	return rc;
 }
 
+/* 1 when the reported-only request req (a "reported" object, or a member object below it)
+ * set a key that desired (des) holds too and that now differs from reported (rep, the merged
+ * document's). Only keys the request touched count: a device answering a delta with a report
+ * of something else must not get the same delta again (docs/compatibility.md#delta-rule). */
+static int touches_shared_difference(const json_t *req, const json_t *des, const json_t *rep)
+{
+	const char *key;
+	json_t *rv;
+
+	json_object_foreach((json_t *)req, key, rv) {
+		json_t *dv = json_object_get(des, key);
+		json_t *nv = json_object_get(rep, key);
+
+		/* a key nulled away is no longer in reported, hence not in both */
+		if (!dv || json_is_null(dv) || !nv || json_is_null(rv))
+			continue;
+		if (json_is_object(rv) && json_is_object(dv) && json_is_object(nv)) {
+			if (touches_shared_difference(rv, dv, nv))
+				return 1;
+			continue;
+		}
+		if (json_is_object(dv) && json_is_object(nv)) {
+			json_t *sub = ncm_shadow_delta_state(dv, nv);
+			int differs = !sub || json_object_size(sub) > 0;
+
+			json_decref(sub);
+			if (differs)
+				return 1;
+			continue;
+		}
+		if (!values_equal(dv, nv))
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether an accepted update publishes its delta (AWS IoT Device Shadow, see
+ * docs/compatibility.md#delta-rule): a request with "desired" does whenever the delta is
+ * non-empty; a reported-only request only when it changed a key present in both sections to a
+ * value that differs from desired. */
+static int publishes_delta(const json_t *req_state, const json_t *next)
+{
+	const json_t *req_rep = json_object_get(req_state, "reported");
+
+	if (json_object_get(req_state, "desired"))
+		return 1;
+	if (!json_is_object(req_rep))
+		return 0;
+	return touches_shared_difference(req_rep, doc_section(next, "state", "desired"),
+					 doc_section(next, "state", "reported"));
+}
+
 /* Builds the accepted, documents and delta payloads of an accepted update into res. */
 static int accept_payloads(struct ncm_shadow_result *res, const json_t *prev, const json_t *next,
 			   const json_t *req_state, const json_t *token, time_t now)
@@ -469,9 +521,10 @@ static int accept_payloads(struct ncm_shadow_result *res, const json_t *prev, co
 	    json_object_set_new(docs, "timestamp", json_integer((json_int_t)now)) ||
 	    add_token(docs, token))
 		goto out;
-	/* docs/protocol-mqtt.md#aws-shadow-semantics: a delta goes out whenever desired and reported disagree after an
-	 * accepted update. */
-	if (delta_msg(next, now, 1, &delta) || (delta && add_token(delta, token)))
+	/* docs/compatibility.md#delta-rule: a delta goes out only for an update with desired, or a
+	 * reported-only update that makes a key present in both sections differ. */
+	if (publishes_delta(req_state, next) &&
+	    (delta_msg(next, now, 1, &delta) || (delta && add_token(delta, token))))
 		goto out;
 	res->accepted = acc;
 	res->documents = docs;

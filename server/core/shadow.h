@@ -40,9 +40,12 @@ struct ncm_shadow_result {
 			      * "timestamp":now[,"clientToken"]} */
 	json_t *documents;   /* accepted: update/documents payload {"previous":{"state","metadata",
 			      * "version"},"current":{...},"timestamp":now[,"clientToken"]} */
-	json_t *delta;       /* accepted and the new document has a non-empty delta: the delta
-			      * message (ncm_shadow_delta_msg with metadata, plus clientToken); else
-			      * NULL */
+	json_t *delta;       /* accepted, the update publishes a delta and the new document
+			      * has a non-empty one: the delta message (ncm_shadow_delta_msg with
+			      * metadata, plus clientToken); else NULL. A request holding
+			      * "desired" publishes one; a reported-only request only when it set
+			      * a key present in both sections to a value unlike desired's (AWS,
+			      * docs/compatibility.md#delta-rule) */
 	json_t *error;       /* rejected: {"code":code,"message":...,"timestamp":now
 			      * [,"clientToken"]} */
 };

@@ -260,6 +260,43 @@ const struct ncm_zip_entry *ncm_zip_find(const struct ncm_zip *zip, const char *
 	return NULL;
 }
 
+int ncm_zip_find_manifest(const struct ncm_zip *zip, const struct ncm_zip_entry **entry,
+			  char *dir, size_t size, struct ncm_err_info *err)
+{
+	static const char name[] = "manifest.json";
+	const struct ncm_zip_entry *found = NULL;
+	size_t i, prefix = 0;
+
+	*entry = NULL;
+	if (size)
+		dir[0] = '\0';
+	*entry = ncm_zip_find(zip, name);
+	if (*entry)
+		return NCM_OK;
+	for (i = 0; zip && i < zip->n_entries; i++) {
+		const char *n = zip->entries[i].name, *slash = strchr(n, '/');
+
+		/* exactly "<folder>/manifest.json": one level, a non-empty folder name */
+		if (!slash || slash == n || strcmp(slash + 1, name))
+			continue;
+		if (found)
+			return ncm_err_set(err, NCM_ERR_INVAL,
+					   "ZIP has manifest.json in several folders ('%s', '%s')",
+					   found->name, n);
+		found = &zip->entries[i];
+		prefix = (size_t)(slash - n) + 1;
+	}
+	if (!found)
+		return ncm_err_set(err, NCM_ERR_NOT_FOUND, "bundle has no manifest.json");
+	if (prefix >= size)
+		return ncm_err_set(err, NCM_ERR_INVAL, "ZIP folder name '%s' is too long",
+				   found->name);
+	memcpy(dir, found->name, prefix);
+	dir[prefix] = '\0';
+	*entry = found;
+	return NCM_OK;
+}
+
 /* Raw-inflates entry's csize bytes at src into out, which has room for size + 1 bytes: the
  * spare byte is how data longer than declared shows itself without a second buffer. */
 static int inflate_entry(const struct ncm_zip_entry *e, const unsigned char *src,

@@ -43,6 +43,15 @@ int ncm_zip_open(struct ncm_zip *zip, const void *data, size_t len, struct ncm_e
 /* The entry named name (exact match), or NULL. */
 const struct ncm_zip_entry *ncm_zip_find(const struct ncm_zip *zip, const char *name);
 
+/* Finds a bundle's manifest.json: at the top level, or else in exactly one sub-folder one
+ * level down ("bundle/manifest.json", as Nordic's device simulator ships its sample bundle;
+ * docs/compatibility.md#firmware-bundles). *entry gets it and dir (size bytes) the folder
+ * prefix the manifest's file names are relative to ("" or "bundle/"). NCM_ERR_NOT_FOUND when
+ * there is none, NCM_ERR_INVAL ("ZIP has manifest.json in several folders") when it is
+ * ambiguous. */
+int ncm_zip_find_manifest(const struct ncm_zip *zip, const struct ncm_zip_entry **entry,
+			  char *dir, size_t size, struct ncm_err_info *err);
+
 /* Extracts entry into a malloc'd buffer (*out, *out_len; NUL-terminated one past the end).
  * NCM_ERR_INVAL on a bad local header, a size or CRC-32 mismatch or corrupt deflate data;
  * NCM_ERR_TOO_BIG above NCM_ZIP_MAX_ENTRY. */

@@ -25,6 +25,7 @@
 #include "request.h"
 #include "rest_common.h"
 #include "runtime.h"
+#include "jsontext.h"
 
 #define DEVICE_BODY_MAX (64 * 1024)
 #define SHADOW_BODY_MAX (64 * 1024)
@@ -103,7 +104,7 @@ static enum MHD_Result post_publish(struct ncm_req *req)
 				       "\"payload\": string or JSON, \"qos\": 0 or 1}");
 	}
 	text = json_is_string(payload) ? strdup(json_string_value(payload))
-				       : json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
+				       : ncm_json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
 	rc = text ? ncm_outbox_add_raw(&out, topic, text, strlen(text)) : -1;
 	free(text);
 	json_decref(body);
@@ -131,7 +132,7 @@ static int journal_cb(const struct ncm_journal_rec *rec, void *userdata)
 		return NCM_ERR_NOMEM;
 	if (o->items)
 		return json_array_append_new(o->items, j) ? NCM_ERR_NOMEM : NCM_OK;
-	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = ncm_json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	if (!text)
 		return NCM_ERR_NOMEM;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pki.h"
 #include "runtime.h"
+#include "jsontext.h"
 
 static json_t *device_json(const struct ncm_device *d)
 {
@@ -168,7 +169,7 @@ enum MHD_Result ncm_admin_devices_post(struct ncm_req *req)
 		ncm_err_set(&err, NCM_ERR_INVAL, "\"tags\" must be an array of strings");
 		goto out;
 	}
-	d.tags_json = v ? json_dumps(v, JSON_COMPACT) : strdup("[]");
+	d.tags_json = v ? ncm_json_dumps(v, JSON_COMPACT) : strdup("[]");
 	if (cert_pem) {
 		if (take_certificate(&d, cert_pem, ca_pem, warnings, &err))
 			goto out;

@@ -18,6 +18,7 @@
 #include "runtime.h"
 #include "shadow.h"
 #include "shadow_svc.h"
+#include "jsontext.h"
 
 /* 404 unless the device exists; fills *ret when it answered. */
 static int device_exists(struct ncm_req *req, enum MHD_Result *ret)
@@ -192,7 +193,7 @@ enum MHD_Result ncm_admin_messages_post(struct ncm_req *req)
 	if (!msg)
 		return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
 				       "body must be the JSON message to send");
-	text = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+	text = ncm_json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
 	json_decref(msg);
 	rc = text ? ncm_c2d_outbox(ncm_rt_db(), req->params[0], text, strlen(text), &out) : -1;
 	free(text);

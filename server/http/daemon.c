@@ -25,6 +25,7 @@
 #include "runtime.h"
 #include "utf8.h"
 #include "waiters.h"
+#include "jsontext.h"
 
 #define HTTPS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define THREADS 4
@@ -119,7 +120,7 @@ static char *journal_answer(const char *text, size_t len)
 		return strndup(text, len);
 	j = json_loadb(text, len, 0, NULL);
 	redact(j);
-	out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	out = j ? ncm_json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	return out;
 }
@@ -141,7 +142,7 @@ static char *request_details(struct ncm_req *req)
 	json_decref(args);
 	if ((v = body_json(req->body, req->body_len)))
 		json_object_set_new(o, "request", v);
-	text = json_dumps(o, JSON_COMPACT);
+	text = ncm_json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	/* the answer is JSON this server wrote (response.c keeps only those): spliced in as it
 	 * is rather than parsed and written again, which cost a fifth of GET throughput */

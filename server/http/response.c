@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "request.h"
+#include "jsontext.h"
 
 static enum MHD_Result queue(struct ncm_req *req, unsigned int status, const char *content_type,
 			     char *data, size_t len)
@@ -36,7 +37,7 @@ static enum MHD_Result queue(struct ncm_req *req, unsigned int status, const cha
 
 enum MHD_Result ncm_reply_json(struct ncm_req *req, unsigned int status, json_t *body)
 {
-	char *text = json_dumps(body, JSON_COMPACT);
+	char *text = ncm_json_dumps(body, JSON_COMPACT);
 
 	json_decref(body);
 	if (!text)

@@ -35,6 +35,10 @@ const struct ncm_route ncm_rest_routes[] = {
 	{ "PUT", "/v1/devices/{id}/name", ncm_rest_device_name_put, SMALL, KEY, 0 },
 	{ "PUT", "/v1/devices/{id}/tags", ncm_rest_device_tags_put, SMALL, KEY, 0 },
 	{ "PATCH", "/v1/devices/{id}/state", ncm_rest_device_state_patch, SMALL, KEY_DEV, 1 },
+	{ "POST", "/v1/devices/{id}/certificates", ncm_rest_device_certificate_post, SMALL, KEY,
+	  0 },
+	{ "PUT", "/v1/association/{id}", ncm_rest_association_put, SMALL, KEY, 0 },
+	{ "DELETE", "/v1/association/{id}", ncm_rest_association_delete, SMALL, KEY, 0 },
 	{ "POST", "/v1/devices/{id}/messages", ncm_rest_device_message_post, 256 * 1024, KEY_DEV,
 	  1 },
 

@@ -81,6 +81,9 @@ enum MHD_Result ncm_rest_bulk_op_errors_get(struct ncm_req *req);
 enum MHD_Result ncm_rest_bulk_op_uploaded_get(struct ncm_req *req);
 
 enum MHD_Result ncm_rest_account_device_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_device_certificate_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_association_put(struct ncm_req *req);
+enum MHD_Result ncm_rest_association_delete(struct ncm_req *req);
 enum MHD_Result ncm_rest_account_device_delete(struct ncm_req *req);
 
 enum MHD_Result ncm_rest_messages_get(struct ncm_req *req);

@@ -17,6 +17,7 @@
 #include "runtime.h"
 #include "shadow_svc.h"
 #include "shadows.h"
+#include "jsontext.h"
 
 #define MAX_PAGE 100
 #define DEFAULT_PAGE 10
@@ -193,7 +194,7 @@ enum MHD_Result ncm_rest_device_get(struct ncm_req *req)
 				       "transform: %s at position %zu", jerr.message, jerr.position);
 	if (!result)
 		return ncm_reply_text(req, MHD_HTTP_OK, "application/json", "");
-	text = json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY);
+	text = ncm_json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(result);
 	ret = text ? ncm_reply_text(req, MHD_HTTP_OK, "application/json", text) : MHD_NO;
 	free(text);
@@ -291,7 +292,7 @@ enum MHD_Result ncm_rest_device_tags_put(struct ncm_req *req)
 					       "tag %zu must match /^[a-zA-Z0-9_.@:#-]+$/", i);
 		}
 	}
-	text = json_dumps(body, JSON_COMPACT);
+	text = ncm_json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	rc = text ? ncm_store_device_set_tags(ncm_rt_db(), req->params[0], text, ncm_rt_now_ms(),
 					      &err)
@@ -360,7 +361,7 @@ enum MHD_Result ncm_rest_device_state_patch(struct ncm_req *req)
 		}
 		json_object_set_new(wrapped, "version", json_integer(ver));
 	}
-	text = json_dumps(wrapped, JSON_COMPACT);
+	text = ncm_json_dumps(wrapped, JSON_COMPACT);
 	json_decref(wrapped);
 	if (!text)
 		return MHD_NO;

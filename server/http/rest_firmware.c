@@ -23,6 +23,7 @@
 #include "rest_common.h"
 #include "runtime.h"
 #include "zip.h"
+#include "jsontext.h"
 
 static void sha256_hex(const unsigned char *data, size_t len, char out[65])
 {
@@ -61,7 +62,8 @@ enum MHD_Result ncm_rest_firmware_post(struct ncm_req *req)
 	json_t *manifest = NULL, *files = json_array(), *uris = json_array();
 	char dir[PATH_MAX], path[PATH_MAX], sha[65], url[1024];
 	enum MHD_Result ret;
-	int status = MHD_HTTP_BAD_REQUEST, code = 40000;
+	int status = MHD_HTTP_BAD_REQUEST, code = 40000, rc;
+	char folder[256], entry_name[600];
 
 	if (!zip)
 		return MHD_NO;
@@ -84,13 +86,15 @@ enum MHD_Result ncm_rest_firmware_post(struct ncm_req *req)
 	}
 	if (ncm_zip_open(zip, raw ? raw : (unsigned char *)req->body, raw_len, &err))
 		goto fail;
-	me = ncm_zip_find(zip, "manifest.json");
-	if (!me) {
+	rc = ncm_zip_find_manifest(zip, &me, folder, sizeof(folder), &err);
+	if (rc == NCM_ERR_NOT_FOUND) {
 		ncm_err_set(&err, NCM_ERR_INVAL, looks_like_modem(zip)
 			    ? "modem firmware cannot be uploaded; Nordic provides modem bundles"
 			    : "bundle has no manifest.json");
 		goto fail;
 	}
+	if (rc)
+		goto fail;
 	if (ncm_zip_extract(zip, me, &data, &len, &err))
 		goto fail;
 	manifest = json_loadb((char *)data, len, 0, NULL);
@@ -117,8 +121,11 @@ enum MHD_Result ncm_rest_firmware_post(struct ncm_req *req)
 		goto fail;
 	}
 	for (i = 0; i < m.n_files; i++) {
-		const struct ncm_zip_entry *fe = ncm_zip_find(zip, m.files[i]);
+		const struct ncm_zip_entry *fe;
 
+		/* file names are relative to the manifest's folder */
+		snprintf(entry_name, sizeof(entry_name), "%s%s", folder, m.files[i]);
+		fe = ncm_zip_find(zip, entry_name);
 		if (!fe) {
 			ncm_err_set(&err, NCM_ERR_INVAL, "manifest names '%s', which the ZIP lacks",
 				    m.files[i]);
@@ -150,7 +157,7 @@ enum MHD_Result ncm_rest_firmware_post(struct ncm_req *req)
 	snprintf(b.version, sizeof(b.version), "%s", m.version);
 	b.name = m.name ? strdup(m.name) : NULL;
 	b.description = m.description ? strdup(m.description) : NULL;
-	b.files_json = json_dumps(files, JSON_COMPACT);
+	b.files_json = ncm_json_dumps(files, JSON_COMPACT);
 	b.created_ms = ncm_rt_now_ms();
 	if (ncm_store_bundle_put(ncm_rt_db(), &b, &err)) {
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;

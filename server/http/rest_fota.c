@@ -19,6 +19,7 @@
 #include "log.h"
 #include "rest_common.h"
 #include "runtime.h"
+#include "jsontext.h"
 
 static void uuid4(char out[37])
 {
@@ -214,7 +215,7 @@ enum MHD_Result ncm_rest_fota_job_post(struct ncm_req *req)
 	/* "o" steals: borrowed arrays get a reference of their own, new ones are handed over */
 	target = json_pack("{s:o,s:o}", "deviceIds", ids ? json_incref(ids) : json_array(), "tags",
 			   tc.tags ? json_incref(tc.tags) : json_array());
-	j.target_json = json_dumps(target, JSON_COMPACT);
+	j.target_json = ncm_json_dumps(target, JSON_COMPACT);
 	j.auto_apply = auto_apply;
 	snprintf(j.status, sizeof(j.status), "%s",
 		 auto_apply ? "IN_PROGRESS" : "CREATED");

@@ -20,6 +20,7 @@
 #include "range.h"
 #include "rest_common.h"
 #include "runtime.h"
+#include "jsontext.h"
 
 /* Fills the caller of req; 0, or -1 after answering 400 for a bad x-custom-device-id. */
 static int caller_of(struct ncm_req *req, struct ncm_loc_caller *c, char *via, size_t via_size,
@@ -108,7 +109,7 @@ static enum MHD_Result ground_fix(struct ncm_req *req, const char *service, json
 		ret = ncm_reply_text(req, MHD_HTTP_OK, "application/json", "");
 	} else {
 		/* 12 significant digits: positions keep their 7 decimals without binary noise */
-		char *text = json_dumps(answer, JSON_COMPACT | JSON_REAL_PRECISION(12));
+		char *text = ncm_json_dumps(answer, JSON_COMPACT | JSON_REAL_PRECISION(12));
 
 		ret = text ? ncm_reply_text(req, MHD_HTTP_OK, "application/json", text) : MHD_NO;
 		free(text);
@@ -452,13 +453,18 @@ static int history_item(const struct ncm_loc_fix *f, void *userdata)
 {
 	struct history_q *q = userdata;
 	char id[32], at[40];
-	json_t *o;
+	json_t *o, *meta;
 
 	snprintf(id, sizeof(id), "%" PRId64, f->id);
 	ncm_rt_iso8601(f->inserted_ms, at, sizeof(at));
-	o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:{}}", "id", id, "deviceId", f->device_id,
+	meta = f->meta ? json_loads(f->meta, 0, NULL) : NULL;
+	/* GNSS fixes keep what the fix said besides the position (acc, alt, spd, hdg) */
+	o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", id, "deviceId", f->device_id,
 		      "serviceType", f->service, "insertedAt", at, "lat", num_string(f->lat),
-		      "lon", num_string(f->lon), "uncertainty", num_string(f->unc), "meta");
+		      "lon", num_string(f->lon), "uncertainty", num_string(f->unc), "meta",
+		      json_is_object(meta) ? meta : json_object());
+	if (meta && !json_is_object(meta))
+		json_decref(meta);
 	if (o && f->anchors)
 		json_object_set_new(o, "anchors", json_loads(f->anchors, 0, NULL));
 	return json_array_append_new(q->items, o) ? NCM_ERR_NOMEM : 0;

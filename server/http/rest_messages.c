@@ -17,6 +17,7 @@
 #include "messages.h"
 #include "rest_common.h"
 #include "runtime.h"
+#include "jsontext.h"
 
 #define DEFAULT_PAGE 100
 #define MAX_PAGE 1000
@@ -252,7 +253,7 @@ enum MHD_Result ncm_rest_device_message_post(struct ncm_req *req)
 			goto out;
 		}
 		json_array_foreach(msg, i, el) {
-			text = json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+			text = ncm_json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
 			rc = text ? store(req->params[0], full, text, strlen(text), 0, &err)
 				  : NCM_ERR_NOMEM;
 			free(text);
@@ -260,11 +261,11 @@ enum MHD_Result ncm_rest_device_message_post(struct ncm_req *req)
 			if (rc)
 				break;
 		}
-		text = json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		text = ncm_json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		if (!rc && text)
 			rc = ncm_outbox_add_raw(&out, full, text, strlen(text));
 	} else {
-		text = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+		text = ncm_json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
 		rc = text ? store(req->params[0], full, text, strlen(text), 0, &err) : NCM_ERR_NOMEM;
 		if (!rc)
 			rc = ncm_outbox_add_raw(&out, full, text, strlen(text));

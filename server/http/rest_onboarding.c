@@ -21,6 +21,7 @@
 #include "pki.h"
 #include "rest_common.h"
 #include "runtime.h"
+#include "jsontext.h"
 
 #define CSV_MAX (4 * 1024 * 1024)
 
@@ -107,10 +108,10 @@ static int onboard(const struct ncm_onboard_row *row, enum ncm_onboard_kind kind
 		if (row->sub_type)
 			d.sub_type = strdup(row->sub_type);
 		arr = string_array(row->tags, row->n_tags);
-		d.tags_json = json_dumps(arr, JSON_COMPACT);
+		d.tags_json = ncm_json_dumps(arr, JSON_COMPACT);
 		json_decref(arr);
 		arr = string_array(row->fw_types, row->n_fw_types);
-		d.fw_types_json = json_dumps(arr, JSON_COMPACT);
+		d.fw_types_json = ncm_json_dumps(arr, JSON_COMPACT);
 		json_decref(arr);
 		snprintf(d.onboarded_by, sizeof(d.onboarded_by), "rest");
 		d.created_ms = ncm_rt_now_ms();
@@ -176,7 +177,7 @@ static enum MHD_Result bulk(struct ncm_req *req, enum ncm_onboard_kind kind)
 		 json_array_size(errors) ? "FAILED" : "SUCCEEDED");
 	op.requested_ms = op.completed_ms = ncm_rt_now_ms();
 	if (json_array_size(errors))
-		op.errors_json = json_dumps(errors, JSON_COMPACT);
+		op.errors_json = ncm_json_dumps(errors, JSON_COMPACT);
 	if (ncm_store_bulk_op_put(ncm_rt_db(), &op, req->body, req->body_len, &err)) {
 		ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
 		goto out;

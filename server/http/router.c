@@ -58,6 +58,11 @@ no:
 	return 0;
 }
 
+static int is_api_path(const char *url)
+{
+	return !strncmp(url, "/v1", 3) && (url[3] == '/' || url[3] == '\0');
+}
+
 const struct ncm_route *ncm_route_find(const struct ncm_route *routes, size_t n, const char *method,
 				       const char *url, struct ncm_req *req, char *allowed,
 				       size_t allowed_size)
@@ -67,6 +72,11 @@ const struct ncm_route *ncm_route_find(const struct ncm_route *routes, size_t n,
 	if (allowed_size)
 		allowed[0] = '\0';
 	for (i = 0; i < n; i++) {
+		/* a pattern that starts with a parameter (the firmware file route) never takes a
+		 * /v1 path: an unknown /v1 path is nRF Cloud's 404, not a 405 from a file route
+		 * (docs/compatibility.md#router) */
+		if (!strncmp(routes[i].pattern, "/{", 2) && is_api_path(url))
+			continue;
 		if (!match(routes[i].pattern, url, req))
 			continue;
 		if (!strcmp(routes[i].method, method))

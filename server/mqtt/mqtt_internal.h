@@ -22,6 +22,13 @@ int ncm_mqtt_on_message(int event, void *event_data, void *userdata);
  * as a chain's end (tls.c says why). 0, or -1. */
 int ncm_mqtt_trust_partial_chains(void);
 
+/* tls_watch.c: journals TLS-level refusals from the broker's log file (see there). open: at
+ * plugin start (-1 when the log cannot be read: refusals are then only in the broker's log);
+ * tick: reads what was logged since; close: at unload. */
+int ncm_mqtt_tls_watch_open(void);
+void ncm_mqtt_tls_watch_tick(void);
+void ncm_mqtt_tls_watch_close(void);
+
 /* Sets the function the first tick calls. */
 void ncm_mqtt_tick_set_ready(ncm_mqtt_ready_fn fn);
 
@@ -29,7 +36,8 @@ void ncm_mqtt_tick_set_ready(ncm_mqtt_ready_fn fn);
  * for in the journal. Returns a MOSQ_ERR_* code. */
 int ncm_mqtt_publish(const char *topic, const void *payload, size_t len, int qos,
 		     const char *device_id);
-/* Publishes every message of out (QoS 1), in order. */
+/* Publishes every message of out (QoS 1), in order, as replies to device_id's request (held
+ * until it subscribes, hold.c). */
 void ncm_mqtt_publish_outbox(struct ncm_outbox *out, const char *device_id);
 
 /* A location request (docs/location.md#location-over-mqtt) in msg, a d2c message of device: answered on its reply
@@ -44,6 +52,21 @@ int ncm_mqtt_delay_delivery(const char *client_id, const char *topic, const void
 void ncm_mqtt_delayed_flush(int64_t now_ms);
 /* Drops every held delivery (unload). */
 void ncm_mqtt_delayed_clear(void);
+
+/* hold.c: delivery outcomes and replies held until the device subscribes
+ * (docs/compatibility.md#reply-hold). probe_add remembers a publish for device_id (reply: an
+ * answer to the device's own request, which may be held); -1 when it could not (the caller
+ * journals the publish itself). probe_seen resolves it when the broker checks the device's READ
+ * access for it (outcome goes into the journal record). hold_subscribed sends held replies
+ * matching filter to client_id. hold_tick resolves what nobody took and expires holds;
+ * hold_clear drops everything (reset, unload). */
+int ncm_mqtt_probe_add(const char *device_id, const char *topic, const void *payload,
+		       size_t len, int qos, int reply);
+void ncm_mqtt_probe_seen(const char *device_id, const char *topic, const void *payload,
+			 size_t len, const char *outcome);
+void ncm_mqtt_hold_subscribed(const char *client_id, const char *device_id, const char *filter);
+void ncm_mqtt_hold_tick(int64_t now_ms);
+void ncm_mqtt_hold_clear(void);
 
 /* Asks the broker to disconnect every connection of device_id, recording why. */
 void ncm_mqtt_kick(const char *device_id, const char *reason);

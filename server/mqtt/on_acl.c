@@ -59,19 +59,33 @@ int ncm_mqtt_on_acl_check(int event, void *event_data, void *userdata)
 			return MOSQ_ERR_ACL_DENIED; /* SUBACK 0x80; journaled as fault.fired */
 		/* a delivery the broker checks (subs.c) and then drops, for QoS 1 too */
 		if (access == NCM_ACL_RECEIVE &&
-		    ncm_faults_fire(NCM_FAULT_DROP_DELIVERIES, c->device_id, NULL, NULL, &hit))
+		    ncm_faults_fire(NCM_FAULT_DROP_DELIVERIES, c->device_id, NULL, NULL, &hit)) {
+			ncm_mqtt_probe_seen(c->device_id, ed->topic, ed->payload, ed->payloadlen,
+					    "dropped: drop_deliveries fault");
 			return MOSQ_ERR_ACL_DENIED;
+		}
 		/* refused now, sent to this client alone later (delayed.c) */
 		if (access == NCM_ACL_RECEIVE &&
 		    ncm_faults_fire(NCM_FAULT_DELAY_DELIVERIES, c->device_id, NULL, NULL, &hit) &&
 		    !ncm_mqtt_delay_delivery(mosquitto_client_id(ed->client), ed->topic,
 					     ed->payload, (int)ed->payloadlen, ed->qos, ed->retain,
-					     hit.delay_ms))
+					     hit.delay_ms)) {
+			ncm_mqtt_probe_seen(c->device_id, ed->topic, ed->payload, ed->payloadlen,
+					    "delayed: delay_deliveries fault");
 			return MOSQ_ERR_ACL_DENIED;
+		}
+		/* the broker routes a publish to this device: it has a matching subscription
+		 * (hold.c) */
+		if (access == NCM_ACL_RECEIVE)
+			ncm_mqtt_probe_seen(c->device_id, ed->topic, ed->payload, ed->payloadlen,
+					    "delivered");
 		if (access == NCM_ACL_SUBSCRIBE) {
 			rec.kind = "mqtt.subscribe";
 			rec.status = ed->qos;
 			ncm_rt_journal(&rec);
+			/* replies held for want of this subscription go out after its SUBACK */
+			ncm_mqtt_hold_subscribed(mosquitto_client_id(ed->client), c->device_id,
+						 ed->topic);
 		}
 		return MOSQ_ERR_SUCCESS;
 	}

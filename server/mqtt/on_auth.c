@@ -26,6 +26,7 @@
 #include "pki.h"
 #include "runtime.h"
 #include "shadow_svc.h"
+#include "jsontext.h"
 
 struct auth_ctx {
 	const char *client_id;
@@ -144,7 +145,7 @@ static char *who_json(const struct auth_ctx *a, struct mosquitto *client)
 			      a->cn[0] ? a->cn : NULL, "address", mosquitto_client_address(client),
 			      "keepalive", mosquitto_client_keepalive(client), "cleanSession",
 			      mosquitto_client_clean_session(client));
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *text = o ? ncm_json_dumps(o, JSON_COMPACT) : NULL;
 
 	json_decref(o);
 	return text;

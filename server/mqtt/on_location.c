@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mqtt_internal.h"
 #include "runtime.h"
+#include "jsontext.h"
 
 /* The reply topic of app_id; legacy, when the device listens on <= v2.1's c2d, gets that
  * topic too (A-GPS and P-GPS answers went there before v2.2). */
@@ -46,7 +47,7 @@ static void add(struct ncm_outbox *out, const char *topic, const char *legacy, c
 
 static void add_json(struct ncm_outbox *out, const char *topic, const char *legacy, json_t *j)
 {
-	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(12))
+	char *text = j ? ncm_json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(12))
 		       : NULL;
 
 	if (text)
@@ -85,7 +86,7 @@ static int add_agnss(struct ncm_outbox *out, const char *topic, const char *lega
 /* An answer or error for CELL_POS (<= v2.1), which goes where c2d messages go. */
 static void add_c2d(struct ncm_outbox *out, const char *device, json_t *j)
 {
-	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
+	char *text = j ? ncm_json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
 
 	if (text)
 		ncm_c2d_outbox(ncm_rt_db(), device, text, strlen(text), out);

@@ -22,6 +22,7 @@
 #include "shadow_svc.h"
 #include "topic.h"
 #include "utf8.h"
+#include "jsontext.h"
 
 /* The journal record of the incoming publish; reason is the topic's row (or why it failed). */
 static void journal_in(const char *device, const struct mosquitto_evt_message *ed,
@@ -112,7 +113,7 @@ static void data_channel(const char *device, enum ncm_topic_kind kind,
 		}
 		rc = NCM_OK;
 		json_array_foreach(arr, i, el) {
-			char *text = json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY |
+			char *text = ncm_json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY |
 							    JSON_PRESERVE_ORDER);
 
 			rc = text ? store_one(db, device, ed->topic, text, strlen(text), 0, now,
@@ -221,9 +222,43 @@ static void jobs_request(const char *device, enum ncm_topic_kind kind,
 	ncm_outbox_release(&out);
 }
 
+/* The length of a JSON payload without the NUL bytes (and whitespace) after it. The AWS
+ * embedded C SDK demos publish strlen + 1 bytes, and AWS IoT accepts the trailing NUL
+ * (docs/compatibility.md#trailing-nul); jansson would call it invalid JSON. */
+static int json_payload_len(const void *payload, int len)
+{
+	const unsigned char *p = payload;
+
+	while (len > 0 && (p[len - 1] == '\0' || p[len - 1] == ' ' || p[len - 1] == '\t' ||
+			   p[len - 1] == '\r' || p[len - 1] == '\n'))
+		len--;
+	return len;
+}
+
+/* The topics whose payload the mock parses as JSON. */
+static int reads_json(enum ncm_topic_kind kind)
+{
+	switch (kind) {
+	case NCM_TOPIC_AWS_GET:
+	case NCM_TOPIC_G2_GET_TRIM:
+	case NCM_TOPIC_G3_GET_TF:
+	case NCM_TOPIC_AWS_UPDATE:
+	case NCM_TOPIC_SHADOW_UPDATE:
+	case NCM_TOPIC_AWS_DELETE:
+	case NCM_TOPIC_D2C:
+	case NCM_TOPIC_D2C_BULK:
+	case NCM_TOPIC_JOBS_REQ:
+	case NCM_TOPIC_JOBS_UPDATE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int ncm_mqtt_on_message(int event, void *event_data, void *userdata)
 {
-	struct mosquitto_evt_message *ed = event_data;
+	struct mosquitto_evt_message *raw = event_data, trimmed;
+	struct mosquitto_evt_message *ed = raw;
 	struct ncm_client *c;
 	enum ncm_topic_kind kind;
 
@@ -235,6 +270,13 @@ int ncm_mqtt_on_message(int event, void *event_data, void *userdata)
 		return MOSQ_ERR_SUCCESS;
 	}
 	kind = ncm_topic_classify(c->device_id, ncm_rt()->prefix, ed->topic);
+	/* every topic the mock reads as JSON sees the payload without trailing NULs; d2c/bin and
+	 * the topics it only routes keep their bytes. The broker still routes the original. */
+	if (reads_json(kind) && ed->payload && ed->payloadlen > 0) {
+		trimmed = *raw;
+		trimmed.payloadlen = (uint32_t)json_payload_len(raw->payload, (int)raw->payloadlen);
+		ed = &trimmed;
+	}
 	switch (kind) {
 	case NCM_TOPIC_AWS_GET:
 	case NCM_TOPIC_G2_GET_TRIM:

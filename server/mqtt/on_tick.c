@@ -36,6 +36,7 @@ static void kick_all(const char *reason)
 	ncm_clients_set_kick_reason(NULL, reason);
 	mosquitto_kick_client_by_clientid(NULL, false);
 	ncm_mqtt_delayed_clear();
+	ncm_mqtt_hold_clear();
 }
 
 static void run(struct ncm_cmd *cmd)
@@ -70,6 +71,8 @@ int ncm_mqtt_on_tick(int event, void *event_data, void *userdata)
 	}
 	ncm_waiters_expire(ncm_rt_now_ms());
 	ncm_mqtt_delayed_flush(ncm_rt_now_ms());
+	ncm_mqtt_hold_tick(ncm_rt_now_ms());
+	ncm_mqtt_tls_watch_tick();
 	for (cmd = ncm_cmdq_take_all(); cmd; cmd = next) {
 		next = cmd->next;
 		if (cmd->delay_ticks > 0) {

@@ -13,8 +13,10 @@
 #include "topic.h"
 #include "utf8.h"
 
-int ncm_mqtt_publish(const char *topic, const void *payload, size_t len, int qos,
-		     const char *device_id)
+/* Publishes as the cloud; a publish for a device is journaled once its fate is known
+ * (hold.c), any other one now. */
+static int publish(const char *topic, const void *payload, size_t len, int qos,
+		   const char *device_id, int reply)
 {
 	struct ncm_journal_rec rec = { 0 };
 	char owner[NCM_DEVID_MAX + 1];
@@ -25,6 +27,9 @@ int ncm_mqtt_publish(const char *topic, const void *payload, size_t len, int qos
 	/* a publish for several devices (a FOTA job's pushes) names each by its topic */
 	if (!device_id && !ncm_topic_device(ncm_rt()->prefix, topic, owner, sizeof(owner)))
 		device_id = owner;
+	if (rc == MOSQ_ERR_SUCCESS && device_id &&
+	    ncm_mqtt_probe_add(device_id, topic, payload, len, qos, reply) == 0)
+		return rc;
 	rec.device = device_id;
 	rec.topic = topic;
 	rec.status = qos;
@@ -39,10 +44,18 @@ int ncm_mqtt_publish(const char *topic, const void *payload, size_t len, int qos
 	return rc;
 }
 
+int ncm_mqtt_publish(const char *topic, const void *payload, size_t len, int qos,
+		     const char *device_id)
+{
+	return publish(topic, payload, len, qos, device_id, 0);
+}
+
 void ncm_mqtt_publish_outbox(struct ncm_outbox *out, const char *device_id)
 {
 	struct ncm_outmsg *m;
 
+	/* every outbox published here answers the device's own request (shadow, jobs,
+	 * location): a reply the device may subscribe to a moment later */
 	for (m = out->head; m; m = m->next)
-		ncm_mqtt_publish(m->topic, m->payload, m->len, 1, device_id);
+		publish(m->topic, m->payload, m->len, 1, device_id, 1);
 }

@@ -31,6 +31,7 @@ int ncm_mqtt_register(mosquitto_plugin_id_t *id, ncm_mqtt_ready_fn on_ready)
 	ncm_mqtt_tick_set_ready(on_ready);
 	if (ncm_mqtt_trust_partial_chains())
 		return MOSQ_ERR_UNKNOWN;
+	ncm_mqtt_tls_watch_open();
 	for (i = 0; i < sizeof(callbacks) / sizeof(callbacks[0]); i++) {
 		rc = mosquitto_callback_register(id, callbacks[i].event, callbacks[i].cb, NULL,
 						 NULL);
@@ -51,4 +52,6 @@ void ncm_mqtt_unregister(mosquitto_plugin_id_t *id)
 		mosquitto_callback_unregister(id, callbacks[i].event, callbacks[i].cb, NULL);
 	ncm_clients_clear();
 	ncm_mqtt_delayed_clear();
+	ncm_mqtt_hold_clear();
+	ncm_mqtt_tls_watch_close();
 }

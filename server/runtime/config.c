@@ -35,6 +35,9 @@ void ncm_config_defaults(struct ncm_config *cfg)
 	/* Trondheim, where Nordic Semiconductor is */
 	snprintf(cfg->location_centre, sizeof(cfg->location_centre), "63.4305,10.3951");
 	cfg->location_radius = 20000;
+	/* nRF Cloud answers through rules and lambdas, later than the firmware's subscribe
+	 * (docs/compatibility.md#reply-hold) */
+	cfg->reply_hold_ms = 3000;
 	snprintf(cfg->mosquitto_path, sizeof(cfg->mosquitto_path), "/usr/sbin/mosquitto");
 }
 
@@ -139,6 +142,7 @@ static const struct field fields[] = {
 	NUM("jwt_skew", F_INT, jwt_skew),
 	STR("location_centre", location_centre),
 	NUM("location_radius", F_INT, location_radius),
+	NUM("reply_hold_ms", F_INT, reply_hold_ms),
 	STR("admin_token", admin_token),
 	STR("user", user),
 	STR("record", record_path),

@@ -37,6 +37,7 @@ struct ncm_config {
 	int jwt_skew;                 /* clock skew tolerated on JWT exp and iat (seconds) */
 	char location_centre[64];     /* "lat,lon" that derived location answers spread around */
 	int location_radius;          /* metres from the centre they stay within */
+	int reply_hold_ms;            /* how long a reply waits for the device's subscription */
 	char admin_token[128];        /* "" for none */
 	char user[64];                /* broker user when started as root; "" keeps the caller */
 	char record_path[PATH_MAX];   /* "" for none */

@@ -19,6 +19,7 @@
 #include "pgps.h"
 #include "runtime.h"
 #include "locations.h"
+#include "jsontext.h"
 
 /* Counters per service, in the order of services[]. */
 static const char *const services[] = { "GROUND_FIX", "CELL_POS", "CELL", "WIFI", "SCELL",
@@ -144,7 +145,7 @@ static void journal(const struct ncm_loc_caller *c, const char *kind, const char
 
 	if (c->quiet)
 		return;
-	text = payload ? json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	text = payload ? ncm_json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	snprintf(why, sizeof(why), "%s%s%s", service, reason ? ": " : "", reason ? reason : "");
 	rec.kind = kind;
 	rec.device = c->device_id && c->device_id[0] ? c->device_id : NULL;
@@ -221,12 +222,13 @@ static struct ncm_loc_lookup store_lookup(void)
 
 /* Writes a fix to the history (a failure there is logged, not the request's). */
 static void history(const struct ncm_loc_caller *c, const char *type, double lat, double lon,
-		    double unc, const json_t *anchors)
+		    double unc, const json_t *anchors, const json_t *meta)
 {
 	struct ncm_loc_fix fix = { 0 };
 	struct ncm_err_info err = { 0 };
 	char service[32];
-	char *anchors_text = anchors ? json_dumps(anchors, JSON_COMPACT) : NULL;
+	char *anchors_text = anchors ? ncm_json_dumps(anchors, JSON_COMPACT) : NULL;
+	char *meta_text = json_object_size(meta) ? ncm_json_dumps(meta, JSON_COMPACT) : NULL;
 
 	/* APIHELP getLocationHistory.ts: cell and Wi-Fi fixes under an evaluation token */
 	snprintf(service, sizeof(service), "%s%s", type,
@@ -239,9 +241,11 @@ static void history(const struct ncm_loc_caller *c, const char *type, double lat
 	fix.lon = lon;
 	fix.unc = unc;
 	fix.anchors = anchors_text;
+	fix.meta = meta_text;
 	if (ncm_store_loc_history_add(ncm_rt_db(), &fix, &err))
 		ncm_log(NCM_LOG_ERR, "location: cannot record the fix: %s", err.msg);
 	free(anchors_text);
+	free(meta_text);
 }
 
 int ncm_loc_svc_ground_fix(const struct ncm_loc_caller *c, const char *service,
@@ -281,7 +285,7 @@ int ncm_loc_svc_ground_fix(const struct ncm_loc_caller *c, const char *service,
 		rc = fail_with(fail, 500, 50010, "%s", "out of memory");
 	else
 		history(c, ncm_loc_with_name(res.with), res.pos.lat, res.pos.lon, res.pos.unc,
-			anchors);
+			anchors, NULL);
 	json_decref(anchors);
 	return finish(c, service, rc, *answer, fail);
 }
@@ -446,7 +450,7 @@ static int agnss_new(const struct ncm_loc_caller *c, const char *service, const 
 int ncm_loc_svc_agnss(const struct ncm_loc_caller *c, const char *service, const json_t *req,
 		      int fresh, uint8_t **data, size_t *len, struct ncm_loc_fail *fail)
 {
-	char *text = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	char *text = ncm_json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	char *key = NULL;
 	int rc;
 
@@ -517,12 +521,32 @@ int ncm_loc_svc_pgps(const struct ncm_loc_caller *c, const char *service, const 
 	return rc;
 }
 
+/* The meta of a GNSS fix in the location history: the fix's accuracy, altitude, speed and
+ * heading under the PVT keys the device sent them with (acc, alt, spd, hdg; nrf_cloud_defs.h
+ * NRF_CLOUD_JSON_GNSS_PVT_KEY_*), the numbers that are present
+ * (docs/compatibility.md#location-history). New reference. */
+static json_t *gnss_meta(const json_t *fix)
+{
+	static const char *const keys[] = { "acc", "alt", "spd", "hdg" };
+	json_t *meta = json_object();
+	size_t i;
+
+	for (i = 0; meta && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(fix, keys[i]);
+
+		if (json_is_number(v))
+			json_object_set(meta, keys[i], v);
+	}
+	return meta;
+}
+
 int ncm_loc_svc_gnss(const struct ncm_loc_caller *c, const json_t *body,
 		     struct ncm_loc_fail *fail)
 {
 	const json_t *lat = json_object_get(body, "lat"), *lon = json_object_get(body, "lon");
 	const json_t *acc = json_object_get(body, "acc");
 	const char *bad = NULL;
+	json_t *meta;
 
 	memset(fail, 0, sizeof(*fail));
 	journal(c, "location.request", "GNSS", 0, body, NULL);
@@ -540,7 +564,9 @@ int ncm_loc_svc_gnss(const struct ncm_loc_caller *c, const json_t *body,
 		bad = "no device: use a device JWT or the x-custom-device-id header";
 	if (bad)
 		return finish(c, "GNSS", fail_with(fail, 422, 42200, "%s", bad), NULL, fail);
+	meta = gnss_meta(body);
 	history(c, "GNSS", json_number_value(lat), json_number_value(lon),
-		acc ? json_number_value(acc) : 0, NULL);
+		acc ? json_number_value(acc) : 0, NULL, meta);
+	json_decref(meta);
 	return finish(c, "GNSS", 0, body, fail);
 }

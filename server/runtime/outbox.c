@@ -2,6 +2,7 @@
  * outbox.c: the list of messages to publish (see outbox.h).
  */
 #include "outbox.h"
+#include "jsontext.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ static int append(struct ncm_outbox *out, const char *topic, char *payload, size
 
 int ncm_outbox_add_json(struct ncm_outbox *out, const char *topic, json_t *payload)
 {
-	char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	char *text = payload ? ncm_json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
 	json_decref(payload);
 	if (!text)

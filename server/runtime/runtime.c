@@ -19,6 +19,7 @@
 #include "location_svc.h"
 #include "log.h"
 #include "waiters.h"
+#include "jsontext.h"
 
 #define CONFIG_MAX (64 * 1024)
 
@@ -172,7 +173,7 @@ static void record(const struct ncm_journal_rec *rec)
 	if (record_fd < 0)
 		return;
 	o = ncm_rt_journal_json(rec);
-	line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	line = o ? ncm_json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	if (!line)
 		return;

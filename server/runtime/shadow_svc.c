@@ -16,6 +16,7 @@
 #include "shadow.h"
 #include "shadows.h"
 #include "devices.h"
+#include "jsontext.h"
 
 #define T_AWS "$aws/things/%s/shadow/"
 #define T_NRF "%s/shadow/"
@@ -35,7 +36,7 @@ static time_t now_s(void)
 
 static size_t json_size(const json_t *j)
 {
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *text = ncm_json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	size_t n = text ? strlen(text) : 0;
 
 	free(text);
@@ -101,6 +102,18 @@ static int load_doc(struct ncm_db *db, const char *device_id, json_t **doc,
 	json_decref(stored);
 	if (!*doc)
 		return ncm_err_set(err, NCM_ERR_NOMEM, "shadow: out of memory");
+	if (rc == NCM_ERR_NOT_FOUND) {
+		long long version = 0;
+
+		/* a shadow re-created after a delete continues the deleted one's version (AWS,
+		 * docs/compatibility.md#shadow-version) */
+		if (ncm_store_shadow_version(db, device_id, &version, NULL) == NCM_OK &&
+		    json_object_set_new(*doc, "version", json_integer(version))) {
+			json_decref(*doc);
+			*doc = NULL;
+			return ncm_err_set(err, NCM_ERR_NOMEM, "shadow: out of memory");
+		}
+	}
 	if (rc == NCM_ERR_NOT_FOUND || changed)
 		return ncm_store_shadow_put(db, device_id, *doc, err);
 	return NCM_OK;
@@ -258,7 +271,11 @@ int ncm_svc_shadow_update(struct ncm_db *db, const char *device_id,
 		topic(t, sizeof(t), T_AWS, device_id, "update/documents");
 		emit(out, device_id, t, json_incref(res.documents), device_buffer());
 	}
-	emit_deltas(out, device_id, final, token);
+	/* core decided whether this update publishes a delta (only requests with desired, or
+	 * reports that make a shared key differ: docs/compatibility.md#delta-rule); the delta
+	 * itself is computed on the stored document, pairing included */
+	if (res.delta)
+		emit_deltas(out, device_id, final, token);
 	if (accepted)
 		*accepted = json_incref(res.accepted);
 out:
@@ -343,8 +360,15 @@ static int answer_transform(struct ncm_outbox *out, const char *device_id, const
 		reply = ncm_jsonata_error_json(&jerr);
 		ncm_log(NCM_LOG_NOTICE, "shadow: transform from %s refused: %s", device_id,
 			jerr.message);
+	} else if (!result) {
+		/* JSONata's "undefined": nRF Cloud, a JavaScript service, serialises
+		 * {tf: undefined} as {} (JSON.stringify drops undefined members). The SDK's
+		 * decoder then finds no result: sdk-nrf common/src/nrf_cloud_codec_internal.c
+		 * nrf_cloud_obj_shadow_transform_decode() (-ENODATA without "tf" from v3.3; an
+		 * empty result object in v2.8-v3.2). docs/compatibility.md#transform-undefined */
+		reply = json_object();
 	} else {
-		reply = json_pack("{s:o}", "tf", result ? result : json_null());
+		reply = json_pack("{s:o}", "tf", result);
 		result = NULL;
 	}
 	topic(t, sizeof(t), T_NRF, device_id, "get/accepted/tf");
@@ -472,7 +496,7 @@ int ncm_svc_shadow_connection(struct ncm_db *db, const char *device_id, int conn
 				"status", "disconnected", "disconnectReason",
 				reason ? reason : "unknown", "clientInitiatedDisconnect",
 				client_initiated);
-	text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	text = req ? ncm_json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
 	if (!text)
 		return ncm_err_set(err, NCM_ERR_NOMEM, "shadow: out of memory");

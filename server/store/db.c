@@ -143,6 +143,8 @@ static const char *const migrations[] = {
 	"  unc REAL NOT NULL,"
 	"  anchors TEXT);"
 	"CREATE INDEX loc_history_device ON loc_history(device_id, id);",
+	/* 6: a location history fix's meta (GNSS altitude, speed, heading, accuracy) */
+	"ALTER TABLE loc_history ADD COLUMN meta TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NCM_DB_SCHEMA_VERSION,

@@ -24,6 +24,7 @@
 #include "shadows.h"
 #include "pki.h"
 #include "team.h"
+#include "jsontext.h"
 
 static int random_hex(char *out, size_t nbytes)
 {
@@ -264,7 +265,7 @@ static int load_device_doc(struct ncm_db *db, json_t *root, const char *path,
 	if (json_is_string(v))
 		d.sub_type = strdup(json_string_value(v));
 	v = json_object_get(root, "tags");
-	d.tags_json = json_is_array(v) ? json_dumps(v, JSON_COMPACT) : strdup("[]");
+	d.tags_json = json_is_array(v) ? ncm_json_dumps(v, JSON_COMPACT) : strdup("[]");
 	v = json_object_get(root, "certificate");
 	if (json_is_string(v)) {
 		rc = ncm_pki_cert_from_pem(json_string_value(v), json_string_length(v), &cert,
@@ -456,7 +457,7 @@ static int load_bundle_doc(struct ncm_db *db, json_t *root, const char *fixtures
 	}
 	if (rc)
 		goto out;
-	b.files_json = json_dumps(files, JSON_COMPACT);
+	b.files_json = ncm_json_dumps(files, JSON_COMPACT);
 	b.created_ms = (int64_t)now * 1000;
 	rc = ncm_store_bundle_put(db, &b, err);
 	if (!rc)

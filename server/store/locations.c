@@ -287,7 +287,7 @@ int ncm_store_loc_history_add(struct ncm_db *db, struct ncm_loc_fix *fix,
 	int rc = NCM_OK;
 
 	if (sqlite3_prepare_v2(ncm_db_handle(db), "INSERT INTO loc_history (device_id, service, "
-			       "inserted_ms, lat, lon, unc, anchors) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       "inserted_ms, lat, lon, unc, anchors, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return ncm_db_fail(db, err, "writing location history");
 	sqlite3_bind_text(st, 1, fix->device_id ? fix->device_id : "", -1, SQLITE_STATIC);
@@ -297,6 +297,7 @@ int ncm_store_loc_history_add(struct ncm_db *db, struct ncm_loc_fix *fix,
 	sqlite3_bind_double(st, 5, fix->lon);
 	sqlite3_bind_double(st, 6, fix->unc);
 	sqlite3_bind_text(st, 7, fix->anchors, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, fix->meta, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ncm_db_fail(db, err, "writing location history");
 	else
@@ -314,7 +315,7 @@ int ncm_store_loc_history_list(struct ncm_db *db, const char *device_id, int64_t
 	int rc = NCM_OK, step;
 
 	if (sqlite3_prepare_v2(ncm_db_handle(db), "SELECT id, device_id, service, inserted_ms, "
-			       "lat, lon, unc, anchors FROM loc_history WHERE (?1 IS NULL OR "
+			       "lat, lon, unc, anchors, meta FROM loc_history WHERE (?1 IS NULL OR "
 			       "device_id = ?1) AND (?2 = 0 OR inserted_ms >= ?2) AND (?3 = 0 OR "
 			       "inserted_ms < ?3) AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5",
 			       -1, &st, NULL) != SQLITE_OK)
@@ -333,6 +334,7 @@ int ncm_store_loc_history_list(struct ncm_db *db, const char *device_id, int64_t
 		f.lon = sqlite3_column_double(st, 5);
 		f.unc = sqlite3_column_double(st, 6);
 		f.anchors = (const char *)sqlite3_column_text(st, 7);
+		f.meta = (const char *)sqlite3_column_text(st, 8);
 		rc = cb(&f, userdata);
 		if (rc)
 			break;

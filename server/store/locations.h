@@ -42,6 +42,7 @@ struct ncm_loc_fix {
 	int64_t inserted_ms;
 	double lat, lon, unc;
 	const char *anchors;     /* JSON array text, or NULL */
+	const char *meta;        /* JSON object text, or NULL ({}) */
 };
 
 int ncm_store_loc_history_add(struct ncm_db *db, struct ncm_loc_fix *fix,

@@ -2,8 +2,15 @@
  * shadows.c: the shadows table (see shadows.h).
  */
 #include "shadows.h"
+#include "jsontext.h"
 
 #include <stdlib.h>
+
+/* A deleted shadow stays as a row holding only its last version (see shadows.h). */
+static int is_tombstone(const json_t *doc)
+{
+	return json_is_true(json_object_get(doc, "deleted"));
+}
 
 int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
 			 struct ncm_err_info *err)
@@ -33,6 +40,11 @@ int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
 	rc = *doc ? NCM_OK
 		  : ncm_err_set(err, NCM_ERR_IO, "stored shadow of '%s' is not JSON: %s",
 				device_id, jerr.text);
+	if (*doc && is_tombstone(*doc)) {
+		json_decref(*doc);
+		*doc = NULL;
+		rc = ncm_err_set(err, NCM_ERR_NOT_FOUND, "shadow of '%s' was deleted", device_id);
+	}
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -42,7 +54,7 @@ int ncm_store_shadow_put(struct ncm_db *db, const char *device_id, const json_t 
 			 struct ncm_err_info *err)
 {
 	sqlite3_stmt *st = NULL;
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *text = ncm_json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	int rc = NCM_OK;
 
 	if (!text)
@@ -69,12 +81,39 @@ int ncm_store_shadow_delete(struct ncm_db *db, const char *device_id, struct ncm
 	sqlite3_stmt *st = NULL;
 	int rc = NCM_OK;
 
-	if (sqlite3_prepare_v2(ncm_db_handle(db), "DELETE FROM shadows WHERE device_id = ?", -1,
-			       &st, NULL) != SQLITE_OK)
+	/* AWS: "Deleting a shadow does not reset its version number to 0": the row stays as a
+	 * tombstone that keeps the version (docs/compatibility.md#shadow-version) */
+	if (sqlite3_prepare_v2(ncm_db_handle(db),
+			       "UPDATE shadows SET doc = json_object('deleted', json('true'),"
+			       " 'version', version) WHERE device_id = ?", -1, &st, NULL) != SQLITE_OK)
 		return ncm_db_fail(db, err, "deleting shadow");
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ncm_db_fail(db, err, "deleting shadow");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ncm_store_shadow_version(struct ncm_db *db, const char *device_id, long long *version,
+			     struct ncm_err_info *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*version = 0;
+	if (sqlite3_prepare_v2(ncm_db_handle(db), "SELECT version FROM shadows WHERE device_id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return ncm_db_fail(db, err, "reading shadow version");
+	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*version = sqlite3_column_int64(st, 0);
+		rc = NCM_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = ncm_err_set(err, NCM_ERR_NOT_FOUND, "no shadow for device '%s'", device_id);
+	} else {
+		rc = ncm_db_fail(db, err, "reading shadow version");
+	}
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -18,6 +18,15 @@ int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
 int ncm_store_shadow_put(struct ncm_db *db, const char *device_id, const json_t *doc,
 			 struct ncm_err_info *err);
 
+/* Deletes the device's shadow document but keeps its version: ncm_store_shadow_get answers
+ * NCM_ERR_NOT_FOUND afterwards, ncm_store_shadow_version still the last version (AWS keeps a
+ * deleted shadow's version; docs/compatibility.md#shadow-version). Deleting the device removes
+ * the row for good. */
 int ncm_store_shadow_delete(struct ncm_db *db, const char *device_id, struct ncm_err_info *err);
+
+/* The version of the device's shadow, live or deleted; NCM_ERR_NOT_FOUND (and 0) when the device
+ * never had one. */
+int ncm_store_shadow_version(struct ncm_db *db, const char *device_id, long long *version,
+			     struct ncm_err_info *err);
 
 #endif

@@ -77,14 +77,17 @@ static void life(struct raw *r, int g, const char *id, int fixture)
 		 "%s/shadow/get/trim" : "%s/shadow/get/tf", id);
 	pub(r, 200, t[3], g == 3 ? SDK_TRANSFORM : "");
 	expect(r, t[0]);
-	/* the pairing-complete report (docs/protocol-mqtt.md#what-the-device-writes) with the FOTA types the firmware takes */
+	/* the pairing-complete report (docs/protocol-mqtt.md#what-the-device-writes) with the FOTA types the firmware takes, and the
+	 * desired c2d topic the library writes back along with it; a request with desired
+	 * publishes the delta (docs/compatibility.md#delta-rule) */
 	snprintf(t[4], 300, g == 1 ? "$aws/things/%s/shadow/update" : "%s/shadow/update", id);
 	snprintf(body, sizeof(body),
 		 "{\"state\":{\"reported\":{\"pairing\":{\"state\":\"paired\",\"topics\":{"
 		 "\"d2c\":\"%sm/d/%s/d2c\",\"c2d\":\"%sm/d/%s/+/r\"}},\"connection\":{"
 		 "\"keepalive\":1200},\"nrfcloud_mqtt_topic_prefix\":\"%s\",\"device\":{"
-		 "\"serviceInfo\":{\"fota_v2\":[\"APP\",\"MODEM\"]}}}}}",
-		 s.prefix, id, s.prefix, id, s.prefix);
+		 "\"serviceInfo\":{\"fota_v2\":[\"APP\",\"MODEM\"]}}},\"desired\":{\"pairing\":{"
+		 "\"topics\":{\"c2d\":\"%sm/d/%s/+/r\"}}}}}",
+		 s.prefix, id, s.prefix, id, s.prefix, s.prefix, id);
 	pub(r, 301, t[4], body);
 	if (fixture) {
 		/* the fixture device's desired config comes as a delta; the device applies it */

@@ -253,7 +253,7 @@ START_TEST(the_shipped_device_life_recording_replays_clean)
 		"\"topic\":\"$aws/things/nrf-352656100000011/shadow/get\"",
 		"\"topic\":\"nrf-352656100000012/shadow/get/trim\"",
 		"\"topic\":\"nrf-352656100000001/shadow/get/tf\"",
-		"/nrf-352656100000001/jobs/rcv\",\"payload\"",
+		"/nrf-352656100000001/jobs/rcv\",\"reason\":\"delivered\",\"payload\"",
 		"/ground_fix/r\"", "/d2c\"",
 		"\"kind\":\"http.request\",\"status\":200,\"device\":\"" FIXTURE_DEVICE,
 	};

@@ -482,6 +482,15 @@ START_TEST(valid_manifests_are_accepted)
 		  "\"files\":[{\"file\":\"a.bin\",\"type\":\"application\"},"
 		  "{\"file\":\"b.bin\",\"type\":\"mcuboot\"}]}",
 		  NCM_FW_APP, 2, "a.bin", 0 },
+		/* NCS scripts/bootloader/generate_zip.py (v2.5.0): format-version 0, time, the
+		 * build's key=value pairs in the file entry; fwversion added for nRF Cloud */
+		{ "{\"format-version\":0,\"time\":1700000000,\"files\":[{\"load_address\":65536,"
+		  "\"image_index\":\"0\",\"slot_index_primary\":\"1\",\"slot_index_secondary\":\"2\","
+		  "\"version_MCUBOOT\":\"0.0.0+0\",\"type\":\"application\",\"board\":"
+		  "\"nrf9160dk_nrf9160_ns\",\"soc\":\"nRF9160_xxAA\",\"size\":181000,"
+		  "\"file\":\"app_update.bin\",\"modtime\":1700000000}],\"name\":\"app\","
+		  "\"fwversion\":\"1.0.0\"}",
+		  NCM_FW_APP, 1, "app_update.bin", 181000 },
 	};
 	size_t i;
 
@@ -553,11 +562,14 @@ START_TEST(invalid_manifests_are_refused_with_precise_messages)
 		  "manifest fwversion missing or invalid" },
 		{ "{\"fwversion\":2,\"format-version\":1,\"files\":[" APPF("a.bin") "]}",
 		  "manifest fwversion missing or invalid" },
-		{ "{\"fwversion\":\"v1\",\"files\":[" APPF("a.bin") "]}", "format-version must be 1" },
-		{ "{\"fwversion\":\"v1\",\"format-version\":0,\"files\":[" APPF("a.bin") "]}",
-		  "format-version must be 1" },
+		{ "{\"fwversion\":\"v1\",\"files\":[" APPF("a.bin") "]}",
+		  "format-version must be 0 or 1" },
+		{ "{\"fwversion\":\"v1\",\"format-version\":2,\"files\":[" APPF("a.bin") "]}",
+		  "format-version must be 0 or 1" },
+		{ "{\"fwversion\":\"v1\",\"format-version\":-1,\"files\":[" APPF("a.bin") "]}",
+		  "format-version must be 0 or 1" },
 		{ "{\"fwversion\":\"v1\",\"format-version\":\"1\",\"files\":[" APPF("a.bin") "]}",
-		  "format-version must be 1" },
+		  "format-version must be 0 or 1" },
 		{ "{\"fwversion\":\"v1\",\"format-version\":1}", "manifest has no files" },
 		{ MF("[]"), "manifest has no files" },
 		{ MF("{}"), "manifest has no files" },

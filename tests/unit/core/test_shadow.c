@@ -444,6 +444,103 @@ START_TEST(empty_object_in_desired_gives_no_delta_but_is_kept)
 }
 END_TEST
 
+/* The delta storm of issue 11 (docs/compatibility.md#delta-rule): NCS <= 2.7 answers every
+ * delta without "control" with a reported control update. With a desired-only key in the
+ * shadow, such a report must not publish the delta again. */
+START_TEST(reported_only_update_of_another_key_publishes_no_delta)
+{
+	struct ncm_shadow_result res;
+	json_t *doc = shadow("{'config':{'interval':42}," PREFIX "}", "{" PREFIX "}");
+
+	ck_assert_int_eq(update(doc, "{'state':{'reported':{'control':{'alertsEn':false,"
+				     "'logLvl':3}}}}", 200, &res), 0);
+	ck_assert_ptr_null(res.delta);
+	/* the delta itself is still there for a get */
+	{
+		json_t *d = ncm_shadow_delta_state(at(res.doc, "state.desired"),
+						   at(res.doc, "state.reported"));
+
+		assert_json(d, "{'config':{'interval':42}}");
+		json_decref(d);
+	}
+	ncm_shadow_result_release(&res);
+	/* a reported value inside a desired-only object is not "in both" either way: reporting
+	 * config.other leaves config.interval desired-only */
+	ck_assert_int_eq(update(doc, "{'state':{'reported':{'config':{'other':1}}}}", 200, &res),
+			 0);
+	ck_assert_ptr_null(res.delta);
+	ncm_shadow_result_release(&res);
+	json_decref(doc);
+}
+END_TEST
+
+/* AWS: a reported-only update publishes a delta when a key present in both sections now
+ * differs; reporting the desired value, or another key while a shared one still differs,
+ * publishes none. */
+START_TEST(reported_only_update_making_a_shared_key_differ_publishes_the_delta)
+{
+	struct ncm_shadow_result res;
+	json_t *doc = shadow("{'color':'red','size':{'w':1,'h':2}}", "{'color':'red','size':{'w':1}}");
+
+	ck_assert_int_eq(update(doc, "{'state':{'reported':{'color':'green'}}}", 200, &res), 0);
+	assert_json(res.delta, "{'state':{'color':'red','size':{'h':2}},"
+			       "'metadata':{'color':{'timestamp':100},"
+			       "'size':{'h':{'timestamp':100}}},'version':2,'timestamp':200}");
+	ncm_shadow_result_release(&res);
+	/* nested: size.w present in both, reported as 5 */
+	ck_assert_int_eq(update(doc, "{'state':{'reported':{'size':{'w':5}}}}", 200, &res), 0);
+	ck_assert_ptr_nonnull(res.delta);
+	ncm_shadow_result_release(&res);
+	/* reporting what desired says publishes nothing */
+	ck_assert_int_eq(update(doc, "{'state':{'reported':{'color':'red'}}}", 200, &res), 0);
+	ck_assert_ptr_null(res.delta);
+	ncm_shadow_result_release(&res);
+	apply(&doc, "{'state':{'reported':{'color':'blue'}}}", 300);
+	/* color differs, but this report is about something else */
+	ck_assert_int_eq(update(doc, "{'state':{'reported':{'control':{'logLvl':3}}}}", 400, &res),
+			 0);
+	ck_assert_ptr_null(res.delta);
+	ncm_shadow_result_release(&res);
+	/* a whole object reported onto an object key compares by content */
+	ck_assert_int_eq(update(doc, "{'state':{'reported':{'size':{'w':1,'h':3}}}}", 400, &res),
+			 0);
+	ck_assert_ptr_nonnull(res.delta);
+	ncm_shadow_result_release(&res);
+	json_decref(doc);
+}
+END_TEST
+
+/* A request with desired publishes the delta whenever it is non-empty, even when the desired
+ * part of it changed nothing the delta shows; the AWS C SDK demo's sequence (delete, desired,
+ * reported equal to desired) gets exactly one. */
+START_TEST(desired_update_publishes_the_delta_and_the_aws_demo_gets_one)
+{
+	struct ncm_shadow_result res;
+	json_t *doc = NULL;
+
+	ck_assert_int_eq(update(doc, "{'state':{'desired':{" PREFIX "," PAIRED "}}}", 100, &res),
+			 0);
+	ck_assert_ptr_nonnull(res.delta);
+	doc = res.doc;
+	res.doc = NULL;
+	ncm_shadow_result_release(&res);
+	ck_assert_int_eq(update(doc, "{'state':{'desired':{'powerOn':1}},'clientToken':'t1'}", 200,
+				&res), 0);
+	assert_json(at(res.delta, "state"), "{'powerOn':1," PREFIX "," PAIRED "}");
+	ncm_shadow_result_release(&res);
+	apply(&doc, "{'state':{'desired':{'powerOn':1}}}", 200);
+	ck_assert_int_eq(update(doc, "{'state':{'reported':{'powerOn':1}},'clientToken':'t2'}", 300,
+				&res), 0);
+	ck_assert_ptr_null(res.delta);
+	ncm_shadow_result_release(&res);
+	/* desired: null (section removed) is a request with desired too: no delta left */
+	ck_assert_int_eq(update(doc, "{'state':{'desired':null}}", 300, &res), 0);
+	ck_assert_ptr_null(res.delta);
+	ncm_shadow_result_release(&res);
+	json_decref(doc);
+}
+END_TEST
+
 /* docs/protocol-mqtt.md#what-the-device-writes pairing-complete report against the docs/protocol-mqtt.md#the-shadow-get-reply paired desired: nothing left to do. */
 START_TEST(pairing_report_on_a_paired_desired_leaves_an_empty_delta)
 {
@@ -1302,6 +1399,9 @@ static Suite *shadow_suite(void)
 	ADD(s, arrays_are_replaced_whole_and_timestamped_as_one_leaf);
 	ADD(s, delta_follows_aws_rules);
 	ADD(s, keys_only_in_reported_never_produce_a_delta_message);
+	ADD(s, reported_only_update_of_another_key_publishes_no_delta);
+	ADD(s, reported_only_update_making_a_shared_key_differ_publishes_the_delta);
+	ADD(s, desired_update_publishes_the_delta_and_the_aws_demo_gets_one);
 	ADD(s, empty_object_in_desired_gives_no_delta_but_is_kept);
 	ADD(s, pairing_report_on_a_paired_desired_leaves_an_empty_delta);
 	ADD(s, ua_wait_report_clears_the_pairing_fields);

@@ -385,6 +385,56 @@ START_TEST(find_matches_whole_names_only)
 }
 END_TEST
 
+/* The manifest at the top level wins; else the one in a single sub-folder, whose name becomes
+ * the prefix of the bundle's files; two folders are ambiguous; deeper ones do not count. */
+START_TEST(manifest_is_found_at_the_top_or_in_one_sub_folder)
+{
+	static const char *const layouts[][3] = {
+		{ "manifest.json", "app_update.bin", "" },
+		{ "sample/manifest.json", "sample/app_update.bin", "sample/" },
+		{ "sample/", "sample/manifest.json", "sample/" },
+	};
+	const struct ncm_zip_entry *e;
+	struct ncm_err_info err = { 0 };
+	struct ncm_zip zip;
+	struct zw w;
+	char dir[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		memset(&w, 0, sizeof(w));
+		zw_add(&w, layouts[i][0], "{}", layouts[i][0][strlen(layouts[i][0]) - 1] == '/' ? 0 : 2,
+		       0);
+		zw_add(&w, layouts[i][1], "{}", 2, 0);
+		zw_finish(&w);
+		open_ok(&zip, w.out.p, w.out.len);
+		ck_assert_int_eq(ncm_zip_find_manifest(&zip, &e, dir, sizeof(dir), &err), NCM_OK);
+		ck_assert_str_eq(dir, layouts[i][2]);
+		ck_assert_str_eq(e->name + strlen(dir), "manifest.json");
+		zw_free(&w);
+	}
+
+	memset(&w, 0, sizeof(w));
+	zw_add(&w, "a/manifest.json", "{}", 2, 0);
+	zw_add(&w, "b/manifest.json", "{}", 2, 0);
+	zw_finish(&w);
+	open_ok(&zip, w.out.p, w.out.len);
+	ck_assert_int_eq(ncm_zip_find_manifest(&zip, &e, dir, sizeof(dir), &err), NCM_ERR_INVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "several folders"));
+	zw_free(&w);
+
+	memset(&w, 0, sizeof(w));
+	zw_add(&w, "a/b/manifest.json", "{}", 2, 0);
+	zw_add(&w, "amanifest.json", "{}", 2, 0);
+	zw_finish(&w);
+	open_ok(&zip, w.out.p, w.out.len);
+	ck_assert_int_eq(ncm_zip_find_manifest(&zip, &e, dir, sizeof(dir), &err),
+			 NCM_ERR_NOT_FOUND);
+	ck_assert_ptr_null(e);
+	zw_free(&w);
+}
+END_TEST
+
 START_TEST(an_archive_with_no_entries_opens_empty)
 {
 	struct zw w = { 0 };
@@ -1166,6 +1216,7 @@ int main(void)
 
 	ADD(s, a_bundle_opens_and_its_stored_and_deflated_entries_extract);
 	ADD(s, find_matches_whole_names_only);
+	ADD(s, manifest_is_found_at_the_top_or_in_one_sub_folder);
 	ADD(s, an_archive_with_no_entries_opens_empty);
 	ADD(s, empty_files_extract_to_empty_buffers);
 	ADD(s, a_data_descriptor_leaves_sizes_and_crc_to_the_directory);

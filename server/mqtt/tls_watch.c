@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT
+ * tls_watch.c: TLS-level refusals on the MQTT port in the journal (docs/compatibility.md
+ * #tls-refusals). A client refused in the TLS handshake (certificate from an unknown CA,
+ * expired or not yet valid, no certificate at all) never reaches a plugin event in Mosquitto
+ * 2.0.11: the broker only logs it ("Client connection from A failed: ...", or "New connection
+ * from A:P on port N." and later "OpenSSL Error[0]: ...certificate verify failed"). So the generated
+ * mosquitto.conf also logs to <run>/broker.log, and the tick reads the new lines of that file.
+ * OpenSSL's error does not say why verification failed; the "sslclient" purpose check, which
+ * OpenSSL runs on the client certificate after building its chain and before checking dates,
+ * logs a line of its own when the certificate is outside its validity period, so the reason
+ * arrives in the same log, in order. A chain that cannot be built (unknown CA) never reaches
+ * the purpose check. The broker handles connections one after the other on one thread, so the
+ * peer of an "OpenSSL Error" line is the one the last "New connection" line named. Broker
+ * thread only.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "log.h"
+#include "mqtt_internal.h"
+#include "runtime.h"
+
+/* The log is cut back to empty once it grows past this, after every line was read. */
+#define LOG_KEEP_MAX (4L * 1024 * 1024)
+#define LINE_MAX_LEN 2048
+
+static const char note_prefix[] = "tls: client certificate ";
+
+static int log_fd = -1;
+static char carry[LINE_MAX_LEN];
+static size_t carry_len;
+static char peer[128];
+static char note[512];
+static int refused; /* this connection was journaled already */
+
+static int (*sslclient_check)(const X509_PURPOSE *, const X509 *, int);
+
+/* The "sslclient" purpose check with a look at the leaf's dates first (see above). */
+static int check_client_purpose(const X509_PURPOSE *p, const X509 *x, int ca)
+{
+	if (!ca) {
+		const ASN1_TIME *nb = X509_get0_notBefore(x), *na = X509_get0_notAfter(x);
+		char cn[256] = "?";
+		const char *what = NULL;
+
+		X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn));
+		if (X509_cmp_current_time(na) < 0)
+			what = "expired";
+		else if (X509_cmp_current_time(nb) > 0)
+			what = "not yet valid";
+		if (what)
+			ncm_log(NCM_LOG_NOTICE, "%s'%s' %s", note_prefix, cn, what);
+	}
+	return sslclient_check ? sslclient_check(p, x, ca) : 1;
+}
+
+int ncm_mqtt_tls_watch_open(void)
+{
+	char run[PATH_MAX], path[PATH_MAX + 16];
+	X509_PURPOSE *p;
+	int idx;
+
+	idx = X509_PURPOSE_get_by_id(X509_PURPOSE_SSL_CLIENT);
+	p = idx >= 0 ? X509_PURPOSE_get0(idx) : NULL;
+	if (p && p->check_purpose != check_client_purpose) {
+		sslclient_check = p->check_purpose;
+		if (!X509_PURPOSE_add(X509_PURPOSE_SSL_CLIENT, p->trust, p->flags,
+				      check_client_purpose, p->name, p->sname, p->usr_data))
+			ncm_log(NCM_LOG_WARNING, "tls: cannot watch client certificate dates");
+	}
+	if (ncm_config_run_dir(&ncm_rt()->cfg, run, sizeof(run)))
+		return -1;
+	snprintf(path, sizeof(path), "%s/broker.log", run);
+	log_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (log_fd < 0)
+		log_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (log_fd < 0) {
+		ncm_log(NCM_LOG_WARNING, "tls: cannot read %s; TLS refusals are not journaled",
+			path);
+		return -1;
+	}
+	/* only what this broker logs from now on */
+	lseek(log_fd, 0, SEEK_END);
+	carry_len = 0;
+	peer[0] = note[0] = '\0';
+	refused = 0;
+	return 0;
+}
+
+/* Journals one refusal of the connection from addr: why comes from OpenSSL's error text
+ * err and the purpose check's note, which is used up. */
+static void journal_refusal(const char *addr, const char *err)
+{
+	struct ncm_journal_rec rec = { 0 };
+	char text[1024];
+	const char *why = err;
+
+	if (strstr(err, "certificate verify failed"))
+		why = note[0] ? note
+			      : "unknown CA: the client certificate is not issued by a CA the MQTT "
+				"listener trusts";
+	else if (strstr(err, "peer did not return a certificate"))
+		why = "no client certificate";
+	snprintf(text, sizeof(text), "TLS handshake refused: %s; peer %s", why,
+		 addr[0] ? addr : "unknown");
+	rec.kind = "mqtt.refused";
+	rec.reason = text;
+	ncm_rt_journal(&rec);
+	note[0] = '\0';
+}
+
+/* One line of the broker's log (its time stamp prefix is skipped by the searches). Two shapes
+ * of a refusal: a handshake that completes in the broker's accept logs "Client connection from
+ * <ip> failed: <error>." and nothing else; one that needs more reads logs "New connection from
+ * <ip:port> on port N." first and "OpenSSL Error[i]: <error>" lines later. */
+static void line(const char *l)
+{
+	const char *p;
+	char addr[128];
+
+	if ((p = strstr(l, "New connection from "))) {
+		const char *end;
+
+		p += strlen("New connection from ");
+		end = strstr(p, " on port");
+		snprintf(peer, sizeof(peer), "%.*s", end ? (int)(end - p) : (int)strcspn(p, " "),
+			 p);
+		note[0] = '\0';
+		refused = 0;
+		return;
+	}
+	if ((p = strstr(l, note_prefix))) {
+		snprintf(note, sizeof(note), "client certificate %s", p + strlen(note_prefix));
+		return;
+	}
+	if ((p = strstr(l, "Client connection from ")) && strstr(p, " failed: ")) {
+		p += strlen("Client connection from ");
+		snprintf(addr, sizeof(addr), "%.*s", (int)(strstr(p, " failed: ") - p), p);
+		journal_refusal(addr, strstr(p, " failed: ") + strlen(" failed: "));
+		return;
+	}
+	if (refused || !(p = strstr(l, "OpenSSL Error[")))
+		return;
+	journal_refusal(peer, strstr(p, "::") ? strstr(p, "::") + 2 : p);
+	refused = 1;
+}
+
+void ncm_mqtt_tls_watch_tick(void)
+{
+	char buf[8192];
+	ssize_t n;
+	struct stat st;
+
+	if (log_fd < 0)
+		return;
+	while ((n = read(log_fd, buf, sizeof(buf))) > 0) {
+		ssize_t i;
+
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				carry[carry_len] = '\0';
+				line(carry);
+				carry_len = 0;
+			} else if (carry_len + 1 < sizeof(carry)) {
+				carry[carry_len++] = buf[i];
+			}
+		}
+	}
+	/* the broker appends (O_APPEND), so cutting the file back lets it start over at 0 */
+	if (fstat(log_fd, &st) == 0 && st.st_size > LOG_KEEP_MAX && ftruncate(log_fd, 0) == 0)
+		lseek(log_fd, 0, SEEK_SET);
+}
+
+void ncm_mqtt_tls_watch_close(void)
+{
+	if (log_fd >= 0) {
+		ncm_mqtt_tls_watch_tick();
+		close(log_fd);
+	}
+	log_fd = -1;
+}
