@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * hold.c: what became of each message the mock publishes for a device, and replies held until
- * the device subscribes (docs/compatibility.md#reply-hold).
+ * the device subscribes (docs/compatibility.md#replies-held-until-the-device-subscribes).
  *
  * Mosquitto 2.0.11 tells a plugin neither who a publish reached nor what a client subscribed
  * to (no subscribe event; MOSQ_EVT_* has only auth, ACL, message, tick, disconnect, ...). It

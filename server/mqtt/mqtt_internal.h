@@ -54,7 +54,7 @@ void ncm_mqtt_delayed_flush(int64_t now_ms);
 void ncm_mqtt_delayed_clear(void);
 
 /* hold.c: delivery outcomes and replies held until the device subscribes
- * (docs/compatibility.md#reply-hold). probe_add remembers a publish for device_id (reply: an
+ * (docs/compatibility.md#replies-held-until-the-device-subscribes). probe_add remembers a publish for device_id (reply: an
  * answer to the device's own request, which may be held); -1 when it could not (the caller
  * journals the publish itself). probe_seen resolves it when the broker checks the device's READ
  * access for it (outcome goes into the journal record). hold_subscribed sends held replies

@@ -224,7 +224,7 @@ static void jobs_request(const char *device, enum ncm_topic_kind kind,
 
 /* The length of a JSON payload without the NUL bytes (and whitespace) after it. The AWS
  * embedded C SDK demos publish strlen + 1 bytes, and AWS IoT accepts the trailing NUL
- * (docs/compatibility.md#trailing-nul); jansson would call it invalid JSON. */
+ * (docs/compatibility.md#trailing-nul-bytes); jansson would call it invalid JSON. */
 static int json_payload_len(const void *payload, int len)
 {
 	const unsigned char *p = payload;

@@ -36,7 +36,7 @@ void ncm_config_defaults(struct ncm_config *cfg)
 	snprintf(cfg->location_centre, sizeof(cfg->location_centre), "63.4305,10.3951");
 	cfg->location_radius = 20000;
 	/* nRF Cloud answers through rules and lambdas, later than the firmware's subscribe
-	 * (docs/compatibility.md#reply-hold) */
+	 * (docs/compatibility.md#replies-held-until-the-device-subscribes) */
 	cfg->reply_hold_ms = 3000;
 	snprintf(cfg->mosquitto_path, sizeof(cfg->mosquitto_path), "/usr/sbin/mosquitto");
 }

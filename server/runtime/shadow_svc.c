@@ -106,7 +106,7 @@ static int load_doc(struct ncm_db *db, const char *device_id, json_t **doc,
 		long long version = 0;
 
 		/* a shadow re-created after a delete continues the deleted one's version (AWS,
-		 * docs/compatibility.md#shadow-version) */
+		 * docs/compatibility.md#shadow-version-across-delete) */
 		if (ncm_store_shadow_version(db, device_id, &version, NULL) == NCM_OK &&
 		    json_object_set_new(*doc, "version", json_integer(version))) {
 			json_decref(*doc);
@@ -365,7 +365,7 @@ static int answer_transform(struct ncm_outbox *out, const char *device_id, const
 		 * {tf: undefined} as {} (JSON.stringify drops undefined members). The SDK's
 		 * decoder then finds no result: sdk-nrf common/src/nrf_cloud_codec_internal.c
 		 * nrf_cloud_obj_shadow_transform_decode() (-ENODATA without "tf" from v3.3; an
-		 * empty result object in v2.8-v3.2). docs/compatibility.md#transform-undefined */
+		 * empty result object in v2.8-v3.2). docs/compatibility.md#g3-transform-without-a-result */
 		reply = json_object();
 	} else {
 		reply = json_pack("{s:o}", "tf", result);

@@ -82,7 +82,7 @@ int ncm_store_shadow_delete(struct ncm_db *db, const char *device_id, struct ncm
 	int rc = NCM_OK;
 
 	/* AWS: "Deleting a shadow does not reset its version number to 0": the row stays as a
-	 * tombstone that keeps the version (docs/compatibility.md#shadow-version) */
+	 * tombstone that keeps the version (docs/compatibility.md#shadow-version-across-delete) */
 	if (sqlite3_prepare_v2(ncm_db_handle(db),
 			       "UPDATE shadows SET doc = json_object('deleted', json('true'),"
 			       " 'version', version) WHERE device_id = ?", -1, &st, NULL) != SQLITE_OK)

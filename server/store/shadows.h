@@ -20,7 +20,7 @@ int ncm_store_shadow_put(struct ncm_db *db, const char *device_id, const json_t 
 
 /* Deletes the device's shadow document but keeps its version: ncm_store_shadow_get answers
  * NCM_ERR_NOT_FOUND afterwards, ncm_store_shadow_version still the last version (AWS keeps a
- * deleted shadow's version; docs/compatibility.md#shadow-version). Deleting the device removes
+ * deleted shadow's version; docs/compatibility.md#shadow-version-across-delete). Deleting the device removes
  * the row for good. */
 int ncm_store_shadow_delete(struct ncm_db *db, const char *device_id, struct ncm_err_info *err);
 
