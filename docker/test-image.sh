@@ -9,7 +9,8 @@
 #  5. from the host: the start lines in the log, admin /health, the CA and the team's API key
 #     from the admin API, REST GET /v1/account with that key, and MQTT over TLS as the fixture
 #     device (publish d2c, receive c2d) through the published ports;
-#  6. `down -v`, and checks the data volume is gone.
+#  6. runs docker/compose.ci-example.yaml (a test service beside the server, as users' CI does);
+#  7. `down -v`, and checks the data volume is gone.
 # Prints the image size and the times to ready and to healthy, then "docker image ok".
 #   test-image.sh              (as root, from anywhere in the source tree)
 #   DOCKER=/path/to/docker     the docker client to use (default: Debian's /usr/bin/docker when
@@ -53,10 +54,12 @@ export NCM_IMAGE
 dockerd_pid=
 made_docker0=
 up=
+ci_up=
 
 cleanup() {
 	status=$?
 	set +e
+	[ -z "$ci_up" ] || $ci down -v >/dev/null 2>&1
 	if [ -n "$up" ]; then
 		if [ "${KEEP:-}" = 1 ] && [ "$status" = 0 ]; then
 			say "left running: $compose down -v"
@@ -251,7 +254,20 @@ wait "$sub" || die "mosquitto_sub got no c2d message ($(cat "$work/sub.err"))"
 grep -q '"appId":"LED"' "$work/c2d.txt" || die "c2d message is not the one sent: $(cat "$work/c2d.txt")"
 say "MQTT: $D received c2d"
 
-# --- 6. down -v --------------------------------------------------------------------------------
+# The users' CI pattern (docker/compose.ci-example.yaml): a test service that starts once the
+# server is healthy and takes the CA and API key from the admin API, by service name.
+ci="docker-compose -p ${project}ci -f $src/docker/compose.ci-example.yaml"
+ci_up=1
+$ci up --exit-code-from tests >"$work/ci.log" 2>&1 || {
+	tail -n 30 "$work/ci.log" >&2
+	die "docker/compose.ci-example.yaml: the tests service failed (last lines above)"
+}
+grep -q 'tests: CA, API key, REST' "$work/ci.log" || die "compose.ci-example.yaml's tests said nothing"
+$ci down -v >/dev/null 2>&1
+ci_up=
+say "compose.ci-example.yaml: tests service passed against the healthy server"
+
+# --- 7. down -v --------------------------------------------------------------------------------
 if [ "${KEEP:-}" = 1 ]; then
 	say "image $NCM_IMAGE: $((size / 1000000)) MB, ready $ready_ms ms, healthy $healthy_ms ms"
 	echo "docker image ok"

@@ -29,12 +29,6 @@ echo "== sanitizer build (address, undefined)"
 setup build-san -Db_sanitize=address,undefined -Db_lundef=false
 meson test -C build-san --setup=sanitize --print-errorlogs
 
-echo "== Docker files: the build script the image runs, and the compose file"
-stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
-DESTDIR="$stage" BUILD_DIR=build-release sh docker/build.sh >/dev/null
-test -x "$stage/usr/bin/nrfcloud-mock"
-test -f "$stage"/usr/lib/*/nrfcloud-mock/nrfcloud-mock.so
-test -f "$stage/usr/share/nrfcloud-mock/fixtures/team.json"
-sh docker/check-compose.sh
+echo "== Docker image: built from scratch, started through compose, checked from the host"
+sh docker/test-image.sh
 echo "all tests passed"
