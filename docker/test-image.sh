@@ -20,7 +20,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 src=$(pwd)
-say() { echo "test-image: $*"; }
+t_start=$(date +%s)
+say() { echo "test-image: [$(($(date +%s) - t_start)) s] $*"; }
 die() {
 	echo "test-image: FAILED: $*" >&2
 	exit 1
@@ -141,16 +142,7 @@ fi
 
 # --- 3. base images, 4. build and up -------------------------------------------------------
 DOCKER=$DOCKER sh docker/base-images.sh
-
-# Three free TCP ports on 127.0.0.1 (the kernel picks them; compose binds them right after).
-set -- $(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(3)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
-mqtt_port=$1 https_port=$2 admin_port=$3
-export NCM_MQTT_PORT=127.0.0.1:$mqtt_port NCM_HTTPS_PORT=127.0.0.1:$https_port
-export NCM_ADMIN_PORT=$admin_port
+say "base images debian:bookworm and debian:bookworm-slim ready"
 
 say "building $NCM_IMAGE (docker/compose.yaml, BuildKit)"
 t0=$(date +%s)
@@ -162,11 +154,41 @@ say "built in $(($(date +%s) - t0)) s"
 grep -E 'library check: /' "$work/build.log" | sed 's/^#[0-9]* [0-9.]* /  /' || true
 size=$(dk image inspect -f '{{.Size}}' "$NCM_IMAGE")
 
+# Three free TCP ports on 127.0.0.1, taken below the kernel's ephemeral range so no outgoing
+# connection of another program takes them meanwhile; a port lost anyway is retried.
+pick_ports() {
+	python3 -c '
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+ports = []
+while len(ports) < 3:
+    p = random.randrange(10000, max(low, 10001))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+        if p not in ports: ports.append(p)
+    except OSError:
+        pass
+    finally:
+        s.close()
+print(*ports)'
+}
 up=1
-$compose up -d >"$work/up.log" 2>&1 || {
+tries=0
+while :; do
+	set -- $(pick_ports)
+	mqtt_port=$1 https_port=$2 admin_port=$3
+	export NCM_MQTT_PORT=127.0.0.1:$mqtt_port NCM_HTTPS_PORT=127.0.0.1:$https_port
+	export NCM_ADMIN_PORT=$admin_port
+	$compose up -d >"$work/up.log" 2>&1 && break
+	tries=$((tries + 1))
+	if grep -q 'address already in use' "$work/up.log" && [ $tries -lt 3 ]; then
+		$compose down -v >/dev/null 2>&1
+		continue
+	fi
 	cat "$work/up.log" >&2
 	die "compose up failed"
-}
+done
 cid=$($compose ps -q nrfcloud-mock)
 [ -n "$cid" ] || die "compose up started no nrfcloud-mock container"
 started=$(dk inspect -f '{{.State.StartedAt}}' "$cid")
