@@ -16,6 +16,7 @@
 #   DOCKER=/path/to/docker     the docker client to use (default: Debian's /usr/bin/docker when
 #                              present, it matches the engine Debian's dockerd runs)
 #   NCM_IMAGE=name:tag         the image to build and run (default nrfcloud-mock:test)
+#   DOCKERD=command            how to start the engine when none answers (default: dockerd)
 #   KEEP=1                     leave the project running (prints how to take it down)
 set -eu
 cd "$(dirname "$0")/.."
@@ -119,7 +120,7 @@ else
 	[ "$(id -u)" = 0 ] || die "no engine answers and starting dockerd needs root"
 	ip link show docker0 >/dev/null 2>&1 || made_docker0=1
 	say "starting dockerd (log: $work/dockerd.log)"
-	dockerd >"$work/dockerd.log" 2>&1 &
+	${DOCKERD:-dockerd} >"$work/dockerd.log" 2>&1 &
 	dockerd_pid=$!
 	i=0
 	until dk info >/dev/null 2>&1; do
@@ -136,8 +137,10 @@ else
 		sleep 0.1
 		i=$((i + 1))
 	done
-	say "dockerd $(dk version -f '{{.Server.Version}}') up (pid $dockerd_pid," \
-		"storage $(dk info -f '{{.Driver}}'))"
+	driver=$(dk info -f '{{.Driver}}')
+	say "dockerd $(dk version -f '{{.Server.Version}}') up (pid $dockerd_pid, storage $driver)"
+	[ "$driver" != vfs ] || say "warning: no overlay file system (kernel: CONFIG_OVERLAY_FS)," \
+		"so the engine copies every layer (vfs): builds are slow and big"
 fi
 
 # --- 3. base images, 4. build and up -------------------------------------------------------
