@@ -4,8 +4,9 @@
 #  2. reuses the engine `docker info` reaches, or starts dockerd by hand (no systemd) and stops it
 #     again at the end; when it cannot start, says which kernel feature is missing;
 #  3. makes the base images from Debian packages when they cannot be pulled (base-images.sh);
-#  4. builds the image through docker/compose.yaml, brings the project up on free host ports
-#     (loopback only) and waits for the container's health check (Compose v1 has no --wait);
+#  4. builds the image through docker/compose.yaml (and proves its library check can fail),
+#     brings the project up on free host ports (loopback only) and waits for the container's
+#     health check (Compose v1 has no --wait);
 #  5. from the host: the start lines in the log, admin /health, the CA and the team's API key
 #     from the admin API, REST GET /v1/account with that key, and MQTT over TLS as the fixture
 #     device (publish d2c, receive c2d) through the published ports;
@@ -156,6 +157,15 @@ COMPOSE_DOCKER_CLI_BUILD=1 DOCKER_BUILDKIT=1 $compose build >"$work/build.log" 2
 say "built in $(($(date +%s) - t0)) s"
 grep -E 'library check: /' "$work/build.log" | sed 's/^#[0-9]* [0-9.]* /  /' || true
 size=$(dk image inspect -f '{{.Size}}' "$NCM_IMAGE")
+# The build's library check must be able to fail: in a throwaway container of the image, remove
+# a library the CLI and plugin need and run the same check.
+if out=$(dk run --rm --user root --entrypoint sh -v "$src/docker/check-libs.sh:/check-libs.sh:ro" \
+	"$NCM_IMAGE" -c 'rm -f /usr/lib/*/libjansson.so.4* && sh /check-libs.sh' 2>&1); then
+	die "the library check passed with libjansson removed: $out"
+fi
+echo "$out" | grep -q 'nrfcloud-mock needs libjansson.so.4' ||
+	die "the library check failed without naming libjansson.so.4: $out"
+say "library check: fails and names the library when one is missing"
 
 # Three free TCP ports on 127.0.0.1, taken below the kernel's ephemeral range so no outgoing
 # connection of another program takes them meanwhile; a port lost anyway is retried.
@@ -230,7 +240,7 @@ ready_ms=$(((ready_ns - start_ns) / 1000000))
 say "start lines as serve prints them; ready after $ready_ms ms, healthy after $healthy_ms ms"
 
 admin=http://127.0.0.1:$admin_port
-curl -fsS "$admin/health" | grep -q '"status":"ok"' || die "admin /health is not ok"
+curl -fsS "$admin/health" | grep -q '"status": *"ok"' || die "admin /health is not ok"
 curl -fsS "$admin/mock/v1/ca.pem" -o "$work/ca.pem" || die "GET /mock/v1/ca.pem failed"
 openssl x509 -in "$work/ca.pem" -noout 2>/dev/null || die "/mock/v1/ca.pem is not a certificate"
 team=$(curl -fsS "$admin/mock/v1/team") || die "GET /mock/v1/team failed"
@@ -276,7 +286,7 @@ curl -fsS -o /dev/null "$admin/mock/v1/publish" -H 'Content-Type: application/js
 	-d "{\"topic\":\"${prefix}m/d/$D/c2d/r\",\"payload\":{\"appId\":\"LED\",\"data\":\"on\"},\"qos\":1}" ||
 	die "admin publish of c2d failed"
 wait "$sub" || die "mosquitto_sub got no c2d message ($(cat "$work/sub.err"))"
-grep -q '"appId":"LED"' "$work/c2d.txt" || die "c2d message is not the one sent: $(cat "$work/c2d.txt")"
+grep -q '"appId": *"LED"' "$work/c2d.txt" || die "c2d message is not the one sent: $(cat "$work/c2d.txt")"
 say "MQTT: $D received c2d"
 
 # The users' CI pattern (docker/compose.ci-example.yaml): a test service that starts once the
