@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * range_load.c: downloads one file the way nRF91 firmware does (spec/mqtt.md §4.5): HTTP/1.1
+ * range_load.c: downloads one file the way nRF91 firmware does (docs/fota.md#image-download): HTTP/1.1
  * "Range: bytes=<from>-<from+F-1>" requests of F bytes over one keep-alive TLS connection (one
  * libcurl handle for every request of every pass), each answer checked to be 206 with a
  * content-range naming the bytes and the total, the assembled file checked against a SHA-256.

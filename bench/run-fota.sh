@@ -1,6 +1,6 @@
 #!/bin/sh
 # FOTA download benchmark: how fast nrfcloud-mock hands out a firmware image the way nRF91
-# firmware fetches it (spec/mqtt.md §4.5: HTTP/1.1 Range requests of 1700 bytes over one
+# firmware fetches it (docs/fota.md#image-download: HTTP/1.1 Range requests of 1700 bytes over one
 # keep-alive TLS connection), beside nginx serving the same file with the same certificate on
 # the same machine. A 1 MiB random image is uploaded as a bundle (a stored ZIP written here, its
 # CRC-32 taken from gzip), then bench/range_load downloads it PASSES times from each server and

@@ -27,7 +27,7 @@ static void log_to_broker(enum ncm_log_level level, const char *msg, void *userd
 	mosquitto_log_printf(levels[level], "nrfcloud-mock: %s", msg);
 }
 
-/* The lines `serve` promises on stdout (design.md §4): one per listener with the port it got,
+/* The lines `serve` promises on stdout (docs/cli.md): one per listener with the port it got,
  * the CA path, the API key, the tenant ID, then "ready". Tests and scripts read them. */
 static void announce(void)
 {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The plugin must export exactly Mosquitto's three plugin entry points (shared/style.md, Tests)
+# The plugin must export exactly Mosquitto's three plugin entry points (docs/development.md#tests)
 # and must not link libmosquitto, whose symbols the broker itself provides.
 set -eu
 so=$1

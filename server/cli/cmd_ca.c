@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * cmd_ca.c: `nrfcloud-mock ca init|show|export|issue-device|sign-csr` (design.md §4). Bad input
+ * cmd_ca.c: `nrfcloud-mock ca init|show|export|issue-device|sign-csr` (docs/cli.md). Bad input
  * (not a CSR, a bad signature, an unsupported key, a device ID nRF Cloud would refuse) is one
  * line on stderr and exit status 2, and nothing is written.
  */
@@ -216,6 +216,8 @@ out:
 static void usage(const struct ncm_opt *opts, size_t n)
 {
 	printf("usage: nrfcloud-mock ca [flags] init|show|export\n"
+	       "       nrfcloud-mock ca [flags] export --firmware DIR [--device ID,...] "
+	       "[--ca lab|lab+amazon]\n"
 	       "       nrfcloud-mock ca [flags] issue-device ID [--out DIR]\n"
 	       "       nrfcloud-mock ca [flags] sign-csr FILE|- [--out FILE]\n\n"
 	       "sign-csr takes a CSR in PEM or DER, or the modem's AT%%KEYGEN answer.\n\nflags:\n");
@@ -227,9 +229,11 @@ int ncm_cmd_ca(int argc, char **argv)
 {
 	struct ncm_config cfg;
 	struct ncm_err_info err = { 0 };
-	struct ncm_opt all[32];
+	struct ncm_opt all[40];
 	const struct ncm_opt *opts;
-	char out[PATH_MAX] = "";
+	char out[PATH_MAX] = "", firmware[PATH_MAX] = "", devices[1024] = "", which[16] = "lab";
+	char tag_s[16] = "16842753", *end;
+	unsigned long tag;
 	char *pos[NCM_MAX_POSITIONAL];
 	size_t n, n_pos;
 	int help, rc;
@@ -237,6 +241,14 @@ int ncm_cmd_ca(int argc, char **argv)
 	ncm_config_defaults(&cfg);
 	opts = ncm_cli_config_opts(&cfg, 0, &n);
 	memcpy(all, opts, n * sizeof(*opts));
+	all[n++] = (struct ncm_opt){ "firmware", NCM_OPT_STR, firmware, sizeof(firmware), "DIR",
+				     "export: write the files for firmware builds (certs/README.md)" };
+	all[n++] = (struct ncm_opt){ "device", NCM_OPT_STR, devices, sizeof(devices), "ID,...",
+				     "export --firmware: also issue <id>.crt/.key and a header" };
+	all[n++] = (struct ncm_opt){ "ca", NCM_OPT_STR, which, sizeof(which), "lab|lab+amazon",
+				     "export --firmware: the modem CA (modem-ca.pem, provision.at)" };
+	all[n++] = (struct ncm_opt){ "sec-tag", NCM_OPT_STR, tag_s, sizeof(tag_s), "N",
+				     "export --firmware: sec tag of provision.at (16842753)" };
 	all[n++] = (struct ncm_opt){ "out", NCM_OPT_STR, out, sizeof(out), "PATH", "output" };
 	rc = ncm_opts_parse("ca", all, n, argc, argv, pos, &n_pos, &help);
 	if (rc)
@@ -251,6 +263,16 @@ int ncm_cmd_ca(int argc, char **argv)
 		return ncm_cli_ca_init(&cfg, time(NULL));
 	if (n_pos == 1 && !strcmp(pos[0], "show"))
 		return ca_show(&cfg);
+	if ((firmware[0] || devices[0]) && (n_pos != 1 || strcmp(pos[0], "export")))
+		return fail(2, "--firmware and --device go with 'export'");
+	if (n_pos == 1 && !strcmp(pos[0], "export") && firmware[0]) {
+		tag = strtoul(tag_s, &end, 10);
+		if (!tag_s[0] || *end || tag > 4294967295UL)
+			return fail(2, "--sec-tag '%s' is not a number 0-4294967295", tag_s);
+		return ncm_cli_ca_export_firmware(&cfg, firmware, devices, which, tag);
+	}
+	if (n_pos == 1 && !strcmp(pos[0], "export") && devices[0])
+		return fail(2, "--device needs --firmware DIR");
 	if (n_pos == 1 && !strcmp(pos[0], "export"))
 		return ca_export(&cfg);
 	if (n_pos == 2 && !strcmp(pos[0], "issue-device"))

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * cmd_serve.c: `nrfcloud-mock serve` (design.md §1, §4): prepares <data> (lab CA and server
+ * cmd_serve.c: `nrfcloud-mock serve` (docs/architecture.md#process-model, docs/cli.md): prepares <data> (lab CA and server
  * certificate, state.db with the fixtures, run/config.json, run/mosquitto.conf) and then execs
  * Mosquitto with our plugin, so signals and exit codes are Mosquitto's own. The plugin prints
  * the listener ports and "ready" on stdout once every listener accepts connections.
@@ -31,7 +31,7 @@
 #endif
 
 /* The modem speaks TLS 1.2 with ECDHE-ECDSA AES-CBC suites, newer modem firmware also GCM
- * (spec/mqtt.md §1.1, spec/device.md §1.3); TLS 1.3 clients get OpenSSL's defaults. */
+ * (docs/protocol-mqtt.md#connection, docs/protocol-mqtt.md#tls); TLS 1.3 clients get OpenSSL's defaults. */
 #define MQTT_CIPHERS                                                                         \
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"                       \
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA384:" \
@@ -161,7 +161,7 @@ static int chown_one(const char *path, const struct stat *sb, int flag, struct F
 }
 
 /* Started as root with --user: the broker drops to that user before it loads keys and before
- * the plugin opens state.db (spec/platform.md C.2, C.8), so the data folder becomes its. */
+ * the plugin opens state.db (docs/architecture.md#mosquitto-facts-that-shape-the-code), so the data folder becomes its. */
 static int hand_data_to_user(const struct ncm_config *cfg, const char **conf_user)
 {
 	struct passwd *pw;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * main.c: the nrfcloud-mock command: a table of subcommands (design.md §4).
+ * main.c: the nrfcloud-mock command: a table of subcommands (docs/cli.md).
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +14,7 @@ static const struct {
 	{ "serve", ncm_cmd_serve, "run the mock nRF Cloud (MQTT, REST, admin) on this machine" },
 	{ "ca", ncm_cmd_ca, "manage the lab CA: init, show, export, issue-device, sign-csr" },
 	{ "replay", ncm_cmd_replay, "play the device side of a recording against a server" },
+	{ "provision", ncm_cmd_provision, "put lab credentials into an nRF91 modem over serial" },
 };
 
 static void usage(FILE *out)
@@ -22,7 +23,7 @@ static void usage(FILE *out)
 
 	fprintf(out, "usage: nrfcloud-mock <command> [flags]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'nrfcloud-mock <command> --help' lists a command's flags.\n");
 }
 

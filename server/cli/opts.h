@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * opts.h: flag parsing for the subcommands. Every flag --some-flag can also be set with the
- * environment variable NRFCLOUD_MOCK_SOME_FLAG (design.md §4, for Docker); a flag on the command
+ * environment variable NRFCLOUD_MOCK_SOME_FLAG (docs/cli.md, for Docker); a flag on the command
  * line wins over the variable. Boolean flags take --flag / --no-flag, or 1/0, true/false,
  * yes/no, on/off in the variable.
  */

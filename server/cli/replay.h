@@ -21,7 +21,7 @@ struct ncm_replay_http {
 
 /* Makes the call method path_query with the JSON or text body (NULL: none) and "Authorization:
  * Bearer <device JWT>" ({"sub","iat","exp"} signed ES256 with the device's key, as nRF Connect
- * SDK firmware signs them: spec/rest.md §2.2). *status gets the HTTP status (0: no answer) and
+ * SDK firmware signs them: docs/protocol-rest.md#device-jwts). *status gets the HTTP status (0: no answer) and
  * *answer (may be NULL) the malloc'd body. 0, or -1 with err (a message buffer of err_size)
  * when the call could not be made. */
 int ncm_replay_http_call(struct ncm_replay_http *h, const char *method, const char *path_query,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * replay_import.c: nRF Cloud's stored device messages (GET /v1/messages, spec/rest.md §4.5) as a
+ * replay_import.c: nRF Cloud's stored device messages (GET /v1/messages, docs/protocol-rest.md#messages) as a
  * recording replay can play (see replay.h): each message becomes the device's publish on its
  * topic at the time nRF Cloud received it.
  */

@@ -57,7 +57,7 @@ static size_t plain_level_len(const char *s)
 	return n;
 }
 
-/* spec/mqtt.md §2.1 and §3.7: "<stage>/<teamId>/" with the trailing slash the SDK relies on. */
+/* docs/protocol-mqtt.md#topic-prefix: "<stage>/<teamId>/" with the trailing slash the SDK relies on. */
 static int prefix_valid(const char *prefix)
 {
 	int level;
@@ -75,7 +75,7 @@ static int prefix_valid(const char *prefix)
 }
 
 /* 1 when filter is "<stage>/<team>/m/d/<id>/+/r" for some stage, team and id: the one filter
- * shape the SDK subscribes to (spec/mqtt.md §2.3), so a mismatch is an ownership problem. */
+ * shape the SDK subscribes to (docs/protocol-mqtt.md#data-channel-topics), so a mismatch is an ownership problem. */
 static int c2d_wildcard_shape(const char *filter)
 {
 	static const char *const shape[] = { NULL, NULL, "m", "d", NULL, "+", "r" };
@@ -143,7 +143,7 @@ static int check_args(const char *device_id, const char *prefix, enum ncm_acl_ac
 	return NCM_OK;
 }
 
-/* 1 when device_id is the team's account device, "account-<tenantId>" (design.md §2). */
+/* 1 when device_id is the team's account device, "account-<tenantId>" (docs/architecture.md#identity-and-the-lab-ca). */
 int ncm_acl_is_account(const char *device_id, const char *prefix)
 {
 	const char *tenant, *end;
@@ -161,7 +161,7 @@ int ncm_acl_is_account(const char *device_id, const char *prefix)
 	       !strncmp(device_id + 8, tenant, (size_t)(end - tenant));
 }
 
-/* The account device is a cloud-side application (spec/mqtt.md §2.3 DOCS: messages under
+/* The account device is a cloud-side application (docs/protocol-mqtt.md#data-channel-topics DOCS: messages under
  * <prefix>m): it may subscribe to and receive anything under "<prefix>m/", and publish to any
  * device's c2d topics ("<prefix>m/d/<id>/c2d" and "<prefix>m/d/<id>/<x>/r"); nothing else. */
 static int account_check(const char *device_id, const char *prefix, enum ncm_acl_access access,
@@ -229,8 +229,8 @@ int ncm_acl_check(const char *device_id, const char *prefix, enum ncm_acl_access
 				    "a topic name cannot contain the wildcards '+' or '#'");
 		if (c2d_wildcard_shape(topic))
 			return deny(err, access, device_id, topic, "not one of its topics");
-		/* spec/mqtt.md §2.3: "P m/d/D/+/r" is the only filter the SDK sends; the docs
-		 * say other subscriptions disconnect the device (§2.2). */
+		/* docs/protocol-mqtt.md#data-channel-topics: "P m/d/D/+/r" is the only filter the SDK sends; the docs
+		 * say other subscriptions disconnect the device (docs/protocol-mqtt.md#shadow-topics). */
 		return deny(err, access, device_id, topic,
 			    "wildcards are allowed only in '%sm/d/%s/+/r'", prefix, device_id);
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * acl.h: per-device topic access, the policy nRF Cloud's broker enforces: a device may publish
- * and subscribe only to its own topics (spec/mqtt.md §9, all generations, with the team's
- * prefix); anything else disconnects it (spec/mqtt.md §2.2 and §7 item 14). Pure; builds on
+ * and subscribe only to its own topics (docs/protocol-mqtt.md#topic-table, all generations, with the team's
+ * prefix); anything else disconnects it (docs/protocol-mqtt.md#shadow-topics, docs/protocol-mqtt.md#what-firmware-needs item 14). Pure; builds on
  * topic.h.
  */
 #ifndef NCM_ACL_H

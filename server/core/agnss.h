@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * agnss.h: A-GNSS / A-GPS assistance data in nRF Cloud's binary "schema v1" (spec/mqtt.md §5.2,
- * spec/rest.md §3.5; SDK include/nrf_cloud_agnss_schema_v1.h): byte 0 = version 1, then blocks of
+ * agnss.h: A-GNSS / A-GPS assistance data in nRF Cloud's binary "schema v1" (docs/location.md#a-gnss-and-a-gps;
+ * SDK include/nrf_cloud_agnss_schema_v1.h): byte 0 = version 1, then blocks of
  * u8 type, u16 LE count, count x element (packed little-endian). Generated, plausible and
  * internally consistent for a given time and place; split into self-contained MQTT messages.
  * Pure: the caller passes the time.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * csv.c: the CSV bodies of nRF Cloud's onboarding endpoints, their row checks, and ULIDs for
- * bulk-ops request IDs (spec/rest.md §4.3; see csv.h). The parser makes one pass: each field is
+ * bulk-ops request IDs (docs/protocol-rest.md#onboarding; see csv.h). The parser makes one pass: each field is
  * measured, then copied once, so 1000 rows of PEMs cost time linear in the body.
  */
 #include "csv.h"
@@ -18,7 +18,7 @@
 	(sizeof(((struct ncm_onboard_row *)0)->member) / \
 	 sizeof(((struct ncm_onboard_row *)0)->member[0]))
 
-/* subType is /^[a-zA-Z0-9_.,@\/:#-]{0,799}$/ (spec/rest.md §4.3). */
+/* subType is /^[a-zA-Z0-9_.,@\/:#-]{0,799}$/ (docs/protocol-rest.md#onboarding). */
 #define SUB_TYPE_MAX 799
 
 static const char *const fw_type_names[] = {
@@ -63,7 +63,7 @@ static int err_nomem(struct parser *p)
 }
 
 /* A field in double quotes: "" stands for one quote, and commas and line breaks are data (so a
- * PEM keeps its line breaks, spec/rest.md §4.3). A CR inside the quotes is kept as it is. */
+ * PEM keeps its line breaks, docs/protocol-rest.md#onboarding). A CR inside the quotes is kept as it is. */
 static int parse_quoted(struct parser *p, char **out)
 {
 	size_t start = p->pos + 1, i = start, n_esc = 0, j, n = 0;
@@ -185,7 +185,7 @@ int ncm_csv_parse(const char *text, size_t len, struct ncm_csv *out, struct ncm_
 		return ncm_err_set(err, NCM_ERR_INVAL, "empty body");
 	while (p.pos < len) {
 		p.row = out->n_rows;
-		/* spec/rest.md §4.3: at most 1000 rows, no blank lines. */
+		/* docs/protocol-rest.md#onboarding: at most 1000 rows, no blank lines. */
 		if (out->n_rows == NCM_CSV_MAX_ROWS) {
 			rc = ncm_err_set(err, NCM_ERR_TOO_BIG, "more than %d rows",
 					 NCM_CSV_MAX_ROWS);
@@ -221,7 +221,7 @@ out:
 }
 
 /* Copies at most QUOTE_MAX bytes of s[0..n) for a message, any byte outside printable ASCII as
- * '?': the message lands in a JSON error summary (spec/rest.md §4.3), where a line break from a
+ * '?': the message lands in a JSON error summary (docs/protocol-rest.md#onboarding), where a line break from a
  * quoted field or a UTF-8 sequence cut in half would garble it. */
 static const char *excerpt(const char *s, size_t n, char buf[QUOTE_MAX + 1])
 {
@@ -297,8 +297,8 @@ static int check_tags(const char *f, size_t index, size_t *n_tags, struct ncm_er
 	return NCM_OK;
 }
 
-/* fwTypes are exact, upper-case names; none given means all six, as APIHELP does (spec/rest.md
- * §4.3). out->fw_types always point at the static names, so the field is left as it is. */
+/* fwTypes are exact, upper-case names; none given means all six, as APIHELP does (
+ * docs/protocol-rest.md#onboarding). out->fw_types always point at the static names, so the field is left as it is. */
 static int check_fw_types(const char *f, size_t index, struct ncm_onboard_row *out,
 			  struct ncm_err_info *err)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * csv.h: the CSV bodies of nRF Cloud's onboarding endpoints (spec/rest.md §4.3): rows of
+ * csv.h: the CSV bodies of nRF Cloud's onboarding endpoints (docs/protocol-rest.md#onboarding): rows of
  * comma-separated fields, a field optionally in double quotes (then it may hold commas, line
  * breaks and "" for a quote), no header, no blank lines, at most NCM_CSV_MAX_ROWS rows; CRLF or
  * LF line ends. And the row checks of OnboardDevices, RegisterCertificates and
@@ -56,12 +56,12 @@ enum ncm_onboard_kind {
  * BOOTLOADER, MDM_FULL (at most 8; none given: all six, as APIHELP defaults); the PEM kind
  * (certificate for CERTIFICATES, public key for PUBLIC_KEYS, either for DEVICES). Fills out;
  * NCM_ERR_INVAL with a message such as "[3]: invalid deviceId 'a b'" (the "[i]: " prefix is the
- * error-summary form UTILS parses, spec/rest.md §4.3). */
+ * error-summary form UTILS parses, docs/protocol-rest.md#onboarding). */
 int ncm_csv_onboard_row(const struct ncm_csv_row *row, size_t index, enum ncm_onboard_kind kind,
 			struct ncm_onboard_row *out, struct ncm_err_info *err);
 
 /* A ULID (26 characters of Crockford base32, /^[0-9A-HJKMNP-TV-Z]{26}$/) from a millisecond
- * time and 10 random bytes, for bulk-ops request IDs (spec/rest.md §4.3). out has 27 bytes. */
+ * time and 10 random bytes, for bulk-ops request IDs (docs/protocol-rest.md#onboarding). out has 27 bytes. */
 void ncm_ulid(unsigned long long ms, const unsigned char random[10], char out[27]);
 
 #endif

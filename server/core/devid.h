@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * devid.h: nRF Cloud's device ID rules (spec/rest.md §4.3: /^[a-z0-9:_-]{1,128}$/i), shared by
+ * devid.h: nRF Cloud's device ID rules (docs/protocol-rest.md#device-ids: /^[a-z0-9:_-]{1,128}$/i), shared by
  * the CA, onboarding, MQTT identity and the REST API. Pure; no dependencies.
  */
 #ifndef NCM_DEVID_H

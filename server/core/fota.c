@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* nRF Cloud's job ID buffer is NRF_CLOUD_FOTA_JOB_ID_SIZE = 37 including the NUL (spec/mqtt.md
- * §4.3), so a longer ID never reaches the device's job logic. */
+/* nRF Cloud's job ID buffer is NRF_CLOUD_FOTA_JOB_ID_SIZE = 37 including the NUL (
+ * docs/fota.md#job-document), so a longer ID never reaches the device's job logic. */
 #define JOB_ID_MAX 36
 #define FWVERSION_MAX 60
 #define MANIFEST_FILES_MAX COUNT(((struct ncm_manifest *)0)->files)
@@ -28,19 +28,19 @@ static const struct {
 	{ NCM_FW_SMP, "SMP" },
 };
 
-/* Indexed by the MQTT status number (spec/mqtt.md §4.4); 5 is "CANCELLED" with two L's as in the
- * REST body (spec/rest.md §3.3). */
+/* Indexed by the MQTT status number (docs/fota.md#status-updates); 5 is "CANCELLED" with two L's as in the
+ * REST body (docs/fota.md#rest-polling-devices). */
 static const char *const exec_names[] = {
 	"QUEUED", "IN_PROGRESS", "FAILED", "SUCCEEDED",
 	"TIMED_OUT", "CANCELLED", "REJECTED", "DOWNLOADING",
 };
 
-/* FOTAV2Job.status (spec/rest.md §4.7), indexed by enum ncm_job_status. */
+/* FOTAV2Job.status (docs/fota.md#fota-jobs), indexed by enum ncm_job_status. */
 static const char *const job_names[] = {
 	"CREATED", "IN_PROGRESS", "COMPLETED", "CANCELLED", "DELETION_IN_PROGRESS",
 };
 
-/* Manifest file types (spec/rest.md §4.6); init_packet rides along but names no firmware. */
+/* Manifest file types (docs/fota.md#firmware-bundles); init_packet rides along but names no firmware. */
 static const struct {
 	const char *name;
 	enum ncm_fw_type type;
@@ -68,7 +68,7 @@ enum ncm_fw_type ncm_fw_type_parse(const char *name)
 
 	if (!name)
 		return NCM_FW_INVALID;
-	/* Bundle IDs may start with "BOOTLOADER" (spec/rest.md §4.6). */
+	/* Bundle IDs may start with "BOOTLOADER" (docs/fota.md#firmware-bundles). */
 	if (!strcmp(name, "BOOTLOADER"))
 		return NCM_FW_BOOT;
 	for (i = 0; i < COUNT(fw_types); i++)
@@ -93,7 +93,7 @@ enum ncm_exec_status ncm_exec_status_parse(const char *name)
 
 	if (!name)
 		return NCM_EXEC_INVALID;
-	/* The firmware's enum spells it CANCELED (spec/mqtt.md §4.4); accept that spelling too. */
+	/* The firmware's enum spells it CANCELED (docs/fota.md#status-updates); accept that spelling too. */
 	if (!strcmp(name, "CANCELED"))
 		return NCM_EXEC_CANCELLED;
 	for (i = 0; i < COUNT(exec_names); i++)
@@ -123,11 +123,11 @@ int ncm_exec_transition(enum ncm_exec_status from, enum ncm_exec_status to,
 		return ncm_err_set(err, NCM_ERR_INVAL, "status %d is not a FOTA status", (int)from);
 	if (!exec_valid(to))
 		return ncm_err_set(err, NCM_ERR_INVAL, "status %d is not a FOTA status", (int)to);
-	/* Terminal statuses never change again (spec/mqtt.md §4.6), not even to themselves. */
+	/* Terminal statuses never change again (docs/fota.md#terminal-statuses), not even to themselves. */
 	if (ncm_exec_status_terminal(from))
 		return ncm_err_set(err, NCM_ERR_CONFLICT, "execution is already %s; cannot become %s",
 				   exec_names[from], exec_names[to]);
-	/* Only the cloud queues an execution; a device starts from QUEUED (spec/mqtt.md §4.4). */
+	/* Only the cloud queues an execution; a device starts from QUEUED (docs/fota.md#status-updates). */
 	if (to == NCM_EXEC_QUEUED)
 		return ncm_err_set(err, NCM_ERR_CONFLICT,
 				   "execution is %s; QUEUED is not a status a device reports",
@@ -148,7 +148,7 @@ enum ncm_job_status ncm_job_status_next(enum ncm_job_status current, int applied
 {
 	if (current == NCM_JOB_CANCELLED || current == NCM_JOB_DELETION_IN_PROGRESS)
 		return current;
-	/* autoApply false keeps the job CREATED until POST .../apply (spec/rest.md §4.7). */
+	/* autoApply false keeps the job CREATED until POST .../apply (docs/fota.md#fota-jobs). */
 	if (current == NCM_JOB_CREATED && !applied)
 		return NCM_JOB_CREATED;
 	if (n_executions > 0 && n_terminal >= n_executions)
@@ -182,7 +182,7 @@ static int parse_decimal(const char *s, long *out)
 #define PROGRESS_MSG "DOWNLOADING progress must be 0..100"
 
 /* Element 2 of a DOWNLOADING report: the percentage, as a number (firmware) or a numeric string
- * (the device simulator, spec/mqtt.md §4.4); any other string is kept as detail. */
+ * (the device simulator, docs/fota.md#status-updates); any other string is kept as detail. */
 static int parse_progress(const json_t *v, int *progress, const char **detail,
 			  struct ncm_err_info *err)
 {
@@ -247,7 +247,7 @@ int ncm_fota_status_array_parse(const json_t *root, const char **job_id,
 	if (json_is_integer(jst)) {
 		json_int_t v = json_integer_value(jst);
 
-		/* 8 (FMFU_VALIDATION_NEEDED) exists in the enum but is never sent (spec/mqtt.md §4.4). */
+		/* 8 (FMFU_VALIDATION_NEEDED) exists in the enum but is never sent (docs/fota.md#status-updates). */
 		if (v == 8)
 			return ncm_err_set(err, NCM_ERR_INVAL,
 					   "status 8 (FMFU_VALIDATION_NEEDED) is internal to the device, "
@@ -297,7 +297,7 @@ json_t *ncm_fota_job_document(const char *execution_id, enum ncm_fw_type type,
 	if (!execution_id || !host || !path || !ncm_fw_type_name(type) ||
 	    size > (unsigned long long)LLONG_MAX)
 		return NULL;
-	/* Positions are fixed (spec/mqtt.md §4.3): [id, type, size, host, path]. */
+	/* Positions are fixed (docs/fota.md#job-document): [id, type, size, host, path]. */
 	return json_pack("[s,i,I,s,s]", execution_id, (int)type, (json_int_t)size, host, path);
 }
 
@@ -377,7 +377,7 @@ static int manifest_file(const json_t *entry, size_t index, struct ncm_manifest 
 	if (i == COUNT(file_types))
 		return ncm_err_set(err, NCM_ERR_INVAL, "unknown file type '%s'", t);
 	if (file_types[i].type != NCM_FW_INVALID) {
-		/* A bundle has one firmware type (spec/rest.md §4.6 "type"); application and
+		/* A bundle has one firmware type (docs/fota.md#firmware-bundles "type"); application and
 		 * mcuboot are both APP. */
 		if (m->type != NCM_FW_INVALID && m->type != file_types[i].type)
 			return ncm_err_set(err, NCM_ERR_INVAL,
@@ -453,8 +453,8 @@ void ncm_fota_bundle_id(enum ncm_fw_type type, const unsigned char rnd[4], const
 
 	if (!out || size == 0)
 		return;
-	/* CUSTOM is the bundle ID prefix for anything without a firmware type (spec/rest.md
-	 * §4.6); snprintf truncates and always terminates. */
+	/* CUSTOM is the bundle ID prefix for anything without a firmware type (
+	 * docs/fota.md#firmware-bundles); snprintf truncates and always terminates. */
 	snprintf(out, size, "%s*%02x%02x%02x%02x*%s", name ? name : "CUSTOM", rnd[0], rnd[1],
 		 rnd[2], rnd[3], version ? version : "");
 }

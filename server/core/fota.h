@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * fota.h: FOTA vocabulary and state machines (spec/mqtt.md §4, spec/rest.md §3.3, §4.6, §4.7):
+ * fota.h: FOTA vocabulary and state machines (docs/fota.md#fota-over-mqtt, docs/fota.md#rest-polling-devices, docs/fota.md#firmware-bundles, docs/fota.md#fota-jobs):
  * firmware types with their MQTT numbers, execution statuses with their MQTT numbers and REST
  * names, the execution and job transitions, the MQTT job document and status arrays, and the
  * firmware bundle manifest. Pure; no I/O, no clock; any thread.
@@ -46,7 +46,7 @@ enum ncm_exec_status {
 const char *ncm_exec_status_name(enum ncm_exec_status s);
 /* From a REST name (exact; "CANCELED" with one L is accepted too) or NCM_EXEC_INVALID. */
 enum ncm_exec_status ncm_exec_status_parse(const char *name);
-/* FAILED, SUCCEEDED, TIMED_OUT, CANCELLED and REJECTED never change again (§4.6). */
+/* FAILED, SUCCEEDED, TIMED_OUT, CANCELLED and REJECTED never change again (docs/fota.md#terminal-statuses). */
 int ncm_exec_status_terminal(enum ncm_exec_status s);
 
 /* Whether an execution may go from `from` to `to` when the DEVICE reports `to`: NCM_OK, or
@@ -74,7 +74,7 @@ const char *ncm_job_status_name(enum ncm_job_status s);
 enum ncm_job_status ncm_job_status_next(enum ncm_job_status current, int applied,
 					size_t n_executions, size_t n_terminal);
 
-/* Parses a device's status array from jobs/update (spec/mqtt.md §4.4):
+/* Parses a device's status array from jobs/update (docs/fota.md#status-updates):
  * [jobId (string, 1..36 chars), status (number 0..7, or a REST name string), detail (number for
  * DOWNLOADING progress 0..100, else a string; may be absent)]. Fills *job_id (borrowed from
  * root, which the caller parses), *status, *progress (-1 when none) and *detail (borrowed or
@@ -83,11 +83,11 @@ int ncm_fota_status_array_parse(const json_t *root, const char **job_id,
 				enum ncm_exec_status *status, int *progress, const char **detail,
 				struct ncm_err_info *err);
 
-/* The MQTT job document (spec/mqtt.md §4.3): [execution id, type number, size, host, path]. */
+/* The MQTT job document (docs/fota.md#job-document): [execution id, type number, size, host, path]. */
 json_t *ncm_fota_job_document(const char *execution_id, enum ncm_fw_type type,
 			      unsigned long long size, const char *host, const char *path);
 
-/* A firmware bundle manifest (spec/rest.md §4.6): {"name"?, "description"?, "fwversion"
+/* A firmware bundle manifest (docs/fota.md#firmware-bundles): {"name"?, "description"?, "fwversion"
  * (/^[a-zA-Z0-9._-]{1,60}$/), "format-version": 1, "files": [{"file": "*.bin", "type":
  * "application"|"mcuboot"|"bootloader"|"softdevice"|"init_packet", "size"}]}. Fills *out
  * (strings borrowed from root) and the bundle's firmware type (application/mcuboot → APP,
@@ -105,7 +105,7 @@ struct ncm_manifest {
 int ncm_fota_manifest_parse(const json_t *root, struct ncm_manifest *out,
 			    struct ncm_err_info *err);
 
-/* A bundle ID of nRF Cloud's form "<TYPE>*<8 hex>*<version>" (spec/rest.md §4.6) from the type,
+/* A bundle ID of nRF Cloud's form "<TYPE>*<8 hex>*<version>" (docs/fota.md#firmware-bundles) from the type,
  * 4 random bytes and the version; out has at least 96 bytes. */
 void ncm_fota_bundle_id(enum ncm_fw_type type, const unsigned char rnd[4], const char *version,
 			char *out, size_t size);

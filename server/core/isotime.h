@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * isotime.h: the ISO 8601 times nRF Cloud writes and takes ("2026-12-06T10:00:00.123Z",
- * spec/rest.md §4.1), read into milliseconds since 1970. Pure.
+ * docs/protocol-rest.md#messages), read into milliseconds since 1970. Pure.
  */
 #ifndef NCM_ISOTIME_H
 #define NCM_ISOTIME_H

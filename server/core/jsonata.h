@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * jsonata.h: the subset of JSONata that devices and tools send as shadow transforms (G3
- * <id>/shadow/get/tf, spec/mqtt.md §3.3; REST ?transform=): field paths (state.desired.config,
+ * <id>/shadow/get/tf, docs/protocol-mqtt.md#the-shadow-get-reply; REST ?transform=): field paths (state.desired.config,
  * with `backtick quoted` names), object constructors ({"key": expr, ...}), array constructors
  * ([expr, ...]), string literals ("..." or '...', with JSON escapes), number literals, and the
  * literals true, false and null. Anything else (functions, operators, predicates, wildcards,
@@ -31,7 +31,7 @@ json_t *ncm_jsonata_eval(const char *expr, size_t len, const json_t *input,
 			 struct ncm_jsonata_error *err);
 
 /* {"err":code,"position":position,"message":message}: the error object devices receive
- * (spec/mqtt.md §3.3, §6.3). New reference. */
+ * (docs/protocol-mqtt.md#the-shadow-get-reply, docs/protocol-mqtt.md#error-replies). New reference. */
 json_t *ncm_jsonata_error_json(const struct ncm_jsonata_error *err);
 
 #endif

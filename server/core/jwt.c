@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * jwt.c: compact ES256 JSON Web Tokens as nRF Cloud uses them (see jwt.h; spec/rest.md §2.2,
- * §2.4): strict parsing, the ES256 signature check, the time checks, signing of the service
+ * jwt.c: compact ES256 JSON Web Tokens as nRF Cloud uses them (see jwt.h; docs/protocol-rest.md#device-jwts,
+ * docs/protocol-rest.md#service-keys-and-evaluation-tokens): strict parsing, the ES256 signature check, the time checks, signing of the service
  * tokens the mock hands out, and the base64url codec they all rest on. OpenSSL 3 EVP only; no
  * I/O, no clock, no shared state.
  */
@@ -22,7 +22,7 @@
 #define ALG_SHOWN_MAX 32         /* longer alg values are cut in messages */
 #define NOT_P256 "key is not EC P-256: algorithm confusion refused"
 #define NO_VERIFY "JWT signature does not verify"
-/* PyJWT's header for service-key tokens, byte for byte (spec/rest.md §2.4). */
+/* PyJWT's header for service-key tokens, byte for byte (docs/protocol-rest.md#service-keys-and-evaluation-tokens). */
 #define SIGN_HEADER "{\"alg\":\"ES256\",\"typ\":\"JWT\"}"
 
 static const char b64url_alphabet[] =
@@ -199,8 +199,8 @@ out:
 	return rc;
 }
 
-/* Only ES256 is accepted, whatever the token asks for (spec/rest.md §2.2: the modem and the
- * SDK sign ES256 only; §2.4: service keys are ES256 too). */
+/* Only ES256 is accepted, whatever the token asks for (docs/protocol-rest.md#device-jwts: the modem and the
+ * SDK sign ES256 only; docs/protocol-rest.md#service-keys-and-evaluation-tokens: service keys are ES256 too). */
 static int check_header(struct ncm_jwt *jwt, struct ncm_err_info *err)
 {
 	json_t *alg = json_object_get(jwt->header, "alg");
@@ -271,7 +271,7 @@ static int claim_string(json_t *claims, const char *name, const char **val,
 }
 
 /* RFC 7519 §4.1.3 allows aud as a string or an array; the team ID of a service-key JWT is the
- * aud (spec/rest.md §2.4), and an array's first string is taken as it. */
+ * aud (docs/protocol-rest.md#service-keys-and-evaluation-tokens), and an array's first string is taken as it. */
 static int claim_aud(json_t *claims, const char **val, struct ncm_err_info *err)
 {
 	json_t *aud = json_object_get(claims, "aud"), *v = NULL;
@@ -327,7 +327,7 @@ int ncm_jwt_parse(const char *token, size_t len, struct ncm_jwt *out, struct ncm
 	if (!token || !len)
 		return ncm_err_set(err, NCM_ERR_INVAL, "JWT is empty");
 	/* Bearer tokens are attacker-sized; real device and service JWTs are a few hundred
-	 * bytes (spec/rest.md §2.2, §2.4). */
+	 * bytes (docs/protocol-rest.md#device-jwts, docs/protocol-rest.md#service-keys-and-evaluation-tokens). */
 	if (len > NCM_JWT_MAX_LEN)
 		return ncm_err_set(err, NCM_ERR_TOO_BIG, "JWT longer than %d bytes",
 				   NCM_JWT_MAX_LEN);
@@ -398,7 +398,7 @@ void ncm_jwt_release(struct ncm_jwt *jwt)
 }
 
 /* sub wins whenever present; a modem-made JWT may leave it out because the device UUID is
- * already in iss as "<chip>.<uuid>" (spec/rest.md §2.2, "Rules for the device ID"). buf gets a
+ * already in iss as "<chip>.<uuid>" (docs/protocol-rest.md#device-jwts, "Rules for the device ID"). buf gets a
  * copy only when the whole ID fits: a cut ID could name another device. */
 const char *ncm_jwt_device_id(const struct ncm_jwt *jwt, char *buf, size_t size)
 {
@@ -428,7 +428,7 @@ const char *ncm_jwt_device_id(const struct ncm_jwt *jwt, char *buf, size_t size)
 /* ---- signatures ---- */
 
 /* Whatever the caller passes, only an EC P-256 key is used: an RSA or HMAC-able key must never
- * be coaxed into checking some other algorithm (spec/rest.md §2.2, ES256 only). */
+ * be coaxed into checking some other algorithm (docs/protocol-rest.md#device-jwts, ES256 only). */
 static int key_check(EVP_PKEY *key, struct ncm_err_info *err)
 {
 	char group[64];
@@ -548,8 +548,8 @@ static int64_t sat_sub(int64_t a, int64_t b)
 	return a - b;
 }
 
-/* exp is enforced when present; iat and exp are optional in every SDK path (spec/rest.md
- * §2.2). The sums are saturating, so hostile claims near INT64_MIN/MAX cannot wrap around. */
+/* exp is enforced when present; iat and exp are optional in every SDK path (
+ * docs/protocol-rest.md#device-jwts). The sums are saturating, so hostile claims near INT64_MIN/MAX cannot wrap around. */
 int ncm_jwt_check_time(const struct ncm_jwt *jwt, time_t now, int skew,
 		       struct ncm_err_info *err)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * jwt.h: JSON Web Tokens as nRF Cloud uses them (spec/rest.md §2.2, §2.4): ES256 only. Parsing
+ * jwt.h: JSON Web Tokens as nRF Cloud uses them (docs/protocol-rest.md#device-jwts, docs/protocol-rest.md#service-keys-and-evaluation-tokens): ES256 only. Parsing
  * splits and decodes a compact JWT and refuses anything malformed with a precise reason;
  * verification checks the ES256 signature against a given public key and the time claims
  * against a clock passed in. Signing makes the service tokens the mock hands out. Pure (no
@@ -46,7 +46,7 @@ struct ncm_jwt {
 int ncm_jwt_parse(const char *token, size_t len, struct ncm_jwt *out, struct ncm_err_info *err);
 void ncm_jwt_release(struct ncm_jwt *jwt);
 
-/* The device ID a device JWT names (spec/rest.md §2.2): sub when present, else the text after
+/* The device ID a device JWT names (docs/protocol-rest.md#device-jwts): sub when present, else the text after
  * the first '.' of iss; NULL when neither gives one. Borrowed from jwt. */
 const char *ncm_jwt_device_id(const struct ncm_jwt *jwt, char *buf, size_t size);
 

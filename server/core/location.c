@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT
- * location.c: ground fix answers (see location.h; spec/rest.md §3.4, spec/mqtt.md §5.1). Checks
+ * location.c: ground fix answers (see location.h; docs/location.md#ground-fix). Checks
  * the request body, picks MCELL/SCELL/WIFI/ANCHOR, and places what no fixture knows by a
  * SHA-256 of its identifiers. Pure: no globals, I/O, clock or random numbers; the fixture store
  * is reached only through the caller's lookups.
  *
  * Rules, with where each comes from (APPPROT = nRFCloud/application-protocols, LOCT =
  * NordicSemiconductor/nrfcloud-location-services-tests-js, SDK = nrfconnect/sdk-nrf):
- * - Body: cells in "lte" (and, per spec/rest.md §3.4, "ltecatm" and "nbiot") need integer mcc,
+ * - Body: cells in "lte" (and, per docs/location.md#ground-fix, "ltecatm" and "nbiot") need integer mcc,
  *   mnc, tac, eci; nmr items need earfcn and pci; each access point needs macAddress, six hex
  *   pairs split by colons or dashes; pci is 0..503 and earfcn 0..262143 (APPPROT
  *   schemas/deviceToCloud/ground_fix/ground-fix.json). mnc may also be a numeric string
- *   (spec/rest.md §3.4). Ranges of mcc/mnc/tac/eci are ours (3GPP field widths, inference).
+ *   (docs/location.md#ground-fix). Ranges of mcc/mnc/tac/eci are ours (3GPP field widths, inference).
  *   Keys the schema does not know are ignored rather than refused (inference: leniency).
  * - At least 2 access points (SDK include/net/nrf_cloud_location.h,
  *   NRF_CLOUD_LOCATION_WIFI_AP_CNT_MIN); one AP and no cells is a 422 (LOCT
@@ -256,7 +256,7 @@ void ncm_loc_derive(const char *key, const struct ncm_loc_config *cfg, struct nc
 
 /* Reads obj[key] as an integer in [min, max] into *out. *present says whether it was there; a
  * missing key is an error only when required. mnc_string lets a string of 1-3 digits stand in
- * (spec/rest.md §3.4). */
+ * (docs/location.md#ground-fix). */
 static int get_int(const json_t *obj, const char *key, const char *path, int required,
 		   int mnc_string, json_int_t min, json_int_t max, json_int_t *out, int *present,
 		   struct ncm_err_info *err)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * location.h: ground fix (cellular and/or Wi-Fi) answers as nRF Cloud gives them (spec/rest.md
- * §3.4, spec/mqtt.md §5.1): fixture positions for known cells, access points and anchors; for
+ * location.h: ground fix (cellular and/or Wi-Fi) answers as nRF Cloud gives them (
+ * docs/location.md#ground-fix): fixture positions for known cells, access points and anchors; for
  * unknown ones a deterministic position derived from their identifiers around a configurable
  * centre, so the same request gives the same answer on every machine. Pure: the caller passes
  * lookups into its fixture store.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * match.h: what a test waits for or asks about in the journal (design.md §5-§6): a record
+ * match.h: what a test waits for or asks about in the journal (docs/admin-api.md#journal): a record
  * pattern of kind, device, MQTT topic filter and a JSON payload subset. Pure; any thread.
  */
 #ifndef NCM_MATCH_H

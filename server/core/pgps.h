@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * pgps.h: P-GPS prediction files (spec/mqtt.md §5.3, spec/rest.md §3.6; SDK
+ * pgps.h: P-GPS prediction files (docs/location.md#p-gps; SDK
  * include/nrf_cloud_pgps_schema_v1.h, src/nrf_cloud_pgps.c): a 16-byte packed header, then
  * prediction_count predictions of (type 7, count 1, 16-byte system time) + (type 2, count 32,
  * 32 x 62-byte ephemerides), each valid for one period. Generated deterministically from the

@@ -27,7 +27,7 @@
 #define NCM_PKI_DEVICE_DAYS (10 * 365)
 
 /* Certificates are back-dated by this many seconds so that a device whose clock is a little
- * behind does not see them as not yet valid (spec/device.md §1.4, "Time"). */
+ * behind does not see them as not yet valid (docs/protocol-mqtt.md#tls). */
 #define NCM_PKI_BACKDATE_S (24 * 3600)
 
 /* A new EC P-256 (prime256v1) key pair. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * range.c: one HTTP byte range per request (RFC 9110 §14; spec/platform.md D.4, spec/mqtt.md
- * §4.5; see range.h). The header is read in two passes: syntax first (unit, numbers, a second
+ * range.c: one HTTP byte range per request (RFC 9110 §14; docs/architecture.md#libmicrohttpd-facts,
+ * docs/fota.md#image-download; see range.h). The header is read in two passes: syntax first (unit, numbers, a second
  * range), then the numbers against the file, so a malformed header is a 400 whatever the file.
  */
 #include "range.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * range.h: HTTP Range requests for firmware and assistance-data downloads (RFC 9110 §14,
- * spec/platform.md D.4, spec/mqtt.md §4.5): one byte range, "bytes=a-b", "a-" or "-n". Pure.
+ * docs/architecture.md#libmicrohttpd-facts, docs/fota.md#image-download): one byte range, "bytes=a-b", "a-" or "-n". Pure.
  */
 #ifndef NCM_RANGE_H
 #define NCM_RANGE_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * shadow.c: device shadows with AWS IoT Device Shadow semantics (see shadow.h, spec/mqtt.md
- * §3.3-§3.8): update requests are validated, merged into a deep copy of the stored document with
+ * shadow.c: device shadows with AWS IoT Device Shadow semantics (see shadow.h,
+ * docs/protocol-mqtt.md#shadows): update requests are validated, merged into a deep copy of the stored document with
  * per-leaf metadata, and answered with the accepted, documents, delta or error payloads AWS
  * publishes. Arguments are only read, never changed or increfed, so every value handed back is
  * a fresh tree the caller owns alone. Pure: no I/O, no clock, no globals but const tables.
@@ -190,7 +190,7 @@ static int values_equal(const json_t *a, const json_t *b)
 	return json_equal(a, b);
 }
 
-/* Merges the request object req into dst, keeping meta in step (spec/mqtt.md §3.8): null
+/* Merges the request object req into dst, keeping meta in step (docs/protocol-mqtt.md#aws-shadow-semantics): null
  * deletes the key and its metadata, an object merges recursively (replacing a non-object and
  * its metadata), a scalar or array replaces the value and gets {"timestamp":now} in place of
  * whatever metadata subtree was there. Empty objects stay, as AWS keeps them. */
@@ -432,7 +432,7 @@ static int delta_msg(const json_t *doc, time_t now, int with_metadata, json_t **
 	if (json_object_size(delta) == 0)
 		goto out;
 	rc = -1;
-	/* v2.5-v3.2 firmware drops a delta without numeric version and timestamp (§3.4). */
+	/* v2.5-v3.2 firmware drops a delta without numeric version and timestamp (docs/protocol-mqtt.md#deltas). */
 	m = json_pack("{s:O,s:I,s:I}", "state", delta, "version", doc_version(doc), "timestamp",
 		      (json_int_t)now);
 	if (!m || (with_metadata &&
@@ -469,7 +469,7 @@ static int accept_payloads(struct ncm_shadow_result *res, const json_t *prev, co
 	    json_object_set_new(docs, "timestamp", json_integer((json_int_t)now)) ||
 	    add_token(docs, token))
 		goto out;
-	/* spec/mqtt.md §3.8: a delta goes out whenever desired and reported disagree after an
+	/* docs/protocol-mqtt.md#aws-shadow-semantics: a delta goes out whenever desired and reported disagree after an
 	 * accepted update. */
 	if (delta_msg(next, now, 1, &delta) || (delta && add_token(delta, token)))
 		goto out;
@@ -544,7 +544,7 @@ int ncm_shadow_update(const json_t *doc, const char *request, size_t len, time_t
 			goto out;
 		}
 	}
-	/* A conditional update only applies to the version the client last saw (§3.8). */
+	/* A conditional update only applies to the version the client last saw (docs/protocol-mqtt.md#aws-shadow-semantics). */
 	if (version && json_integer_value(version) != doc_version(prev)) {
 		reject(res, 409, msg_conflict, token, now);
 		goto out;
@@ -554,7 +554,7 @@ int ncm_shadow_update(const json_t *doc, const char *request, size_t len, time_t
 		reject(res, CODE_INTERNAL, msg_oom, token, now);
 		goto out;
 	}
-	/* nRF Cloud's 8 KB cap (§3.8) applies to the state the update would leave behind. */
+	/* nRF Cloud's 8 KB cap (docs/protocol-mqtt.md#aws-shadow-semantics) applies to the state the update would leave behind. */
 	if (ncm_shadow_state_size(next) > max_size) {
 		reject(res, 413, msg_too_big, token, now);
 		goto out;
@@ -673,7 +673,7 @@ json_t *ncm_shadow_trimmed(const json_t *doc)
 	rep = reported ? json_deep_copy(reported) : json_object();
 	if (!rep)
 		goto out;
-	/* §3.3: nRF Cloud moves reported.config to the top level for the device; device info
+	/* docs/protocol-mqtt.md#the-shadow-get-reply: nRF Cloud moves reported.config to the top level for the device; device info
 	 * is left out of the trimmed document. A config that is not an object is useless to
 	 * the device's decoder, which wants an object there. */
 	config = json_object_get(rep, "config");

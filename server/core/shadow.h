@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * shadow.h: device shadows with AWS IoT Device Shadow semantics (spec/mqtt.md §3.3-§3.8), as
+ * shadow.h: device shadows with AWS IoT Device Shadow semantics (docs/protocol-mqtt.md#shadows), as
  * pure functions on jansson values: merge of update requests with null deletes, per-leaf
  * metadata timestamps, versions, conditional updates, clientToken echo, delta computation, the
  * AWS get/accepted and delta documents and nRF Cloud's trimmed get document. No I/O, no clock
@@ -25,7 +25,7 @@
 
 #include <jansson.h>
 
-#define NCM_SHADOW_DEFAULT_MAX 8192     /* nRF Cloud caps shadows at 8 KB (spec/mqtt.md §3.8) */
+#define NCM_SHADOW_DEFAULT_MAX 8192     /* nRF Cloud caps shadows at 8 KB (docs/protocol-mqtt.md#aws-shadow-semantics) */
 #define NCM_SHADOW_MAX_DEPTH 8          /* levels below desired / reported, as AWS */
 #define NCM_SHADOW_CLIENT_TOKEN_MAX 64  /* AWS limit on clientToken length */
 
@@ -82,7 +82,7 @@ json_t *ncm_shadow_delta_msg(const json_t *doc, time_t now, int with_metadata);
 json_t *ncm_shadow_get_accepted(const json_t *doc, time_t now);
 
 /* nRF Cloud's trimmed get document (G1 <id>/shadow/get/accepted, G2 .../accepted/trim;
- * spec/mqtt.md §3.3): {"desired":<desired or {}>,"reported":<reported without "config" and
+ * docs/protocol-mqtt.md#the-shadow-get-reply): {"desired":<desired or {}>,"reported":<reported without "config" and
  * "device">,"config":<reported.config or {}>}. Keys whose values are empty are still present
  * (the device needs top-level "desired"). */
 json_t *ncm_shadow_trimmed(const json_t *doc);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * topic.c: nRF Cloud's per-device MQTT topic table (spec/mqtt.md §2 and §9) and the exact
+ * topic.c: nRF Cloud's per-device MQTT topic table (docs/protocol-mqtt.md#topics, docs/protocol-mqtt.md#topic-table) and the exact
  * classifier over it (see topic.h). Topics are compared in place against templates, so a topic
  * of any length (MQTT allows 65535 bytes) is never copied. Pure: no allocation, no I/O, no
  * mosquitto; only const tables.
@@ -16,7 +16,7 @@
  * template only matches a literal '+' in a subscription filter. */
 #define TOK_LEN 3
 
-/* The four families the table is built from (spec/mqtt.md §2.2-2.4). */
+/* The four families the table is built from (docs/protocol-mqtt.md#topics). */
 #define AWS(tail) "$aws/things/{D}/shadow/" tail
 #define SHADOW(tail) "{D}/shadow/" tail
 #define DATA(tail) "{P}m/d/{D}/" tail
@@ -35,7 +35,7 @@ struct topic_row {
 /* Matched in order and first match wins, so NCM_TOPIC_OTHER_R stays behind the named *_R rows
  * it would otherwise shadow. */
 static const struct topic_row rows[] = {
-	/* spec/mqtt.md §0.1 G0/G1 and the AWS Device Shadow topics AWS-style clients use. */
+	/* docs/protocol-mqtt.md#protocol-generations G0/G1 and the AWS Device Shadow topics AWS-style clients use. */
 	{ NCM_TOPIC_AWS_GET, PUB, "aws/get", AWS("get") },
 	{ NCM_TOPIC_AWS_GET_ACCEPTED, SUB, "aws/get/accepted", AWS("get/accepted") },
 	{ NCM_TOPIC_AWS_GET_REJECTED, SUB, "aws/get/rejected", AWS("get/rejected") },
@@ -47,30 +47,30 @@ static const struct topic_row rows[] = {
 	{ NCM_TOPIC_AWS_DELETE, PUB, "aws/delete", AWS("delete") },
 	{ NCM_TOPIC_AWS_DELETE_ACCEPTED, SUB, "aws/delete/accepted", AWS("delete/accepted") },
 	{ NCM_TOPIC_AWS_DELETE_REJECTED, SUB, "aws/delete/rejected", AWS("delete/rejected") },
-	/* spec/mqtt.md §2.2: G1 gets nRF Cloud's trimmed copy on a custom topic. */
+	/* docs/protocol-mqtt.md#shadow-topics: G1 gets nRF Cloud's trimmed copy on a custom topic. */
 	{ NCM_TOPIC_G1_GET_ACCEPTED, SUB, "g1/get/accepted", SHADOW("get/accepted") },
-	/* spec/mqtt.md §2.2 G2; delta/full/err is defined by the SDK but never subscribed. */
+	/* docs/protocol-mqtt.md#shadow-topics G2; delta/full/err is defined by the SDK but never subscribed. */
 	{ NCM_TOPIC_G2_GET_TRIM, PUB, "g2/get/trim", SHADOW("get/trim") },
 	{ NCM_TOPIC_G2_GET_ACCEPTED_TRIM, SUB, "g2/get/accepted/trim",
 	  SHADOW("get/accepted/trim") },
 	{ NCM_TOPIC_G2_DELTA_FULL, SUB, "g2/update/delta/full", SHADOW("update/delta/full") },
 	{ NCM_TOPIC_G2_DELTA_FULL_ERR, SUB, "g2/update/delta/full/err",
 	  SHADOW("update/delta/full/err") },
-	/* spec/mqtt.md §2.2 G3 (also G2 built with shadow transforms). */
+	/* docs/protocol-mqtt.md#shadow-topics G3 (also G2 built with shadow transforms). */
 	{ NCM_TOPIC_G3_GET_TF, PUB, "g3/get/tf", SHADOW("get/tf") },
 	{ NCM_TOPIC_G3_GET_ACCEPTED_TF, SUB, "g3/get/accepted/tf", SHADOW("get/accepted/tf") },
 	{ NCM_TOPIC_G3_DELTA_TRIM, SUB, "g3/update/delta/trim", SHADOW("update/delta/trim") },
 	{ NCM_TOPIC_G3_DELTA_TRIM_ERR, SUB, "g3/update/delta/trim/err",
 	  SHADOW("update/delta/trim/err") },
-	/* spec/mqtt.md §2.2: shared by G2 and G3. */
+	/* docs/protocol-mqtt.md#shadow-topics: shared by G2 and G3. */
 	{ NCM_TOPIC_SHADOW_GET_REJECTED, SUB, "shadow/get/rejected", SHADOW("get/rejected") },
 	{ NCM_TOPIC_SHADOW_UPDATE, PUB, "shadow/update", SHADOW("update") },
-	/* spec/mqtt.md §2.3: bulk and bin are d2c with a suffix appended by the device. */
+	/* docs/protocol-mqtt.md#data-channel-topics: bulk and bin are d2c with a suffix appended by the device. */
 	{ NCM_TOPIC_D2C, PUB, "d2c", DATA("d2c") },
 	{ NCM_TOPIC_D2C_BULK, PUB, "d2c/bulk", DATA("d2c/bulk") },
 	{ NCM_TOPIC_D2C_BIN, PUB, "d2c/bin", DATA("d2c/bin") },
-	/* spec/mqtt.md §2.3: <= v2.1 subscribes to .../c2d as given; v2.2+ rewrites /c2d to
-	 * /+/r and receives every reply on a concrete .../<x>/r (§2.5). */
+	/* docs/protocol-mqtt.md#data-channel-topics: <= v2.1 subscribes to .../c2d as given; v2.2+ rewrites /c2d to
+	 * /+/r and receives every reply on a concrete .../<x>/r (docs/location.md#mqtt-reply-topics). */
 	{ NCM_TOPIC_C2D, SUB, "c2d", DATA("c2d") },
 	{ NCM_TOPIC_C2D_WILDCARD, SUB, "c2d/wildcard", DATA("+/r") },
 	{ NCM_TOPIC_C2D_R, SUB, "c2d/r", DATA("c2d/r") },
@@ -79,7 +79,7 @@ static const struct topic_row rows[] = {
 	{ NCM_TOPIC_PGPS_R, SUB, "pgps/r", DATA("pgps/r") },
 	{ NCM_TOPIC_GROUND_FIX_R, SUB, "ground_fix/r", DATA("ground_fix/r") },
 	{ NCM_TOPIC_OTHER_R, SUB, "other/r", DATA("{L}/r") },
-	/* spec/mqtt.md §2.4: FOTA topics have no m/d/ between prefix and device ID. */
+	/* docs/fota.md#mqtt-topics: FOTA topics have no m/d/ between prefix and device ID. */
 	{ NCM_TOPIC_JOBS_REQ, PUB, "jobs/req", JOBS("req") },
 	{ NCM_TOPIC_JOBS_RCV, SUB, "jobs/rcv", JOBS("rcv") },
 	{ NCM_TOPIC_JOBS_UPDATE, PUB, "jobs/update", JOBS("update") },
@@ -110,7 +110,7 @@ static size_t plain_level_len(const char *s)
 	return n;
 }
 
-/* spec/mqtt.md §2.1 and §3.7: the prefix is "<stage>/<teamId>/" and the SDK concatenates it
+/* docs/protocol-mqtt.md#topic-prefix: the prefix is "<stage>/<teamId>/" and the SDK concatenates it
  * verbatim, so anything else could never name a real topic. */
 static int prefix_valid(const char *prefix)
 {

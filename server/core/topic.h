@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * topic.h: nRF Cloud's MQTT topic tree for one device (spec/mqtt.md §2 and the quick table in
- * §9), for all three control-channel generations, the plain AWS shadow topics, the data channel
+ * topic.h: nRF Cloud's MQTT topic tree for one device (docs/protocol-mqtt.md#topics and the quick table in
+ * docs/protocol-mqtt.md#topic-table), for all three control-channel generations, the plain AWS shadow topics, the data channel
  * and FOTA. ncm_topic_classify maps a topic (or a subscription filter) to a row of that table,
  * so glue code finds the behaviour of any topic in one step. Pure; no dependencies.
  */

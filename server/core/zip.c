@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * zip.c: a bounded reader for firmware bundle uploads (spec/rest.md §4.6; see zip.h). The
+ * zip.c: a bounded reader for firmware bundle uploads (docs/fota.md#firmware-bundles; see zip.h). The
  * central directory is the only source of names, sizes and CRCs; a local header is read only to
  * find where an entry's data starts. Every offset comes from the upload, so each one is checked
  * against the buffer before it is dereferenced.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * zip.h: a small ZIP reader for firmware bundle uploads (spec/rest.md §4.6): reads the central
+ * zip.h: a small ZIP reader for firmware bundle uploads (docs/fota.md#firmware-bundles): reads the central
  * directory of an in-memory archive and extracts entries stored (method 0) or deflated
  * (method 8, zlib raw inflate), checking each entry's CRC-32 and sizes. Bounded: at most
  * NCM_ZIP_MAX_ENTRIES entries and NCM_ZIP_MAX_ENTRY bytes per extracted entry; never reads

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * admin.c: the admin API on the plain-HTTP admin listener (design.md §5) and its route table:
+ * admin.c: the admin API on the plain-HTTP admin listener (docs/admin-api.md) and its route table:
  * /health, the lab CA certificate, publishing as the cloud and the journal (devices, shadows and
  * messages have files of their own). With --admin-token set, /mock/v1 requires
  * "Authorization: Bearer <token>"; /health never does, so container health checks work.
@@ -169,7 +169,7 @@ static int64_t time_param(const char *v)
 	return ncm_iso8601_parse_ms(v);
 }
 
-/* The journal filters of design.md §5: device, kind (exact, or a prefix ending in '.'), topic
+/* The journal filters of docs/admin-api.md: device, kind (exact, or a prefix ending in '.'), topic
  * (an MQTT filter), since and until (ms or ISO 8601), after (a seq), limit. 0, or -1 after
  * answering 400. */
 static int journal_filter(struct ncm_req *req, struct ncm_journal_filter *f, enum MHD_Result *ret)

@@ -101,7 +101,7 @@ static int take_certificate(struct ncm_device *d, const char *pem, const char *c
 		}
 		rc = ncm_ca_trust_add(rt->cfg.data_dir, ca, err);
 	} else if (ncm_pki_cert_issued_by(cert, cert)) {
-		/* a self-signed certificate is its own trust anchor (spec/platform.md) */
+		/* a self-signed certificate is its own trust anchor (docs/architecture.md#trusting-new-device-cas) */
 		rc = ncm_ca_trust_add(rt->cfg.data_dir, cert, err);
 	} else if (!ncm_pki_cert_issued_by(cert, rt->ca.cert)) {
 		json_array_append_new(warnings,

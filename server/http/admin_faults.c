@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * admin_faults.c: /mock/v1/faults (design.md §5, issue: test control): POST adds a fault
+ * admin_faults.c: /mock/v1/faults (docs/admin-api.md, issue: test control): POST adds a fault
  * (runtime/faults.h describes the body), GET lists the live ones, DELETE clears them all. A
  * "kick" fault acts at once: the answer comes after the device was disconnected.
  */

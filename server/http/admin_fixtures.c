@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * admin_fixtures.c: /mock/v1/fixtures (design.md §5, issue: test control). GET exports the
+ * admin_fixtures.c: /mock/v1/fixtures (docs/admin-api.md, issue: test control). GET exports the
  * stored world as one fixtures document (store/fixtures.h: devices with certificates and
  * shadows, firmware bundles with their images in base64); PUT replaces the world with one, as
  * a reset that loads the document instead of the fixtures folder: everything but the lab CA

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * admin_reset.c: POST /mock/v1/reset[?keep=devices] (design.md §5, issue: test control): back to
+ * admin_reset.c: POST /mock/v1/reset[?keep=devices] (docs/admin-api.md, issue: test control): back to
  * the fixtures between tests. Shadows, messages, the journal, bulk operations, firmware bundles
  * and FOTA jobs go (and the devices, unless kept), and so do injected faults; the fixtures load
  * again; every client is disconnected before the answer. The lab CA and the team (tenant, API

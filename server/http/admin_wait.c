@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * admin_wait.c: POST /mock/v1/wait (design.md §5, issue: test control): answers as soon as a
+ * admin_wait.c: POST /mock/v1/wait (docs/admin-api.md, issue: test control): answers as soon as a
  * journal record matching {"kind","device","topic","payload"} exists after "since" (ms or ISO
  * 8601) or "after" (a journal seq), or 408 after "timeout_ms" with the closest near misses
  * (records of the same device, or on the same topic), so a failing test says why. The request

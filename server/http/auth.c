@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * auth.c: "Authorization: Bearer <token>" for the REST API (spec/rest.md §2, §6 item 2). A token
+ * auth.c: "Authorization: Bearer <token>" for the REST API (docs/protocol-rest.md#authentication, docs/protocol-rest.md#compatibility-checklist item 2). A token
  * without dots is an API key. A JWT is the evaluation token when it is the one we issued; a
  * service-key JWT when its aud is the team ID (it must verify with the team's service key);
  * otherwise a device JWT: device ID from sub, else from iss after the first '.', ES256 against
@@ -84,7 +84,7 @@ static int is_eval_token(const char *token, size_t len)
 	return rc;
 }
 
-/* The key that verifies a device's JWTs (spec/rest.md §2.3: one key per device, the newest
+/* The key that verifies a device's JWTs (docs/protocol-rest.md#device-public-keys: one key per device, the newest
  * upload wins): its registered public key, else its certificate's key (registering a
  * certificate clears an older public key). NULL when it has none. */
 static EVP_PKEY *device_key(const struct ncm_device *d)

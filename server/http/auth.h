@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * auth.h: bearer authentication of REST requests (spec/rest.md §2, §6 item 2).
+ * auth.h: bearer authentication of REST requests (docs/protocol-rest.md#authentication, docs/protocol-rest.md#compatibility-checklist item 2).
  */
 #ifndef NCM_HTTP_AUTH_H
 #define NCM_HTTP_AUTH_H

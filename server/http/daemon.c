@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * daemon.c: the two libmicrohttpd listeners and the access handler that reads bodies (with a
  * per-route cap), finds the route and calls its handler. HTTPS uses the lab server certificate;
- * its TLS floor is 1.2 with the CBC suites the nRF91 modem needs (spec/device.md §1.3).
+ * its TLS floor is 1.2 with the CBC suites the nRF91 modem needs (docs/protocol-mqtt.md#tls).
  * Threads are started with every signal blocked, so the broker's signal handlers stay the only
- * ones (spec/platform.md C.2).
+ * ones (docs/architecture.md#mosquitto-facts-that-shape-the-code).
  */
 #include <arpa/inet.h>
 #include <limits.h>

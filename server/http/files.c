@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * files.c: firmware images on the HTTPS port at the paths job documents name,
- * /<tenantId>/<bundleId>/<file> (spec/rest.md §1, spec/mqtt.md §4.5): GET and HEAD, one byte
+ * /<tenantId>/<bundleId>/<file> (docs/protocol-rest.md#hosts, docs/fota.md#image-download): GET and HEAD, one byte
  * range per request answered 206 with a lower-case "content-range: bytes a-b/total" as nRF Cloud
  * sends it, 416 "bytes * / total" past the end, 200 without Range. libmicrohttpd has no Range
- * support (spec/platform.md D.4): core/range.c parses, the file is served from an fd at an
+ * support (docs/architecture.md#libmicrohttpd-facts): core/range.c parses, the file is served from an fd at an
  * offset. Only files of a stored bundle are served; nothing outside <data>/firmware is opened.
  */
 #include <fcntl.h>

@@ -19,7 +19,7 @@
 struct ncm_req;
 typedef enum MHD_Result (*ncm_handler)(struct ncm_req *req);
 
-/* Bearer schemes a REST route accepts (spec/rest.md §2, SPEC per-operation lists). */
+/* Bearer schemes a REST route accepts (docs/protocol-rest.md#authentication, SPEC per-operation lists). */
 enum ncm_auth_scheme {
 	NCM_AUTH_NONE = 0,          /* public (admin routes have their own token) */
 	NCM_AUTH_API_KEY = 1,       /* "Simple Token" */
@@ -85,7 +85,7 @@ void ncm_req_free_params(struct ncm_req *req);
 enum MHD_Result ncm_reply_json(struct ncm_req *req, unsigned int status, json_t *body /* stolen */);
 enum MHD_Result ncm_reply_text(struct ncm_req *req, unsigned int status, const char *content_type,
 			       const char *text);
-/* nRF Cloud's error body {"code":<nRF code>,"message":...} (spec/rest.md §2.5). */
+/* nRF Cloud's error body {"code":<nRF code>,"message":...} (docs/protocol-rest.md#errors). */
 enum MHD_Result ncm_reply_error(struct ncm_req *req, unsigned int status, int nrf_code,
 				const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT
  * rest.c: the route table of the HTTPS listener: nRF Cloud's /v1 REST API, one handler file
- * per resource family (rest_<resource>.c), and the schemes each endpoint accepts (spec/rest.md
- * §3, §4: API key everywhere; device JWTs where the device library calls; service tokens on
+ * per resource family (rest_<resource>.c), and the schemes each endpoint accepts (
+ * docs/protocol-rest.md#device-endpoints, docs/protocol-rest.md#user-endpoints: API key everywhere; device JWTs where the device library calls; service tokens on
  * the location endpoints). Specific paths come before {id} patterns. A path in no row gets nRF
- * Cloud's 404 body from the router (§2.5).
+ * Cloud's 404 body from the router (docs/protocol-rest.md#errors).
  */
 #include "rest_common.h"
 
 #define KEY NCM_AUTH_API_KEY
 #define KEY_DEV (NCM_AUTH_API_KEY | NCM_AUTH_DEVICE_JWT)
-/* location services: also service-key JWTs and the evaluation token (spec/rest.md §2.4) */
+/* location services: also service-key JWTs and the evaluation token (docs/protocol-rest.md#service-keys-and-evaluation-tokens) */
 #define LOC (KEY_DEV | NCM_AUTH_SERVICE_JWT | NCM_AUTH_EVAL_TOKEN)
 #define SMALL (64 * 1024)
 #define CSV (4 * 1024 * 1024)
@@ -79,14 +79,14 @@ const struct ncm_route ncm_rest_routes[] = {
 	{ "GET", "/v1/fota-job-execution-statuses/{jobId}", ncm_rest_fota_execution_statuses_get,
 	  0, KEY, 0 },
 
-	/* fetched without credentials by nrfcloud-utils (spec/rest.md §4.3) */
+	/* fetched without credentials by nrfcloud-utils (docs/protocol-rest.md#onboarding) */
 	{ "GET", "/bulk-ops/{id}/errors.json", ncm_rest_bulk_op_errors_get, 0, NCM_AUTH_NONE, 0 },
 	{ "GET", "/bulk-ops/{id}/uploaded", ncm_rest_bulk_op_uploaded_get, 0, NCM_AUTH_NONE, 0 },
-	/* P-GPS prediction files, where /v1/location/pgps points devices (spec/mqtt.md §5.3) */
+	/* P-GPS prediction files, where /v1/location/pgps points devices (docs/location.md#p-gps) */
 	{ "GET", "/public/{file}", ncm_rest_pgps_file_get, 0, NCM_AUTH_NONE, 0 },
 	{ "HEAD", "/public/{file}", ncm_rest_pgps_file_get, 0, NCM_AUTH_NONE, 0 },
 	/* firmware images: the host and path of job documents, one-way TLS, no credentials, as
-	 * devices download them (spec/mqtt.md §4.5); last, since it matches any 3-level path */
+	 * devices download them (docs/fota.md#image-download); last, since it matches any 3-level path */
 	{ "GET", "/{tenant}/{bundle}/{file}", ncm_files_get, 0, NCM_AUTH_NONE, 0 },
 	{ "HEAD", "/{tenant}/{bundle}/{file}", ncm_files_get, 0, NCM_AUTH_NONE, 0 },
 };

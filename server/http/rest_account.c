@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * rest_account.c: /v1/account and its tokens, and /v1/status (spec/rest.md §2.4, §4.2): the
+ * rest_account.c: /v1/account and its tokens, and /v1/status (docs/protocol-rest.md#service-keys-and-evaluation-tokens, docs/protocol-rest.md#account): the
  * account info tools read the team ID and MQTT settings from, the team's service key with its
  * token (the key signs the proxy JWTs that Location Services accept), and the evaluation token.
  */

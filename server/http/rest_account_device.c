@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * rest_account_device.c: the team's account device (spec/rest.md §4.1 "MQTT team device"): a
+ * rest_account_device.c: the team's account device (docs/protocol-rest.md#onboarding, the account device): a
  * team-level MQTT client "account-<tenantId>" that cloud-side applications use to see every
  * device's messages. POST /v1/devices/account returns {clientCert, privateKey} issued by the
  * lab CA (a new pair each time; the old certificate stops working); DELETE removes it.

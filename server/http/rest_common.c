@@ -119,7 +119,7 @@ enum MHD_Result ncm_rest_paged(struct ncm_req *req, int def, int max, const char
 		json_array_foreach(items, i, it)
 			json_object_del(it, key_field);
 	}
-	/* total counts the items returned, as nRF Cloud's does (§4.1) */
+	/* total counts the items returned, as nRF Cloud's does (docs/protocol-rest.md#pages) */
 	out = json_pack("{s:O,s:I}", "items", items, "total", (json_int_t)json_array_size(items));
 	if (next)
 		json_object_set_new(out, "pageNextToken", json_string(next));
@@ -155,7 +155,7 @@ static json_t *path(const json_t *j, const char *const *keys)
 	return (json_t *)j;
 }
 
-/* firmware.* from the reported device info (spec/rest.md §3.1, §6 item 5): supports from
+/* firmware.* from the reported device info (docs/protocol-rest.md#shadow-update, docs/protocol-rest.md#compatibility-checklist item 5): supports from
  * serviceInfo.fota_v2 (or, before the device reported it, the types given at onboarding), app
  * name and version from deviceInfo, modem from deviceInfo.modemFirmware. */
 static json_t *firmware_json(const struct ncm_device *d, const json_t *shadow)

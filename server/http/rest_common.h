@@ -21,7 +21,7 @@
 /* Page size from ?pageLimit= (default def, 1..max); -1 (and answered 400) when malformed. */
 int ncm_rest_page_limit(struct ncm_req *req, int def, int max, enum MHD_Result *ret);
 
-/* Opaque page tokens (spec/rest.md §4.1): base64url of a key, so a client may pass them URL-
+/* Opaque page tokens (docs/protocol-rest.md#pages): base64url of a key, so a client may pass them URL-
  * encoded or not. encode returns a malloc'd token; decode a malloc'd key, or NULL when the
  * token is not one of ours. */
 char *ncm_rest_page_token(const char *key);
@@ -35,7 +35,7 @@ int ncm_rest_b64_decode(const char *text, unsigned char **out, size_t *len);
 typedef int (*ncm_rest_page_fill)(const char *after, int limit, json_t *items, void *userdata,
 				  struct ncm_err_info *err);
 
-/* Answers a list with nRF Cloud's pages (spec/rest.md §4.1): ?pageLimit (def, at most max) and
+/* Answers a list with nRF Cloud's pages (docs/protocol-rest.md#pages): ?pageLimit (def, at most max) and
  * ?pageNextToken; asks fill for one more than a page to know whether there is a next one, whose
  * token is the key_field value of the page's last item. {"items","total","pageNextToken"?}. */
 enum MHD_Result ncm_rest_paged(struct ncm_req *req, int def, int max, const char *key_field,
@@ -44,8 +44,8 @@ enum MHD_Result ncm_rest_paged(struct ncm_req *req, int def, int max, const char
 /* 1 when ?name= is "true" (or "1"). */
 int ncm_rest_query_bool(struct ncm_req *req, const char *name);
 
-/* The GenericDevice object (spec/rest.md §4.4) of d, with firmware.* mirrored from the
- * shadow's reported device info (§6 item 5); state (and its metadata) only when asked. shadow
+/* The GenericDevice object (docs/protocol-rest.md#devices) of d, with firmware.* mirrored from the
+ * shadow's reported device info (docs/protocol-rest.md#compatibility-checklist item 5); state (and its metadata) only when asked. shadow
  * may be NULL. New reference. */
 json_t *ncm_rest_device_json(const struct ncm_device *d, const json_t *shadow, int with_state,
 			     int with_meta);

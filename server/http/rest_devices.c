@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * rest_devices.c: /v1/devices and /v1/devices/{id}[/name|/tags|/state] (spec/rest.md §3.1, §3.2,
- * §4.4): list with filters and pages, read (with a JSONata ?transform= answered as the bare
+ * rest_devices.c: /v1/devices and /v1/devices/{id}[/name|/tags|/state] (docs/protocol-rest.md#shadow-update, docs/protocol-rest.md#shadow-read-with-a-transform,
+ * docs/protocol-rest.md#devices): list with filters and pages, read (with a JSONata ?transform= answered as the bare
  * result, as the SDK's FOTA sample parses it), delete (DISCON on c2d first, then disconnect),
  * rename, retag, and shadow PATCH without the "state" wrapper.
  */
@@ -153,7 +153,7 @@ enum MHD_Result ncm_rest_devices_get(struct ncm_req *req)
 	if (i < n)
 		next = ncm_rest_page_token(json_string_value(
 			json_object_get(json_array_get(items, json_array_size(items) - 1), "id")));
-	/* total counts the items returned, as nRF Cloud's does (spec/rest.md §4.1) */
+	/* total counts the items returned, as nRF Cloud's does (docs/protocol-rest.md#pages) */
 	out = json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)json_array_size(items));
 	items = NULL;
 	if (next)
@@ -167,7 +167,7 @@ done:
 	return ret;
 }
 
-/* GET /v1/devices/{id}[?transform=<JSONata>] (spec/rest.md §3.2): the device object, or the
+/* GET /v1/devices/{id}[?transform=<JSONata>] (docs/protocol-rest.md#shadow-read-with-a-transform): the device object, or the
  * bare JSON result of the transform over it (an empty body when it yields nothing). */
 enum MHD_Result ncm_rest_device_get(struct ncm_req *req)
 {
@@ -205,7 +205,7 @@ static enum MHD_Result deleted(struct ncm_req *req)
 	return ncm_rest_accepted(req);
 }
 
-/* DELETE /v1/devices/{id}: DEVICE/DISCON on its c2d topic first (spec/rest.md §3.8, the SDK
+/* DELETE /v1/devices/{id}: DEVICE/DISCON on its c2d topic first (docs/protocol-rest.md#deleting-a-device, the SDK
  * disconnects on it), then the device is removed, its certificate revoked and, two broker ticks
  * later, its connection closed. 202; 40414 for an unknown device. */
 enum MHD_Result ncm_rest_device_delete(struct ncm_req *req)
@@ -231,7 +231,7 @@ enum MHD_Result ncm_rest_device_delete(struct ncm_req *req)
 }
 
 /* PUT /v1/devices/{id}/name: a JSON string, or the one-element array nrfcloud-utils sends
- * (spec/rest.md §4.3). 202. */
+ * (docs/protocol-rest.md#onboarding). 202. */
 enum MHD_Result ncm_rest_device_name_put(struct ncm_req *req)
 {
 	struct ncm_err_info err = { 0 };
@@ -269,8 +269,8 @@ static int tag_ok(const char *t)
 	return 1;
 }
 
-/* PUT /v1/devices/{id}/tags: a JSON array of tags that replaces the device's (spec/rest.md
- * §4.1); each tag /^[a-zA-Z0-9_.@:#-]+$/ as at onboarding (§4.3). 202. */
+/* PUT /v1/devices/{id}/tags: a JSON array of tags that replaces the device's (
+ * docs/protocol-rest.md#devices); each tag /^[a-zA-Z0-9_.@:#-]+$/ as at onboarding (docs/protocol-rest.md#onboarding). 202. */
 enum MHD_Result ncm_rest_device_tags_put(struct ncm_req *req)
 {
 	struct ncm_err_info err = { 0 };
@@ -313,7 +313,7 @@ static enum MHD_Result state_patched(struct ncm_req *req)
 	return ncm_rest_accepted(req);
 }
 
-/* PATCH /v1/devices/{id}/state (spec/rest.md §3.1): {"desired":..} and/or {"reported":..}
+/* PATCH /v1/devices/{id}/state (docs/protocol-rest.md#shadow-update): {"desired":..} and/or {"reported":..}
  * without the AWS "state" wrapper, optional If-Match with the shadow version. A desired change
  * reaches a connected device as a delta before this answers 202. */
 enum MHD_Result ncm_rest_device_state_patch(struct ncm_req *req)

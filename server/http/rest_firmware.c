@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * rest_firmware.c: /v1/firmwares (spec/rest.md §4.6): upload a bundle ZIP (raw, or base64 as
+ * rest_firmware.c: /v1/firmwares (docs/fota.md#firmware-bundles): upload a bundle ZIP (raw, or base64 as
  * text/plain) whose manifest.json names its image files, list bundles (millisecond
  * lastModified, modemOnly), delete one. Images go to <data>/firmware/<tenant>/<bundleId>/ and
  * the file server hands them out with Range (files.c).
@@ -36,7 +36,7 @@ static void sha256_hex(const unsigned char *data, size_t len, char out[65])
 }
 
 /* Modem images come as ZIPs without our manifest (mfw_nrf91*.zip holds .cbor/.bin update
- * images); nRF Cloud does not let users upload them (spec/rest.md §4.6). */
+ * images); nRF Cloud does not let users upload them (docs/fota.md#firmware-bundles). */
 static int looks_like_modem(const struct ncm_zip *zip)
 {
 	size_t i;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * rest_fota.c: FOTA jobs and executions over REST (spec/rest.md §3.3, §4.7): create a job for
+ * rest_fota.c: FOTA jobs and executions over REST (docs/fota.md#rest-polling-devices, docs/fota.md#fota-jobs): create a job for
  * devices and/or tags (every body variant Nordic's tools send), read and list jobs with their
  * execution statistics, apply, cancel, delete; a device's current execution (kept while it runs,
  * so FOTAPOLL's re-polls keep seeing it) and its status reports; execution lists.
@@ -56,7 +56,7 @@ static int stats_cb(const struct ncm_execution *e, void *userdata)
 	return 0;
 }
 
-/* FOTAV2Job (spec/rest.md §4.7). */
+/* FOTAV2Job (docs/fota.md#fota-jobs). */
 static json_t *job_json(const struct ncm_job *j)
 {
 	struct stats s = { 0 };
@@ -102,7 +102,7 @@ static json_t *job_json(const struct ncm_job *j)
 	return o;
 }
 
-/* autoApply as a boolean, or as the string "true"/"false" nrfcloud-utils sends (§4.7). */
+/* autoApply as a boolean, or as the string "true"/"false" nrfcloud-utils sends (docs/fota.md#fota-jobs). */
 static int auto_apply_of(const json_t *v, int *out)
 {
 	if (!v)
@@ -167,7 +167,7 @@ enum MHD_Result ncm_rest_fota_job_post(struct ncm_req *req)
 				      "body must be a JSON object with a bundleId");
 		goto out;
 	}
-	/* FOTA job text limits (spec/rest.md §4.7) */
+	/* FOTA job text limits (docs/fota.md#fota-jobs) */
 	if ((json_object_get(body, "name") &&
 	     (!json_is_string(json_object_get(body, "name")) ||
 	      json_string_length(json_object_get(body, "name")) > 64)) ||
@@ -386,7 +386,7 @@ enum MHD_Result ncm_rest_fota_job_cancel(struct ncm_req *req)
 	return ncm_rest_accepted(req);
 }
 
-/* DELETE /v1/fota-jobs/{id}: 202; executions stay, as on nRF Cloud (§4.1). */
+/* DELETE /v1/fota-jobs/{id}: 202; executions stay, as on nRF Cloud (docs/fota.md#fota-jobs). */
 enum MHD_Result ncm_rest_fota_job_delete(struct ncm_req *req)
 {
 	struct ncm_err_info err = { 0 };
@@ -400,7 +400,7 @@ enum MHD_Result ncm_rest_fota_job_delete(struct ncm_req *req)
 }
 
 /* GET /v1/fota-job-executions/{deviceId}/current[?firmwareType=]: 404 with code 40499 ("not found, but no
- * error", which the SDK does not log) when there is none (spec/rest.md §3.3). */
+ * error", which the SDK does not log) when there is none (docs/fota.md#rest-polling-devices). */
 enum MHD_Result ncm_rest_fota_current_get(struct ncm_req *req)
 {
 	const char *type = ncm_req_query(req, "firmwareType");
@@ -420,7 +420,7 @@ enum MHD_Result ncm_rest_fota_current_get(struct ncm_req *req)
 	return ret;
 }
 
-/* The device library writes details unescaped into its JSON template (spec/rest.md §3.3):
+/* The device library writes details unescaped into its JSON template (docs/fota.md#rest-polling-devices):
  * {"status":"FAILED", "details":"<text>"}. When the body is not JSON, take the status and the
  * text between "details":" and the final "}. */
 static int parse_status_body(const char *body, size_t len, char *status, size_t ssize,
@@ -459,7 +459,7 @@ static int parse_status_body(const char *body, size_t len, char *status, size_t 
 }
 
 /* PATCH /v1/fota-job-executions/{deviceId}/{jobId}: {"status", "details"?}; 200, which old
- * firmware requires and new firmware accepts (spec/rest.md §3 "Accepted statuses"). */
+ * firmware requires and new firmware accepts (docs/protocol-rest.md#device-endpoints "Accepted statuses"). */
 enum MHD_Result ncm_rest_fota_execution_patch(struct ncm_req *req)
 {
 	struct ncm_err_info err = { 0 };

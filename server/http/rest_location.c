@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * rest_location.c: /v1/location (spec/rest.md §3.4-3.6, §4.8): ground fix (and the older cell,
+ * rest_location.c: /v1/location (docs/location.md#location-over-rest, docs/location.md#location-history): ground fix (and the older cell,
  * wifi and single-cell forms), A-GNSS and A-GPS data in Range fragments, P-GPS prediction
  * files (their location, and the files themselves under /public/ on the same port), GNSS fixes
  * and the location history. The work is runtime/location_svc.c's; this file reads the wire.
@@ -104,7 +104,7 @@ static enum MHD_Result ground_fix(struct ncm_req *req, const char *service, json
 	}
 	if (ncm_loc_svc_ground_fix(&c, service, body, &flags, &answer, &fail)) {
 		ret = reply_fail(req, &fail);
-	} else if (!do_reply) { /* spec/rest.md §3.4: no body, and the device expects none */
+	} else if (!do_reply) { /* docs/location.md#ground-fix: no body, and the device expects none */
 		ret = ncm_reply_text(req, MHD_HTTP_OK, "application/json", "");
 	} else {
 		/* 12 significant digits: positions keep their 7 decimals without binary noise */
@@ -207,7 +207,7 @@ enum MHD_Result ncm_rest_single_cell_get(struct ncm_req *req)
 
 /* Answers data (taken) for req's Range as A-GNSS and prediction downloads need: 206 with a
  * lower-case "content-range: bytes a-b/total" (the SDK searches for it case-sensitively,
- * spec/rest.md §3.5). always_partial: 206 even without a Range header, as nRF Cloud answers
+ * docs/location.md#a-gnss-and-a-gps). always_partial: 206 even without a Range header, as nRF Cloud answers
  * every A-GNSS fragment; else 200 for the whole file. HEAD gets the size only. */
 static enum MHD_Result reply_ranged(struct ncm_req *req, uint8_t *data, size_t len,
 				    int always_partial)
@@ -284,7 +284,7 @@ static json_t *agnss_query(struct ncm_req *req, enum MHD_Result *ret)
 	}
 	if (f >= 0)
 		json_object_set_new(q, "filtered", json_boolean(f));
-	/* REST-old (spec/rest.md §3.5): rtLocation asks for the location element alone
+	/* REST-old (docs/location.md#a-gnss-and-a-gps): rtLocation asks for the location element alone
 	 * (inference: the name says so and no source shows its answer) */
 	if (request_type && !types) {
 		if (!strcmp(request_type, "custom"))
@@ -394,7 +394,7 @@ enum MHD_Result ncm_rest_pgps_get(struct ncm_req *req)
 }
 
 /* GET|HEAD /public/{file}: a prediction file the P-GPS answers point at, made again from its
- * name (core/pgps.c), with Range as the device downloads it (spec/mqtt.md §5.3). */
+ * name (core/pgps.c), with Range as the device downloads it (docs/location.md#p-gps). */
 enum MHD_Result ncm_rest_pgps_file_get(struct ncm_req *req)
 {
 	struct ncm_err_info err = { 0 };

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * rest_messages.c: device messages over REST (spec/rest.md §3.7, §4.5): GET /v1/messages with
+ * rest_messages.c: device messages over REST (docs/protocol-rest.md#device-messages-over-rest, docs/protocol-rest.md#messages): GET /v1/messages with
  * its filters, time ranges and pages, and POST /v1/devices/{id}/messages (SendDeviceMessage),
  * stored as if published on the device's d2c topic and forwarded on MQTT to whoever subscribed
  * (the team's account device).
@@ -35,7 +35,7 @@ static json_t *payload_json(const struct ncm_message *m)
 		j = json_loadb(m->payload, m->payload_len, JSON_DECODE_ANY, NULL);
 	if (j)
 		return j;
-	/* binary messages (d2c/bin) are base64, as SendDeviceMessage takes them (§3.7) */
+	/* binary messages (d2c/bin) are base64, as SendDeviceMessage takes them (docs/protocol-rest.md#device-messages-over-rest) */
 	b64 = malloc(4 * ((m->payload_len + 2) / 3) + 1);
 	if (!b64)
 		return NULL;
@@ -79,7 +79,7 @@ static int time_param(struct ncm_req *req, const char *name, int64_t *ms, enum M
 	return 1;
 }
 
-/* GET /v1/messages (spec/rest.md §4.5): deviceId (or deviceIdentifiers), appId, topic; appId
+/* GET /v1/messages (docs/protocol-rest.md#messages): deviceId (or deviceIdentifiers), appId, topic; appId
  * and topic do not combine. inclusiveStart / start (exclusive), exclusiveEnd / end (inclusive);
  * pageSort desc by default; pages by an opaque token of the last message's sequence. */
 enum MHD_Result ncm_rest_messages_get(struct ncm_req *req)
@@ -187,7 +187,7 @@ static int store(const char *device, const char *topic, const void *data, size_t
 }
 
 /* POST /v1/devices/{id}/messages: {"message": <JSON>, "topic": "[m/]d/<id>/d2c[/...]"}. The
- * device is the one the topic names (§3.7), which must be the one in the path; /d2c/bulk takes
+ * device is the one the topic names (docs/protocol-rest.md#device-messages-over-rest), which must be the one in the path; /d2c/bulk takes
  * an array (one message per element), /d2c/bin a base64 string. 202. */
 enum MHD_Result ncm_rest_device_message_post(struct ncm_req *req)
 {

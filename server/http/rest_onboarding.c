@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * rest_onboarding.c: onboarding devices with their certificates or public keys (spec/rest.md
- * §2.3, §4.3): POST /v1/devices (CSV), POST /v1/devices/{id} (JSON), POST
+ * rest_onboarding.c: onboarding devices with their certificates or public keys (
+ * docs/protocol-rest.md#device-public-keys, docs/protocol-rest.md#onboarding): POST /v1/devices (CSV), POST /v1/devices/{id} (JSON), POST
  * /v1/devices/certificates and /v1/devices/public-keys (CSV), each answered 202 with a bulk-ops
  * request ID, and the bulk-ops requests with their error summaries. A certificate from any CA,
  * or self-signed, goes into the MQTT listener's trust folder, so the device can connect at once;
@@ -126,7 +126,7 @@ out:
 	return rc;
 }
 
-/* Content types of spec/rest.md §4.3 (text/plain with or without a charset, text/csv,
+/* Content types of docs/protocol-rest.md#onboarding (text/plain with or without a charset, text/csv,
  * application/octet-stream); a missing one is taken as CSV too. */
 static int csv_content_type(struct ncm_req *req)
 {
@@ -228,7 +228,7 @@ static char *join(const json_t *arr)
 }
 
 /* POST /v1/devices/{id}: {"certificate","subType"?,"tags"?,"supportedFirmwareTypes"?}; 202 with
- * an empty body (spec/rest.md §4.3). The fields go through the same checks as a CSV row. */
+ * an empty body (docs/protocol-rest.md#onboarding). The fields go through the same checks as a CSV row. */
 enum MHD_Result ncm_rest_onboard_one_post(struct ncm_req *req)
 {
 	struct ncm_csv_row csvrow = { 0 };
@@ -286,7 +286,7 @@ out:
 }
 
 /* The bulk-ops request document: every value a string, keys without a value left out, because
- * nrfcloud-utils writes them as "key,value" lines (spec/rest.md §4.3). */
+ * nrfcloud-utils writes them as "key,value" lines (docs/protocol-rest.md#onboarding). */
 static json_t *bulk_op_json(const struct ncm_bulk_op *op)
 {
 	char base[300], url[400], when[40];
@@ -342,7 +342,7 @@ enum MHD_Result ncm_rest_bulk_ops_get(struct ncm_req *req)
 	return ncm_rest_paged(req, 10, 100, "bulkOpsRequestId", bulk_ops_fill, NULL);
 }
 
-/* The error summary, fetched without credentials as nrfcloud-utils does (spec/rest.md §4.3):
+/* The error summary, fetched without credentials as nrfcloud-utils does (docs/protocol-rest.md#onboarding):
  * {"errors":["[<0-based row>]: <message>", ...]}. */
 enum MHD_Result ncm_rest_bulk_op_errors_get(struct ncm_req *req)
 {

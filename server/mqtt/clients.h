@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * clients.h: the connected devices, keyed by the broker's client pointer rather than the client
  * ID, so that a client-ID takeover's late DISCONNECT of the old connection does not mark the new
- * one offline (spec/platform.md C.3, "no MOSQ_EVT_CONNECT"). Broker thread only.
+ * one offline (docs/architecture.md#mosquitto-facts-that-shape-the-code, "no MOSQ_EVT_CONNECT"). Broker thread only.
  */
 #ifndef NCM_MQTT_CLIENTS_H
 #define NCM_MQTT_CLIENTS_H

@@ -32,7 +32,7 @@ int ncm_mqtt_publish(const char *topic, const void *payload, size_t len, int qos
 /* Publishes every message of out (QoS 1), in order. */
 void ncm_mqtt_publish_outbox(struct ncm_outbox *out, const char *device_id);
 
-/* A location request (spec/mqtt.md §5) in msg, a d2c message of device: answered on its reply
+/* A location request (docs/location.md#location-over-mqtt) in msg, a d2c message of device: answered on its reply
  * topic. 1 when msg was one (by appId), else 0. */
 int ncm_mqtt_location_request(const char *device, const char *topic, const json_t *msg);
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * on_acl.c: topic access for devices (core/acl.c decides). A publish or subscribe outside the
- * device's own topics disconnects it, as nRF Cloud's broker does (spec/mqtt.md §2.2): returning
+ * device's own topics disconnects it, as nRF Cloud's broker does (docs/protocol-mqtt.md#shadow-topics): returning
  * an error other than MOSQ_ERR_ACL_DENIED makes Mosquitto 2.0 drop the connection
- * (spec/platform.md C.6). Deliveries the device may not read are dropped silently.
+ * (docs/architecture.md#mosquitto-facts-that-shape-the-code). Deliveries the device may not read are dropped silently.
  */
 #include <stdio.h>
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * on_auth.c: device identity at CONNECT (design.md §1-§2). TLS has already checked that the
+ * on_auth.c: device identity at CONNECT (docs/architecture.md#process-model, docs/architecture.md#identity-and-the-lab-ca). TLS has already checked that the
  * client certificate chains to a trusted CA (the listener's capath); here we require that its CN
  * equals the client ID, that it is the certificate registered for that device, and that the
  * device is onboarded (or can be, by auto-onboarding a lab-CA certificate on first connect, the
  * way nRF Cloud's JITP does). Username and password are ignored: devices send none, and AWS IoT
- * SDKs put a metrics string in the username (design.md §1).
+ * SDKs put a metrics string in the username (docs/architecture.md#process-model).
  */
 #include <stdarg.h>
 #include <stdio.h>

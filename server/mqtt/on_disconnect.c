@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * on_disconnect.c: a device's connection ended. Mosquitto 2.0.11 always passes reason -1
- * (spec/platform.md C.3), so the reason is what we recorded when we kicked it, or else that the
+ * (docs/architecture.md#mosquitto-facts-that-shape-the-code), so the reason is what we recorded when we kicked it, or else that the
  * client or the network closed it. A DISCONNECT for a connection that a newer one with the same
  * client ID took over does not mark the device offline.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * on_location.c: location requests a device sends on its d2c topic (spec/mqtt.md §5), answered
- * on the reply topics of §2.5 chosen by the request's appId: GROUND_FIX on .../ground_fix/r,
+ * on_location.c: location requests a device sends on its d2c topic (docs/location.md#location-over-mqtt), answered
+ * on the reply topics of docs/location.md#mqtt-reply-topics chosen by the request's appId: GROUND_FIX on .../ground_fix/r,
  * CELL_POS (<= v2.1) on c2d, AGNSS on .../agnss/r and AGPS on .../agps/r as binary schema-v1
  * messages that each fit the device's buffer, PGPS on .../pgps/r as ["host","path"]. Failures
  * answer {"appId","messageType":"DATA","err":<code>} on the same topic.
@@ -56,7 +56,7 @@ static void add_json(struct ncm_outbox *out, const char *topic, const char *lega
 }
 
 /* Ground fix flags from the request's "config" (only the keys that differ from the
- * defaults are sent: spec/mqtt.md §5.1). */
+ * defaults are sent: docs/location.md#ground-fix). */
 static void flags_of(const json_t *config, struct ncm_loc_flags *flags, int *do_reply)
 {
 	flags->hi_conf = json_is_true(json_object_get(config, "hiConf"));
@@ -137,7 +137,7 @@ int ncm_mqtt_location_request(const char *device, const char *topic, const json_
 		if (!rc)
 			rc = add_agnss(&out, reply, legacy, bin, len, &fail);
 	}
-	/* with doReply false the device expects nothing, not even an error (§5.1) */
+	/* with doReply false the device expects nothing, not even an error (docs/location.md#ground-fix) */
 	if (rc && do_reply) {
 		r = json_pack("{s:s,s:s,s:i}", "appId", app_id, "messageType", "DATA", "err",
 			      fail.code);

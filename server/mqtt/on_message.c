@@ -3,7 +3,7 @@
  * the topic table (core/topic.c). The broker sends the PUBACK after this callback returns, so
  * whatever is stored here is committed before the device hears "acknowledged", and replies
  * published here go out after the PUBACK (they are queued for the broker's next loop), which
- * nRF Connect SDK firmware requires for the shadow request (spec/mqtt.md §7 item 5).
+ * nRF Connect SDK firmware requires for the shadow request (docs/protocol-mqtt.md#what-firmware-needs item 5).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +75,7 @@ static int store_one(struct ncm_db *db, const char *device, const char *topic, c
 	return rc;
 }
 
-/* d2c, d2c/bulk and d2c/bin (spec/mqtt.md §2.3, §6.1): stored with the journal record in one
+/* d2c, d2c/bulk and d2c/bin (docs/protocol-mqtt.md#data-channel-topics, docs/protocol-mqtt.md#device-messages): stored with the journal record in one
  * transaction. A d2c payload must be JSON and a bulk payload a JSON array; anything else is
  * journaled with the reason and not stored (the device still gets its PUBACK, as from nRF
  * Cloud's broker, which does not answer data-channel messages). Location requests on d2c
@@ -191,7 +191,7 @@ static void shadow_request(const char *device, enum ncm_topic_kind kind,
 	ncm_outbox_release(&out);
 }
 
-/* FOTA over MQTT (spec/mqtt.md §4.2, §4.4): jobs/req [""] answers the device's current job on
+/* FOTA over MQTT (docs/fota.md#job-request, docs/fota.md#status-updates): jobs/req [""] answers the device's current job on
  * jobs/rcv (nothing when none); jobs/update [jobId, status, detail] moves its execution. */
 static void jobs_request(const char *device, enum ncm_topic_kind kind,
 			 const struct mosquitto_evt_message *ed)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * on_tick.c: the broker loop's tick (about ten a second when idle; spec/platform.md C.7). The
+ * on_tick.c: the broker loop's tick (about ten a second when idle; docs/architecture.md#threads). The
  * first tick tells the world we are ready: by then every listener is bound. Every tick runs the
  * commands other threads queued, since only this thread may call mosquitto_*.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * tls.c: lets the MQTT listener trust a device certificate itself. Onboarding may register a
  * device whose certificate comes from a CA nobody uploads (nRF Cloud never asks for the CA,
- * spec/rest.md §4.3 "Own-CA registration"); we then put that certificate into the listener's
+ * docs/protocol-rest.md#onboarding "Own-CA registration"); we then put that certificate into the listener's
  * trust folder. OpenSSL accepts a trusted certificate that is not self-signed as a chain's end
  * only with X509_V_FLAG_PARTIAL_CHAIN, and Mosquitto 2.0 has no option for it. The broker's TLS
  * verification of clients looks up the named parameter set "ssl_client" and ORs its flags in

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * c2d.h: where a cloud-to-device message for a device goes (spec/mqtt.md §2.3): always
+ * c2d.h: where a cloud-to-device message for a device goes (docs/protocol-mqtt.md#data-channel-topics): always
  * <prefix>m/d/<id>/c2d/r, which v2.2+ firmware receives through its +/r subscription, and also
  * the literal <prefix>m/d/<id>/c2d when the device reported that it subscribed to that (<= v2.1).
  * Any thread, with that thread's connection.

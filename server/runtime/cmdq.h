@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * cmdq.h: commands for the broker thread. Only the broker thread may call mosquitto_*
- * (spec/platform.md C.7), so HTTP threads push commands here and the TICK handler runs them.
+ * (docs/architecture.md#threads), so HTTP threads push commands here and the TICK handler runs them.
  * A command may carry a completion callback, called on the broker thread after it ran (HTTP
  * handlers use it to resume a suspended request, so "deleted" really means "disconnected").
  */

@@ -28,7 +28,7 @@ void ncm_config_defaults(struct ncm_config *cfg)
 	cfg->admin_port = NCM_DEFAULT_ADMIN_PORT;
 	cfg->auto_onboard = 1;
 	cfg->journal_max = NCM_JOURNAL_DEFAULT_MAX;
-	/* CONFIG_NRF_CLOUD_MQTT_PAYLOAD_BUFFER_LEN's default (spec/mqtt.md §7 item 9) */
+	/* CONFIG_NRF_CLOUD_MQTT_PAYLOAD_BUFFER_LEN's default (docs/protocol-mqtt.md#what-firmware-needs item 9) */
 	cfg->device_buffer = 2048;
 	cfg->shadow_max = 8192;
 	cfg->jwt_skew = 60;
@@ -60,7 +60,7 @@ int ncm_config_finish(struct ncm_config *cfg, struct ncm_err_info *err)
 	double lat, lon;
 
 	if (cfg->impersonate) {
-		/* nRF Cloud's own names (design.md §2), for lab DNS that points them here */
+		/* nRF Cloud's own names (docs/architecture.md#identity-and-the-lab-ca), for lab DNS that points them here */
 		snprintf(cfg->mqtt_host, sizeof(cfg->mqtt_host), "mqtt.nrfcloud.com");
 		snprintf(cfg->api_host, sizeof(cfg->api_host), "api.nrfcloud.com");
 		snprintf(cfg->fota_host, sizeof(cfg->fota_host), "firmware.nrfcloud.com");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * config.h: the settings of one instance (design.md §4). `serve` fills them from flags and
+ * config.h: the settings of one instance (docs/cli.md). `serve` fills them from flags and
  * NRFCLOUD_MOCK_<FLAG> variables and writes them to <data>/run/config.json; the plugin, started
  * by the broker, reads that file back. Both sides use the same struct and the same JSON code.
  */

@@ -172,7 +172,7 @@ int ncm_faults_add(const json_t *spec, enum ncm_fault_action *action, json_t **c
 	}
 	if (a == NCM_FAULT_REFUSE_CONNECT)
 		f->hit.code = json_is_string(return_code) ? 0 : 5;
-	/* an error, as nRF Cloud's: a 4xx/5xx status and a 5-digit code (spec/rest.md §2.5) */
+	/* an error, as nRF Cloud's: a 4xx/5xx status and a 5-digit code (docs/protocol-rest.md#errors) */
 	if (a == NCM_FAULT_LOCATION_ERROR &&
 	    ((f->hit.status && (f->hit.status < 400 || f->hit.status > 599)) ||
 	     f->hit.code < 40000 || f->hit.code > 59999)) {
@@ -180,7 +180,7 @@ int ncm_faults_add(const json_t *spec, enum ncm_fault_action *action, json_t **c
 		return ncm_err_set(err, NCM_ERR_INVAL, "location_error needs code 40000..59999 "
 				   "and, if given, status 400..599");
 	}
-	/* the HTTP status of an nRF code is its first three digits (spec/rest.md §2.5) */
+	/* the HTTP status of an nRF code is its first three digits (docs/protocol-rest.md#errors) */
 	if (a == NCM_FAULT_LOCATION_ERROR && !f->hit.status)
 		f->hit.status = f->hit.code / 100 >= 400 && f->hit.code / 100 <= 599
 					? f->hit.code / 100 : 500;

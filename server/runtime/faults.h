@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * faults.h: faults a test injects on purpose (POST /mock/v1/faults, design.md §5, issue: test
+ * faults.h: faults a test injects on purpose (POST /mock/v1/faults, docs/admin-api.md, issue: test
  * control): each names what it matches (a device, or a REST route as "METHOD /path" with '*'
  * wildcards), what it does, how many times it fires and for how long. The glue asks at each
  * point where a fault can act; a fault that fires is journaled ("fault.fired"). Any thread.

@@ -110,7 +110,7 @@ json_t *ncm_fota_execution_json(struct ncm_db *db, const struct ncm_execution *e
 	version = b.version;
 	ncm_rt_iso8601(e->created_ms, created, sizeof(created));
 	ncm_rt_iso8601(e->updated_ms, updated, sizeof(updated));
-	/* FOTAJobExecution (spec/rest.md §3.3); the execution ID is the job ID, unique per device */
+	/* FOTAJobExecution (docs/fota.md#rest-polling-devices); the execution ID is the job ID, unique per device */
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "tenantId", ncm_rt()->team.tenant_id,
 		      "status", e->status, "executionId", e->job_id, "jobId", e->job_id,
 		      "createdAt", created, "lastUpdatedAt", updated, "deviceId", e->device_id);
@@ -146,7 +146,7 @@ int ncm_fota_request(struct ncm_db *db, const char *device_id, struct ncm_outbox
 	int rc;
 
 	if (ncm_store_exec_current(db, device_id, NULL, &e, NULL))
-		return 0; /* no job: nothing is sent (spec/mqtt.md §3.2) */
+		return 0; /* no job: nothing is sent (docs/protocol-mqtt.md#connect-sequence) */
 	rc = add_rcv(db, &e, out);
 	ncm_execution_release(&e);
 	return rc;
@@ -162,7 +162,7 @@ static int push_cb(const struct ncm_execution *e, void *userdata)
 	struct push_ctx *c = userdata;
 	struct ncm_execution cur;
 
-	/* a device holding another job skips new ones (spec/mqtt.md §4.3): push only its current */
+	/* a device holding another job skips new ones (docs/fota.md#job-document): push only its current */
 	if (ncm_store_exec_current(c->db, e->device_id, NULL, &cur, NULL))
 		return 0;
 	if (!strcmp(cur.job_id, e->job_id))
@@ -245,7 +245,7 @@ int ncm_fota_report(struct ncm_db *db, const char *device_id, const char *job_id
 		rc = ncm_store_job_get(db, job_id, &j, err);
 	if (!rc && !strcmp(j.status, "CANCELLED"))
 		rc = ncm_err_set(err, NCM_ERR_CONFLICT, "job %s was cancelled", job_id);
-	/* a device re-sends its final report when the PUBACK got lost (spec/mqtt.md §4.4):
+	/* a device re-sends its final report when the PUBACK got lost (docs/fota.md#status-updates):
 	 * the same final status again is acknowledged and changes nothing */
 	if (!rc && ncm_exec_status_parse(e.status) == status && ncm_exec_status_terminal(status)) {
 		ncm_db_rollback(db);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * fota_svc.h: FOTA as nRF Cloud runs it (spec/mqtt.md §4, spec/rest.md §3.3, §4.7): which
+ * fota_svc.h: FOTA as nRF Cloud runs it (docs/fota.md#fota-over-mqtt, docs/fota.md#rest-polling-devices, docs/fota.md#fota-jobs): which
  * devices a job targets, the MQTT job documents a device receives (on request or pushed when a
  * job starts), the status reports that move an execution, and the job status that follows.
  * Shared by the MQTT glue (jobs/req, jobs/update) and the REST handlers. Any thread, with that
@@ -24,10 +24,10 @@ void ncm_fota_file_url(const char *bundle_id, const char *file, char *buf, size_
  * holds type_name. */
 int ncm_fota_device_supports(struct ncm_db *db, const char *device_id, const char *type_name);
 
-/* The MQTT job document of an execution (spec/mqtt.md §4.3), or NULL when its bundle is gone. */
+/* The MQTT job document of an execution (docs/fota.md#job-document), or NULL when its bundle is gone. */
 json_t *ncm_fota_job_document_of(struct ncm_db *db, const struct ncm_execution *e);
 
-/* The REST FOTAJobExecution object (spec/rest.md §3.3). New reference. */
+/* The REST FOTAJobExecution object (docs/fota.md#rest-polling-devices). New reference. */
 json_t *ncm_fota_execution_json(struct ncm_db *db, const struct ncm_execution *e);
 
 /* Adds to out the device's current job on <prefix><id>/jobs/rcv (nothing when it has none). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * location_svc.h: nRF Cloud's location services as both transports use them (spec/rest.md
- * §3.4-3.6, §4.8; spec/mqtt.md §5): ground fix from the fixtures or derived positions, A-GNSS
+ * location_svc.h: nRF Cloud's location services as both transports use them (
+ * docs/location.md#location-over-rest, docs/location.md#location-history; docs/location.md#location-over-mqtt): ground fix from the fixtures or derived positions, A-GNSS
  * and P-GPS assistance, the history of fixes, injected location faults, and a journal record
  * of every request and answer. The REST handlers (http/rest_location.c) and the MQTT d2c glue
  * (mqtt/on_message.c) translate their wire to these calls. Any thread.

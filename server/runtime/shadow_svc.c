@@ -125,8 +125,8 @@ int ncm_svc_shadow_read(struct ncm_db *db, const char *device_id, json_t **doc,
 	return rc;
 }
 
-/* The three delta topics, each in its generation's form and size limit (spec/mqtt.md §2.2,
- * §3.4): AWS and G2 "full" with metadata, G3 "trim" without, and G3's error topic when even the
+/* The three delta topics, each in its generation's form and size limit (docs/protocol-mqtt.md#shadow-topics,
+ * docs/protocol-mqtt.md#deltas): AWS and G2 "full" with metadata, G3 "trim" without, and G3's error topic when even the
  * trimmed delta is too large (RN330: 1792 bytes). */
 static void emit_deltas(struct ncm_outbox *out, const char *device_id, const json_t *doc,
 			const char *client_token)
@@ -311,7 +311,7 @@ static int get_rejected(struct ncm_outbox *out, const char *device_id, int aws, 
 }
 
 /* G3: {"t":"<JSONata>"[,"l":<max length>]} → {"tf":<result>} or an error object, both on
- * <id>/shadow/get/accepted/tf (spec/mqtt.md §3.3, §6.3). */
+ * <id>/shadow/get/accepted/tf (docs/protocol-mqtt.md#the-shadow-get-reply, docs/protocol-mqtt.md#error-replies). */
 static int answer_transform(struct ncm_outbox *out, const char *device_id, const json_t *doc,
 			    const char *request, size_t len)
 {
@@ -379,7 +379,7 @@ int ncm_svc_shadow_get(struct ncm_db *db, const char *device_id, enum ncm_topic_
 		return 500;
 	switch (kind) {
 	case NCM_TOPIC_AWS_GET:
-		/* G1 firmware reads the trimmed copy on the custom topic (spec/mqtt.md §2.2); AWS
+		/* G1 firmware reads the trimmed copy on the custom topic (docs/protocol-mqtt.md#shadow-topics); AWS
 		 * clients read the full document on the AWS topic */
 		topic(t, sizeof(t), T_NRF, device_id, "get/accepted");
 		tr = trimmed_fitting(doc, device_id, t, device_buffer());
@@ -462,7 +462,7 @@ int ncm_svc_shadow_connection(struct ncm_db *db, const char *device_id, int conn
 	if (ncm_store_device_get(db, device_id, &d, NULL))
 		return NCM_OK;
 	ncm_device_release(&d);
-	/* the fields of APPPROT's ipShadow schema (spec/mqtt.md §3.6) */
+	/* the fields of APPPROT's ipShadow schema (docs/protocol-mqtt.md#what-the-device-writes) */
 	if (connected)
 		req = json_pack("{s:{s:{s:{s:s,s:i,s:n,s:n}}}}", "state", "reported", "connection",
 				"status", "connected", "keepalive", keepalive, "disconnectReason",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * shadow_svc.h: device shadows as nRF Cloud serves them, for every control-channel generation
- * at once (spec/mqtt.md §0.1, §2.2, §3, §9): get requests (G1 AWS get, G2 get/trim, G3 get/tf
+ * at once (docs/protocol-mqtt.md#protocol-generations, docs/protocol-mqtt.md#shadow-topics, docs/protocol-mqtt.md#shadows, docs/protocol-mqtt.md#topic-table): get requests (G1 AWS get, G2 get/trim, G3 get/tf
  * with a JSONata transform), updates from devices and from the cloud side, AWS delete, and the
  * connection state. Each call runs in one store transaction and returns the messages to publish
  * in an outbox; the caller publishes them after the commit (so an acknowledged update is
@@ -27,7 +27,7 @@ enum ncm_shadow_origin {
 };
 
 /* G3 delta and transform replies are limited to this unless the request says otherwise
- * (spec/mqtt.md §2.2, §3.3: NRF_CLOUD_TRANSFORM_MAX_RESPONSE_LEN). */
+ * (docs/protocol-mqtt.md#shadow-topics, docs/protocol-mqtt.md#the-shadow-get-reply: NRF_CLOUD_TRANSFORM_MAX_RESPONSE_LEN). */
 #define NCM_G3_MAX_RESPONSE 1792
 
 /* Applies an update request. Returns 0 when accepted (and *accepted, when not NULL, gets the
@@ -50,7 +50,7 @@ int ncm_svc_shadow_delete(struct ncm_db *db, const char *device_id, struct ncm_o
 
 /* Records reported.connection the way nRF Cloud does from broker lifecycle events: connected
  * with keepalive, or disconnected with the reason. Publishes nothing (a delta now would make a
- * device that is still pairing start over, spec/mqtt.md §7 item 11a). */
+ * device that is still pairing start over, docs/protocol-mqtt.md#what-firmware-needs item 11a). */
 int ncm_svc_shadow_connection(struct ncm_db *db, const char *device_id, int connected,
 			      int keepalive, const char *reason, int client_initiated,
 			      struct ncm_err_info *err);

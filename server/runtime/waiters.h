@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * waiters.h: requests waiting for a journal record (POST /mock/v1/wait, design.md §5): every
+ * waiters.h: requests waiting for a journal record (POST /mock/v1/wait, docs/admin-api.md): every
  * journaled record is offered to the waiters, and the broker's tick ends those whose time is up,
  * so a test waits on an event instead of sleeping. Any thread; wake callbacks run on the thread
  * that journaled the record or on the broker thread.

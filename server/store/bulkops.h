@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * bulkops.h: bulk-operation requests (onboarding CSVs, spec/rest.md §4.3): what was uploaded,
+ * bulkops.h: bulk-operation requests (onboarding CSVs, docs/protocol-rest.md#onboarding): what was uploaded,
  * for which endpoint, and how it ended, with the per-row errors of the error summary. Any
  * thread, with that thread's connection.
  */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT
- * ca.h: the lab CA on disk (design.md §2). <data>/ca/ holds ca.pem and ca.key (the root, created
+ * ca.h: the lab CA on disk (docs/architecture.md#identity-and-the-lab-ca). <data>/ca/ holds ca.pem and ca.key (the root, created
  * once and never replaced), server.pem and server.key (re-issued when the host names change),
  * and trust/, the capath folder the MQTT listener trusts (files named by subject hash, as
  * `openssl rehash` would, so onboarding can add device CAs without a restart;
- * spec/platform.md "Trusting new device CAs"). Keys are written 0600.
+ * docs/architecture.md#trusting-new-device-cas). Keys are written 0600.
  */
 #ifndef NCM_CA_H
 #define NCM_CA_H

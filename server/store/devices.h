@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * devices.h: device rows (design.md §2): identity (certificate and fingerprint, or public key),
+ * devices.h: device rows (docs/architecture.md#identity-and-the-lab-ca): identity (certificate and fingerprint, or public key),
  * name, tags, subType, how it was onboarded, and connection times. Device IDs compare
- * case-insensitively (spec/rest.md §4.3). Deleting a device revokes its certificate, so
+ * case-insensitively (docs/protocol-rest.md#device-ids). Deleting a device revokes its certificate, so
  * auto-onboarding cannot bring a deleted device back on its next connect.
  */
 #ifndef NCM_DEVICES_H
@@ -66,7 +66,7 @@ int ncm_store_device_set_tags(struct ncm_db *db, const char *id, const char *tag
 
 /* Replaces the device's certificate (with its fingerprint) or public key. A new certificate
  * also drops an older public key, so the certificate's key is the one that verifies the
- * device's JWTs (one key per device, spec/rest.md §2.3); a new public key keeps the
+ * device's JWTs (one key per device, docs/protocol-rest.md#device-public-keys); a new public key keeps the
  * certificate (MQTT still needs it) but takes over JWT verification. NCM_ERR_NOT_FOUND when absent; NCM_ERR_CONFLICT when the
  * certificate belongs to another device. */
 int ncm_store_device_set_credentials(struct ncm_db *db, const char *id, const char *cert_pem,

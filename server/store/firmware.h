@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * firmware.h: firmware bundles (spec/rest.md §4.6): ID, type, version, files with sizes and
+ * firmware.h: firmware bundles (docs/fota.md#firmware-bundles): ID, type, version, files with sizes and
  * SHA-256. The images themselves live under <data>/firmware/<tenantId>/<bundleId>/; this table
  * is what exists. Any thread, with that thread's connection.
  */

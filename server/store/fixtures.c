@@ -37,7 +37,7 @@ static int random_hex(char *out, size_t nbytes)
 	return NCM_OK;
 }
 
-/* A random UUID v4 in the lower-case form nRF Cloud's tenant IDs have (spec/rest.md §4.2). */
+/* A random UUID v4 in the lower-case form nRF Cloud's tenant IDs have (docs/protocol-rest.md#account). */
 static int random_uuid(char out[37])
 {
 	unsigned char b[16];
@@ -123,7 +123,7 @@ static int load_team(struct ncm_db *db, const char *dir, time_t now, struct ncm_
 		rc = copy_str(root, "stage", team.stage, sizeof(team.stage), 0, path, err);
 	if (rc)
 		goto out;
-	/* stage and tenant become MQTT topic levels (spec/mqtt.md §2.1) */
+	/* stage and tenant become MQTT topic levels (docs/protocol-mqtt.md#topic-prefix) */
 	if (strpbrk(team.stage, "/+#") || strpbrk(team.tenant_id, "/+#") || !team.tenant_id[0] ||
 	    !team.stage[0]) {
 		rc = ncm_err_set(err, NCM_ERR_INVAL,

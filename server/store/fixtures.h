@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * fixtures.h: loads the default world (design.md §8) into the store at start: team.json (tenant,
+ * fixtures.h: loads the default world (docs/architecture.md#fixtures) into the store at start: team.json (tenant,
  * name, stage, API keys) and devices/<any>.json (one device each). Loading is additive: a team
  * or device that is stored already is kept as it is, so restarts never undo run-time changes.
  * A fixture device without certificate or public key gets a lab-CA certificate, written with its

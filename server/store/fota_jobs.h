@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * fota_jobs.h: FOTA jobs and their executions, one per target device (spec/rest.md §3.3,
- * §4.7). Statuses are stored as their REST names; core/fota.c owns the transitions. Any thread,
+ * fota_jobs.h: FOTA jobs and their executions, one per target device (docs/fota.md#rest-polling-devices,
+ * docs/fota.md#fota-jobs). Statuses are stored as their REST names; core/fota.c owns the transitions. Any thread,
  * with that thread's connection.
  */
 #ifndef NCM_FOTA_JOBS_H
@@ -51,7 +51,7 @@ typedef int (*ncm_exec_cb)(const struct ncm_execution *e, void *userdata);
 /* Executions of job_id and/or device_id (NULL: any), oldest first, at most limit. */
 int ncm_store_exec_foreach(struct ncm_db *db, const char *job_id, const char *device_id,
 			   int limit, ncm_exec_cb cb, void *userdata, struct ncm_err_info *err);
-/* The device's current execution (spec/rest.md §3.3): the oldest QUEUED, IN_PROGRESS or
+/* The device's current execution (docs/fota.md#rest-polling-devices): the oldest QUEUED, IN_PROGRESS or
  * DOWNLOADING one whose job is IN_PROGRESS, of a bundle of type fw_type when not NULL.
  * NCM_ERR_NOT_FOUND when none. */
 int ncm_store_exec_current(struct ncm_db *db, const char *device_id, const char *fw_type,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * journal.h: the journal of everything that happened (design.md §6), a ring bounded by a
+ * journal.h: the journal of everything that happened (docs/record-replay.md#journal-records), a ring bounded by a
  * maximum number of records: adding record N drops every record older than N - max.
  * Any thread, with that thread's connection.
  */

@@ -23,7 +23,7 @@ static int uint_field(const json_t *o, const char *key, json_int_t hi, uint32_t 
 	const json_t *v = json_object_get(o, key);
 	json_int_t n;
 
-	if (json_is_string(v)) {  /* mnc "01" as devices and nRF Cloud allow (spec/rest.md §3.4) */
+	if (json_is_string(v)) {  /* mnc "01" as devices and nRF Cloud allow (docs/location.md#ground-fix) */
 		char *end;
 		long long l = strtoll(json_string_value(v), &end, 10);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * locations.h: what the location services answer from (cells, Wi-Fi access points and anchors:
- * fixtures/location/ and PUT /mock/v1/location/...) and the location history (spec/rest.md
- * §4.8). Any thread, with that thread's connection.
+ * fixtures/location/ and PUT /mock/v1/location/...) and the location history (
+ * docs/location.md#location-history). Any thread, with that thread's connection.
  */
 #ifndef NCM_STORE_LOCATIONS_H
 #define NCM_STORE_LOCATIONS_H

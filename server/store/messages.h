@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * messages.h: device-to-cloud messages as nRF Cloud stores them (spec/mqtt.md §2.3, §6.1): one
+ * messages.h: device-to-cloud messages as nRF Cloud stores them (docs/protocol-mqtt.md#data-channel-topics, docs/protocol-mqtt.md#device-messages): one
  * row per message (a bulk array becomes one row per element), with the time it arrived, its
  * topic, its device and, for JSON, its appId. Any thread, with that thread's connection.
  */
@@ -32,7 +32,7 @@ int ncm_store_message_foreach(struct ncm_db *db, const char *device_id, int64_t 
 			      int limit, ncm_message_cb cb, void *userdata,
 			      struct ncm_err_info *err);
 
-/* GET /v1/messages filters (spec/rest.md §4.5). NULL / 0 fields do not filter. */
+/* GET /v1/messages filters (docs/protocol-rest.md#messages). NULL / 0 fields do not filter. */
 struct ncm_message_filter {
 	const char *device_id;
 	const char *app_id;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * reset.h: returns the store to an empty world (POST /mock/v1/reset, design.md §5): every
+ * reset.h: returns the store to an empty world (POST /mock/v1/reset, docs/admin-api.md): every
  * table but the team, its API keys and tokens (and, when asked, the devices) is emptied in one
  * transaction. The caller reloads the fixtures.
  */

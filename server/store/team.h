@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * team.h: the one team of this instance (design.md §2): tenant ID, name, stage and API keys.
+ * team.h: the one team of this instance (docs/architecture.md#identity-and-the-lab-ca): tenant ID, name, stage and API keys.
  * Any thread, with that thread's connection.
  */
 #ifndef NCM_TEAM_H
@@ -29,11 +29,11 @@ int ncm_store_team_put(struct ncm_db *db, const struct ncm_team *team, int64_t n
 /* 1 when key is one of the team's API keys, 0 when not, negative on a store failure. */
 int ncm_store_team_key_valid(struct ncm_db *db, const char *key);
 
-/* "<stage>/<tenantId>/" into buf: the MQTT topic prefix (spec/mqtt.md §2.1). */
+/* "<stage>/<tenantId>/" into buf: the MQTT topic prefix (docs/protocol-mqtt.md#topic-prefix). */
 int ncm_team_prefix(const struct ncm_team *team, char *buf, size_t size);
 
 
-/* The team's service key and token, and its evaluation token (spec/rest.md §2.4). */
+/* The team's service key and token, and its evaluation token (docs/protocol-rest.md#service-keys-and-evaluation-tokens). */
 struct ncm_team_token {
 	char *key_pem;      /* service private key; NULL for the evaluation token */
 	char *token;

@@ -673,6 +673,44 @@ int run_suite(const char *suite, const struct suite_test *tests, size_t n, void 
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* The suite suite_main runs; its setup and teardown run in each case's process. */
+static const struct suite_def *current_suite;
+
+static void suite_setup(void)
+{
+	if (current_suite->setup)
+		current_suite->setup();
+}
+
+static void suite_teardown(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(current_suite->servers) / sizeof(current_suite->servers[0]); i++)
+		if (current_suite->servers[i])
+			srv_cleanup(current_suite->servers[i]);
+	if (current_suite->teardown)
+		current_suite->teardown();
+}
+
+int suite_main(const struct suite_def *def, const struct suite_test *tests, size_t n)
+{
+	int rc;
+
+	current_suite = def;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = run_suite(def->name, tests, n, suite_setup, suite_teardown, def->timeout_s);
+	curl_global_cleanup();
+	return rc;
+}
+
+void suite_start(struct srv *s, const char *const *extra, char *api, size_t api_size)
+{
+	srv_start(s, extra);
+	if (api)
+		snprintf(api, api_size, "Bearer %s", s->api_key);
+}
+
 json_t *rest_json(const struct srv *s, const char *method, const char *path, const char *auth,
 		  const char *body, long want)
 {

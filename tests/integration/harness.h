@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * harness.h: what integration tests share: a real nrfcloud-mock server (mosquitto + plugin) on
  * free ports in a temporary folder, a libmosquitto device client over mutual TLS that waits on
- * events with timeouts (never sleeps), and a libcurl HTTP client. The server binary and the
- * fixtures come from the NCM_BIN and NCM_FIXTURES environment variables (set by meson).
+ * events with timeouts (never sleeps), and a libcurl HTTP client; and each suite's main(),
+ * teardown and server start (SUITE_MAIN, struct suite_def, suite_start). The server binary and
+ * the fixtures come from the NCM_BIN and NCM_FIXTURES environment variables (set by meson).
  */
 #ifndef NCM_TEST_HARNESS_H
 #define NCM_TEST_HARNESS_H
@@ -157,5 +158,34 @@ struct suite_test {
  * timeout; the process exit status (EXIT_SUCCESS when none failed). */
 int run_suite(const char *suite, const struct suite_test *tests, size_t n, void (*setup)(void),
 	      void (*teardown)(void), int timeout_s);
+
+/* A suite: its name, the timeout of each case in seconds, the servers its cases may start (up to
+ * four, unused slots NULL; after every case each is stopped and its folder removed, whether it
+ * started or not), and extra setup and teardown to run around each case (either may be NULL;
+ * teardown runs after the servers are gone). See docs/development.md#writing-an-integration-suite. */
+struct suite_def {
+	const char *name;
+	int timeout_s;
+	struct srv *servers[4];
+	void (*setup)(void);
+	void (*teardown)(void);
+};
+
+/* Runs the cases of def, each in a Check test case of its own with def's setup and teardown,
+ * with libcurl initialised around the run; the process exit status. */
+int suite_main(const struct suite_def *def, const struct suite_test *tests, size_t n);
+
+/* main() of a suite: SUITE_MAIN(def, { "name", test }, ...) with def a struct suite_def. */
+#define SUITE_MAIN(def, ...)                                                                   \
+	int main(void)                                                                         \
+	{                                                                                      \
+		const struct suite_test suite_tests_[] = { __VA_ARGS__ };                      \
+		return suite_main(&(def), suite_tests_,                                        \
+				  sizeof(suite_tests_) / sizeof(suite_tests_[0]));             \
+	}
+
+/* Starts s with extra flags (as srv_start) and, when api is not NULL, writes the
+ * "Bearer <API key>" value of its team into api (api_size bytes). */
+void suite_start(struct srv *s, const char *const *extra, char *api, size_t api_size);
 
 #endif

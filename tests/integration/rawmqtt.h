@@ -2,7 +2,7 @@
  * rawmqtt.h: a minimal MQTT 3.1.1 client over OpenSSL that writes exactly the packets a test
  * asks for, with the packet identifiers it chooses, and reads packets in wire order. It plays
  * nRF Connect SDK firmware, whose message IDs (100, 101, 103, 200, 201, 301, ...) and
- * PUBACK-before-reply expectations are part of the protocol (spec/mqtt.md §1.5, §7).
+ * PUBACK-before-reply expectations are part of the protocol (docs/protocol-mqtt.md#fixed-message-ids, docs/protocol-mqtt.md#what-firmware-needs).
  */
 #ifndef NCM_TEST_RAWMQTT_H
 #define NCM_TEST_RAWMQTT_H

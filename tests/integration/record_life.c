@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * record_life.c: makes fixtures/recordings/device-life.jsonl, a recording (serve --record) of
  * devices' whole life against a real server: one device per protocol generation (G1, G2, G3:
- * spec/mqtt.md §0.1) connects and pairs its shadow, reports, subscribes to its data and FOTA
+ * docs/protocol-mqtt.md#protocol-generations) connects and pairs its shadow, reports, subscribes to its data and FOTA
  * topics, asks for its job, sends a d2c message and a ground-fix request; the G3 device (the
  * fixture device) also receives a FOTA job and makes REST calls with its own JWT. Not a test:
  * run it when the protocol changes (fixtures/recordings/README.md says how); test_replay plays
@@ -22,7 +22,7 @@
 #define BUNDLE "MODEM*5e1f0a2b*mfw_nrf9160_1.3.5"
 #define CELL "{\"mcc\":242,\"mnc\":1,\"tac\":3003,\"eci\":21858829}"
 
-/* The transform nRF Connect SDK v3.3+ sends with its shadow request (spec/mqtt.md §3.2). */
+/* The transform nRF Connect SDK v3.3+ sends with its shadow request (docs/protocol-mqtt.md#connect-sequence). */
 #define SDK_TRANSFORM                                                                        \
 	"{\"t\":\"{ \\\"nrfcloud_mqtt_topic_prefix\\\": state.desired.nrfcloud_mqtt_topic_prefix," \
 	" \\\"pairing\\\": state.desired.pairing }\"}"
@@ -62,7 +62,7 @@ static void life(struct raw *r, int g, const char *id, int fixture)
 	char t[8][300], body[1536];
 	const char *control[4];
 
-	/* spec/mqtt.md §9: the control topics of each generation */
+	/* docs/protocol-mqtt.md#topic-table: the control topics of each generation */
 	snprintf(t[0], 300, g == 1 ? "%s/shadow/get/accepted" : g == 2 ?
 		 "%s/shadow/get/accepted/trim" : "%s/shadow/get/accepted/tf", id);
 	snprintf(t[1], 300, g == 1 ? "$aws/things/%s/shadow/get/rejected" :
@@ -77,7 +77,7 @@ static void life(struct raw *r, int g, const char *id, int fixture)
 		 "%s/shadow/get/trim" : "%s/shadow/get/tf", id);
 	pub(r, 200, t[3], g == 3 ? SDK_TRANSFORM : "");
 	expect(r, t[0]);
-	/* the pairing-complete report (§3.6) with the FOTA types the firmware takes */
+	/* the pairing-complete report (docs/protocol-mqtt.md#what-the-device-writes) with the FOTA types the firmware takes */
 	snprintf(t[4], 300, g == 1 ? "$aws/things/%s/shadow/update" : "%s/shadow/update", id);
 	snprintf(body, sizeof(body),
 		 "{\"state\":{\"reported\":{\"pairing\":{\"state\":\"paired\",\"topics\":{"
@@ -92,7 +92,7 @@ static void life(struct raw *r, int g, const char *id, int fixture)
 		pub(r, 302, t[4], "{\"state\":{\"reported\":{\"config\":{"
 		    "\"sampleInterval\":300}}}}");
 	}
-	/* data and FOTA topics (§2.6) */
+	/* data and FOTA topics (docs/protocol-mqtt.md#subscription-order) */
 	snprintf(t[5], 300, "%sm/d/%s/+/r", s.prefix, id);
 	snprintf(t[6], 300, "%s%s/jobs/rcv", s.prefix, id);
 	control[0] = t[5];

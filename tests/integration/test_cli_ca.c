@@ -368,16 +368,14 @@ START_TEST(unknown_commands_and_flags_exit_2_and_variables_mirror_flags)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "cli_ca", .timeout_s = 60, .setup = setup, .teardown = teardown,
+};
+
+SUITE_MAIN(suite,
 		{ "init", ca_init_creates_the_ca_once_and_show_prints_its_facts },
 		{ "export", ca_export_prints_the_ca_pem },
 		{ "issue_device", ca_issue_device_writes_a_key_and_a_certificate_for_the_id },
 		{ "sign_csr", ca_sign_csr_takes_pem_der_and_keygen_output },
 		{ "sign_csr_bad", ca_sign_csr_refuses_bad_input_with_status_2_and_writes_nothing },
-		{ "cli_errors", unknown_commands_and_flags_exit_2_and_variables_mirror_flags },
-	};
-
-	return run_suite("cli_ca", tests, sizeof(tests) / sizeof(tests[0]), setup, teardown, 60);
-}
+		{ "cli_errors", unknown_commands_and_flags_exit_2_and_variables_mirror_flags })

@@ -22,11 +22,6 @@
 
 static struct srv s;
 
-static void teardown(void)
-{
-	srv_cleanup(&s);
-}
-
 static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	char **buf = userdata;
@@ -949,9 +944,11 @@ START_TEST(reset_drops_deliveries_held_back_by_a_fault)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "control", .timeout_s = 120, .servers = { &s },
+};
+
+SUITE_MAIN(suite,
 		{ "filters", journal_filters_by_kind_device_topic_and_time },
 		{ "ring", journal_is_a_ring_bounded_by_journal_max },
 		{ "binary_secrets", binary_payloads_are_base64_and_secrets_never_appear },
@@ -963,8 +960,4 @@ int main(void)
 		{ "faults_rest", faults_answer_rest_routes_late_or_with_a_status_and_spoil_firmware_downloads },
 		{ "fixtures", fixtures_export_and_load_round_trip_and_bad_documents_change_nothing },
 		{ "sigterm_suspended", sigterm_while_requests_wait_exits_cleanly },
-		{ "reset_held", reset_drops_deliveries_held_back_by_a_fault },
-	};
-
-	return run_suite("control", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
-}
+		{ "reset_held", reset_drops_deliveries_held_back_by_a_fault })

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * test_fota.c: firmware over the air against the real server (spec/mqtt.md §4, spec/rest.md
- * §3.3, §4.6, §4.7): bundles uploaded as ZIPs this file writes (stored and deflated entries),
+ * test_fota.c: firmware over the air against the real server (docs/fota.md#fota-over-mqtt,
+ * docs/fota.md#rest-polling-devices, docs/fota.md#firmware-bundles, docs/fota.md#fota-jobs): bundles uploaded as ZIPs this file writes (stored and deflated entries),
  * the MQTT job sequence of nRF Connect SDK firmware with the image downloaded in 1700-byte
  * Range requests over one keep-alive TLS connection, the REST polling sequence (FOTAPOLL) with
  * the device's own JWT and its unescaped status bodies, and every refusal: types a device does
@@ -29,21 +29,15 @@
 #define ISO_MS "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$"
 #define UUID "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 #define JSON "application/json"
-#define FRAGMENT 1700 /* CONFIG_NRF_CLOUD_FOTA_DOWNLOAD_FRAGMENT_SIZE default (§4.5) */
+#define FRAGMENT 1700 /* CONFIG_NRF_CLOUD_FOTA_DOWNLOAD_FRAGMENT_SIZE default (docs/fota.md#image-download) */
 #define IMAGE_SIZE (100 * 1024) /* 60 full fragments and a short one of 400 bytes */
 
 static struct srv s;
 static char api[256]; /* "Bearer <API key>" */
 
-static void teardown(void)
-{
-	srv_cleanup(&s);
-}
-
 static void start(void)
 {
-	srv_start(&s, NULL);
-	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
+	suite_start(&s, NULL, api, sizeof(api));
 }
 
 /* ---- JSON and text helpers ---- */
@@ -163,7 +157,7 @@ static char *add_device(const char *id, const char *tags)
 }
 
 /* The device reports the FOTA types it supports (types: JSON array text), as the SDK does in
- * its service info (spec/rest.md §3.1); auth is the API key or the device's JWT. */
+ * its service info (docs/protocol-rest.md#shadow-update); auth is the API key or the device's JWT. */
 static void supports(const char *id, const char *types, const char *auth)
 {
 	char path[256], body[256];
@@ -651,7 +645,7 @@ static int rcv_sent(const char *id)
 	return journal_count_topic(&s, "mqtt.send", NULL, topic);
 }
 
-/* Checks a job document from jobs/rcv (spec/mqtt.md §4.3) against the job, the firmware type
+/* Checks a job document from jobs/rcv (docs/fota.md#job-document) against the job, the firmware type
  * number and the bundle. */
 static void check_typed_document(const struct msg *m, const char *job, int type,
 				 const struct bundle *b)
@@ -668,7 +662,7 @@ static void check_typed_document(const struct msg *m, const char *job, int type,
 	ck_assert_int_eq(json_integer_value(json_array_get(j, 2)), (json_int_t)b->len);
 	snprintf(host, sizeof(host), "firmware.nrfcloud.lab:%d", s.https_port);
 	ck_assert_str_eq(json_string_value(json_array_get(j, 3)), host);
-	/* the path as the device uses it after a '/' (§4.5) */
+	/* the path as the device uses it after a '/' (docs/fota.md#image-download) */
 	snprintf(path, sizeof(path), "%s/%s/%s", s.tenant, b->id, b->file);
 	ck_assert_str_eq(json_string_value(json_array_get(j, 4)), path);
 	json_decref(j);
@@ -695,7 +689,7 @@ static void mqtt_progress(int pct, void *ud)
 	p->reports++;
 }
 
-/* ==== 1. the MQTT sequence (spec/mqtt.md §4.4) ==== */
+/* ==== 1. the MQTT sequence (docs/fota.md#status-updates) ==== */
 
 START_TEST(mqtt_device_takes_a_job_downloads_it_in_ranges_over_one_connection_and_succeeds_after_reboot)
 {
@@ -798,7 +792,7 @@ START_TEST(mqtt_device_takes_a_job_downloads_it_in_ranges_over_one_connection_an
 }
 END_TEST
 
-/* ==== 2. the REST polling sequence (FOTAPOLL, spec/rest.md §3.3) ==== */
+/* ==== 2. the REST polling sequence (FOTAPOLL, docs/fota.md#rest-polling-devices) ==== */
 
 /* GET /v1/fota-job-executions/<device>/current<query> as the SDK sends it (a Content-Type of
  * "any/any", no body): the status, and the JSON body in *out (may be NULL). */
@@ -1576,7 +1570,7 @@ START_TEST(a_bootloader_bundle_reaches_only_devices_that_support_boot_as_type_2)
 }
 END_TEST
 
-/* spec/rest.md §4.7: DELETE /v1/fota-jobs/{id} → 202 and does not touch executions; the
+/* docs/fota.md#fota-jobs: DELETE /v1/fota-jobs/{id} → 202 and does not touch executions; the
  * device can no longer take or report on it. */
 START_TEST(a_deleted_job_is_gone_for_devices_but_its_executions_stay)
 {
@@ -1614,7 +1608,7 @@ START_TEST(a_deleted_job_is_gone_for_devices_but_its_executions_stay)
 }
 END_TEST
 
-/* spec/rest.md §4.7: CreateJobInput name is at most 64 characters, description at most 1024;
+/* docs/fota.md#fota-jobs: CreateJobInput name is at most 64 characters, description at most 1024;
  * nRF Cloud refuses longer ones as a validation failure. */
 START_TEST(job_names_and_descriptions_longer_than_nrf_cloud_allows_are_refused)
 {
@@ -1782,7 +1776,7 @@ START_TEST(execution_lists_of_a_job_and_of_a_device_have_nrf_clouds_shapes)
 }
 END_TEST
 
-/* spec/rest.md §3.3: FetchCurrentPendingFOTAJobExecution takes an optional firmwareType and
+/* docs/fota.md#rest-polling-devices: FetchCurrentPendingFOTAJobExecution takes an optional firmwareType and
  * answers the earliest pending execution of that type. */
 START_TEST(the_current_execution_honours_the_firmware_type_asked_for)
 {
@@ -1824,7 +1818,7 @@ static int item_count(const char *path)
 	return n;
 }
 
-/* spec/rest.md §3.3: GET /v1/fota-job-execution-statuses/{jobId}?status= */
+/* docs/fota.md#rest-polling-devices: GET /v1/fota-job-execution-statuses/{jobId}?status= */
 START_TEST(execution_statuses_of_a_job_filter_by_status)
 {
 	struct bundle b;
@@ -1887,7 +1881,7 @@ static int pages(const char *path, const char *key, char seen[][64], int max)
 	return n_pages;
 }
 
-/* spec/rest.md §3.3: both execution lists are paginated (pageLimit, pageNextToken). */
+/* docs/fota.md#rest-polling-devices: both execution lists are paginated (pageLimit, pageNextToken). */
 START_TEST(execution_lists_page_with_page_limit_and_next_token)
 {
 	struct bundle b;
@@ -1926,9 +1920,11 @@ START_TEST(execution_lists_page_with_page_limit_and_next_token)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "fota", .timeout_s = 120, .servers = { &s },
+};
+
+SUITE_MAIN(suite,
 		{ "mqtt_sequence",
 		  mqtt_device_takes_a_job_downloads_it_in_ranges_over_one_connection_and_succeeds_after_reboot },
 		{ "rest_poll",
@@ -1951,12 +1947,4 @@ int main(void)
 		{ "current_type", the_current_execution_honours_the_firmware_type_asked_for },
 		{ "statuses_filter", execution_statuses_of_a_job_filter_by_status },
 		{ "execution_pages", execution_lists_page_with_page_limit_and_next_token },
-		{ "job_text_limits", job_names_and_descriptions_longer_than_nrf_cloud_allows_are_refused },
-	};
-	int rc;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = run_suite("fota", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
-	curl_global_cleanup();
-	return rc;
-}
+		{ "job_text_limits", job_names_and_descriptions_longer_than_nrf_cloud_allows_are_refused })

@@ -23,11 +23,6 @@
 
 static struct srv s;
 
-static void teardown(void)
-{
-	srv_cleanup(&s);
-}
-
 /* Issues a lab-CA (or other-CA) certificate for id into <s.dir>/<id>.crt/.key. */
 static void issue_from(const char *data_dir, const char *id, char *crt, char *key, size_t size)
 {
@@ -515,9 +510,11 @@ START_TEST(fixture_firmware_bundles_are_preloaded_and_served)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "identity", .timeout_s = 60, .servers = { &s },
+};
+
+SUITE_MAIN(suite,
 		{ "announce", serve_announces_ports_and_health_reports_both_listeners },
 		{ "round_trip", lab_device_connects_and_round_trips_messages_on_its_topics },
 		{ "other_ca", certificate_from_another_ca_is_refused },
@@ -531,8 +528,4 @@ int main(void)
 		{ "kill9", kill_9_and_restart_keep_the_ca_and_the_devices },
 		{ "tls", mqtt_listener_speaks_tls12_with_the_modems_cbc_suites_and_not_tls11 },
 		{ "user", root_can_run_the_broker_as_another_user },
-		{ "fixture_firmware", fixture_firmware_bundles_are_preloaded_and_served },
-	};
-
-	return run_suite("identity", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 60);
-}
+		{ "fixture_firmware", fixture_firmware_bundles_are_preloaded_and_served })

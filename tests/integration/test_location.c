@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * test_location.c: location services against the real server (spec/rest.md §2.4, §3.4-3.6,
- * §4.8; spec/mqtt.md §2.5, §5): ground fix from fixtures and derived positions (the same after a
+ * test_location.c: location services against the real server (docs/protocol-rest.md#service-keys-and-evaluation-tokens, docs/location.md#location-over-rest,
+ * docs/location.md#location-history; docs/location.md#mqtt-reply-topics, docs/location.md#location-over-mqtt): ground fix from fixtures and derived positions (the same after a
  * restart), every location endpoint with each scheme it accepts and the refusals, the A-GNSS
  * Range loop of the device library (1700-byte fragments, all 206 with a lower-case
  * content-range), ground fix, A-GNSS and P-GPS over MQTT on their reply topics, the prediction
@@ -28,15 +28,9 @@
 static struct srv s;
 static char api[256]; /* "Bearer <API key>" */
 
-static void teardown(void)
-{
-	srv_cleanup(&s);
-}
-
 static void start(void)
 {
-	srv_start(&s, NULL);
-	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
+	suite_start(&s, NULL, api, sizeof(api));
 }
 
 #define rest_ok(method, path, auth, body, want) rest_json(&s, method, path, auth, body, want)
@@ -63,7 +57,7 @@ static json_t *fix(const char *query, const char *body)
 	return rest_ok("POST", path, api, body, 200);
 }
 
-/* ---- the schema-v1 binary format (spec/mqtt.md §5.2), decoded independently ---- */
+/* ---- the schema-v1 binary format (docs/location.md#a-gnss-and-a-gps), decoded independently ---- */
 
 static size_t elem_size(unsigned type)
 {
@@ -181,7 +175,7 @@ static long conn_do(struct conn *k, const char *method, const char *path, const 
 	return status;
 }
 
-/* Downloads path in fragments of frag bytes the way the SDK does (spec/rest.md §3.5: every
+/* Downloads path in fragments of frag bytes the way the SDK does (docs/location.md#a-gnss-and-a-gps: every
  * answer 206, the total read from a case-sensitive "content-range: bytes a-b/total"), over one
  * connection. lower: the header must be lower case. Returns the bytes, *len their number. */
 static uint8_t *fragment_loop(const char *method, const char *path, const char *auth,
@@ -704,7 +698,7 @@ START_TEST(ground_fix_over_mqtt_answers_on_ground_fix_r_and_cell_pos_on_c2d)
 		}
 		ck_assert_int_eq(legacy, 1);
 	}
-	/* <= v2.1 took A-GPS and P-GPS answers on c2d too (spec/mqtt.md §2.5); v2.2+ on agps/r and
+	/* <= v2.1 took A-GPS and P-GPS answers on c2d too (docs/location.md#mqtt-reply-topics); v2.2+ on agps/r and
 	 * pgps/r: a device that reported the legacy topic gets both */
 	n += 2;
 	d2c(&dv, "{\"appId\":\"AGPS\",\"messageType\":\"DATA\",\"data\":{\"types\":[1]}}");
@@ -920,9 +914,11 @@ START_TEST(location_faults_fire_count_times_and_history_lists_and_deletes_fixes)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "location", .timeout_s = 240, .servers = { &s },
+};
+
+SUITE_MAIN(suite,
 		{ "fixture_cells", fixture_cells_give_their_position_and_unknown_ones_the_same_derived_one_always },
 		{ "refusals", ground_fix_refusals_old_forms_and_run_time_answers },
 		{ "schemes", every_location_endpoint_takes_each_scheme_it_lists_and_refuses_the_rest },
@@ -931,8 +927,4 @@ int main(void)
 		{ "ground_fix_mqtt", ground_fix_over_mqtt_answers_on_ground_fix_r_and_cell_pos_on_c2d },
 		{ "agnss_mqtt", agnss_over_mqtt_comes_in_self_contained_messages_within_the_buffer },
 		{ "pgps_mqtt", pgps_over_mqtt_points_at_a_prediction_file_downloaded_in_ranges },
-		{ "faults_history", location_faults_fire_count_times_and_history_lists_and_deletes_fixes },
-	};
-
-	return run_suite("location", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 240);
-}
+		{ "faults_history", location_faults_fire_count_times_and_history_lists_and_deletes_fixes })

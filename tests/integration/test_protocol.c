@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * test_protocol.c: nRF Cloud's MQTT protocol as unmodified nRF Connect SDK firmware speaks it
- * (issue: shadows and MQTT protocol): the connect sequence of spec/mqtt.md §3.2 for G1, G2 and G3
+ * (issue: shadows and MQTT protocol): the connect sequence of docs/protocol-mqtt.md#connect-sequence for G1, G2 and G3
  * with the library's message IDs and the PUBACK-before-reply order on the wire, the desired →
  * delta → reported round trip, bad input on every topic, connection state, persistent sessions,
  * the account device, the size guard and message durability.
@@ -20,11 +20,6 @@
 
 static struct srv s;
 
-static void teardown(void)
-{
-	srv_cleanup(&s);
-}
-
 /* A lab-CA certificate for id in the test folder (auto-onboarded on first connect). */
 #define lab_device(id, crt, key, size) srv_lab_device(&s, NULL, id, crt, key, size)
 
@@ -36,7 +31,7 @@ struct gen_topics {
 	char get[256], get_reply[256], update[256], delta[256];
 };
 
-/* spec/mqtt.md §2.2 and §9, with <id> filled in. */
+/* docs/protocol-mqtt.md#shadow-topics, docs/protocol-mqtt.md#topic-table, with <id> filled in. */
 static void topics_of(enum gen g, const char *id, struct gen_topics *t, char bufs[4][256])
 {
 	memset(t, 0, sizeof(*t));
@@ -81,7 +76,7 @@ static void topics_of(enum gen g, const char *id, struct gen_topics *t, char buf
 	"{\"t\":\"{ \\\"nrfcloud_mqtt_topic_prefix\\\": state.desired.nrfcloud_mqtt_topic_prefix," \
 	" \\\"pairing\\\": state.desired.pairing }\"}"
 
-/* The pairing data the device needs, from the get reply of its generation (§3.3). */
+/* The pairing data the device needs, from the get reply of its generation (docs/protocol-mqtt.md#the-shadow-get-reply). */
 static json_t *desired_of_reply(enum gen g, const struct raw_pkt *p)
 {
 	json_t *j = json_loadb((const char *)p->payload, p->len, 0, NULL), *d;
@@ -95,7 +90,7 @@ static json_t *desired_of_reply(enum gen g, const struct raw_pkt *p)
 	return d;
 }
 
-/* The whole fresh-session connect sequence of spec/mqtt.md §3.2, then a desired change →
+/* The whole fresh-session connect sequence of docs/protocol-mqtt.md#connect-sequence, then a desired change →
  * delta → reported update → delta cleared round trip. */
 static void play_generation(enum gen g, const char *id)
 {
@@ -120,7 +115,7 @@ static void play_generation(enum gen g, const char *id)
 	for (int i = 0; i < p.n_rc; i++)
 		ck_assert_int_eq(p.rc[i], 1);
 
-	/* the shadow request: its PUBACK must come before the reply (§7 item 5) */
+	/* the shadow request: its PUBACK must come before the reply (docs/protocol-mqtt.md#what-firmware-needs item 5) */
 	if (g == G3)
 		raw_publish(&r, 200, 1, t.get, SDK_TRANSFORM, strlen(SDK_TRANSFORM));
 	else
@@ -142,7 +137,7 @@ static void play_generation(enum gen g, const char *id)
 	snprintf(body, sizeof(body), "%sm/d/%s/d2c", s.prefix, id);
 	ck_assert_str_eq(d2c, body);
 
-	/* pairing-complete report, id 301 (§3.6); reported now matches desired: no delta */
+	/* pairing-complete report, id 301 (docs/protocol-mqtt.md#what-the-device-writes); reported now matches desired: no delta */
 	snprintf(body, sizeof(body),
 		 "{\"state\":{\"reported\":{\"pairing\":{\"state\":\"paired\",\"topics\":{"
 		 "\"d2c\":\"%s\",\"c2d\":\"%s\"}},\"connection\":{\"keepalive\":1200},"
@@ -154,7 +149,7 @@ static void play_generation(enum gen g, const char *id)
 	raw_expect(&r, &p, RAW_PUBACK, 301, NULL);
 	raw_expect_quiet(&r);
 
-	/* data channel, then FOTA (§2.6) */
+	/* data channel, then FOTA (docs/protocol-mqtt.md#subscription-order) */
 	raw_subscribe(&r, 101, (const char *const[]){ c2d_sub }, 1);
 	raw_expect(&r, &p, RAW_SUBACK, 101, NULL);
 	ck_assert_int_eq(p.rc[0], 1);
@@ -183,7 +178,7 @@ static void play_generation(enum gen g, const char *id)
 	ck_assert_ptr_null(json_object_get(json_object_get(j, "state"), "pairing"));
 	ck_assert_ptr_null(json_object_get(json_object_get(j, "state"),
 					   "nrfcloud_mqtt_topic_prefix"));
-	/* G1 and G2 deltas carry metadata, G3's trimmed delta does not (§3.4) */
+	/* G1 and G2 deltas carry metadata, G3's trimmed delta does not (docs/protocol-mqtt.md#deltas) */
 	ck_assert(g == G3 ? json_object_get(j, "metadata") == NULL
 			  : json_is_object(json_object_get(j, "metadata")));
 	json_decref(j);
@@ -691,7 +686,7 @@ START_TEST(ua_wait_report_and_aws_delete_are_accepted)
 	struct raw_pkt p;
 	json_t *j;
 	const char *id = "ua-wait-1";
-	/* the UA-wait report of spec/mqtt.md §3.6, nulls for fields the shadow does not have */
+	/* the UA-wait report of docs/protocol-mqtt.md#what-the-device-writes, nulls for fields the shadow does not have */
 	static const char ua_wait[] =
 		"{\"state\":{\"reported\":{\"pairing\":{\"state\":\"not_associated\","
 		"\"topics\":null,\"config\":null},\"connection\":{\"keepalive\":null},"
@@ -733,9 +728,11 @@ START_TEST(ua_wait_report_and_aws_delete_are_accepted)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "protocol", .timeout_s = 120, .servers = { &s },
+};
+
+SUITE_MAIN(suite,
 		{ "g1", g1_device_pairs_and_syncs_its_shadow },
 		{ "g2", g2_device_pairs_and_syncs_its_shadow },
 		{ "g3", g3_device_pairs_and_syncs_its_shadow },
@@ -747,8 +744,4 @@ int main(void)
 		{ "buffer", replies_never_exceed_the_device_buffer },
 		{ "durable", ten_thousand_qos1_messages_survive_kill_9 },
 		{ "admin_put", admin_put_replaces_the_shadow_but_keeps_prefix_and_pairing },
-		{ "ua_wait", ua_wait_report_and_aws_delete_are_accepted },
-	};
-
-	return run_suite("protocol", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
-}
+		{ "ua_wait", ua_wait_report_and_aws_delete_are_accepted })

@@ -22,10 +22,9 @@
 static struct srv a, b;
 static char rec_path[PATH_MAX];
 
-static void teardown(void)
+/* After each case (the harness removes both servers first). */
+static void remove_recording(void)
 {
-	srv_cleanup(&a);
-	srv_cleanup(&b);
 	unlink(rec_path);
 }
 
@@ -337,14 +336,12 @@ START_TEST(a_recorded_session_replays_clean_and_a_changed_reply_is_named)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "replay", .timeout_s = 120, .servers = { &a, &b }, .teardown = remove_recording,
+};
+
+SUITE_MAIN(suite,
 		{ "replay", a_recorded_session_replays_clean_and_a_changed_reply_is_named },
 		{ "rest", rest_calls_replay_with_the_devices_own_jwts_and_a_changed_answer_is_named },
 		{ "import", messages_from_get_v1_messages_import_as_a_recording_that_replays },
-		{ "device_life", the_shipped_device_life_recording_replays_clean },
-	};
-
-	return run_suite("replay", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
-}
+		{ "device_life", the_shipped_device_life_recording_replays_clean })

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * test_rest.c: nRF Cloud's /v1 REST API against the real server (spec/rest.md §2–§4, §6):
+ * test_rest.c: nRF Cloud's /v1 REST API against the real server (docs/protocol-rest.md, docs/protocol-rest.md#compatibility-checklist):
  * bearer authentication with every refusal reason, the account and its tokens, devices (list,
  * pages, filters, transform, name, tags, shadow PATCH, delete), REST changes reaching MQTT
  * devices, onboarding with certificates from any CA and public keys, the account device,
@@ -29,15 +29,9 @@
 static struct srv s;
 static char api[256]; /* "Bearer <API key>" */
 
-static void teardown(void)
-{
-	srv_cleanup(&s);
-}
-
 static void start(void)
 {
-	srv_start(&s, NULL);
-	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
+	suite_start(&s, NULL, api, sizeof(api));
 }
 
 /* ---- HTTP helpers ---- */
@@ -1049,7 +1043,7 @@ START_TEST(single_device_public_key_and_certificate_registration)
 }
 END_TEST
 
-/* nRF Cloud keeps one key per device and a newer upload overwrites it (spec/rest.md §2.3): a
+/* nRF Cloud keeps one key per device and a newer upload overwrites it (docs/protocol-rest.md#device-public-keys): a
  * certificate registered after a public key must be what verifies the device's JWTs. */
 START_TEST(certificate_registered_after_a_public_key_verifies_the_devices_jwts)
 {
@@ -1272,9 +1266,11 @@ START_TEST(unknown_paths_wrong_methods_big_and_malformed_bodies_are_refused)
 }
 END_TEST
 
-int main(void)
-{
-	const struct suite_test tests[] = {
+static const struct suite_def suite = {
+	.name = "rest", .timeout_s = 120, .servers = { &s },
+};
+
+SUITE_MAIN(suite,
 		{ "auth_refusals", malformed_and_unknown_credentials_are_refused_with_401_and_their_reason },
 		{ "auth_jwt", device_jwts_are_checked_for_time_and_scope_and_api_keys_pass },
 		{ "account", account_info_and_service_and_evaluation_tokens_behave_like_nrf_cloud },
@@ -1296,8 +1292,4 @@ int main(void)
 		{ "account_device", account_device_receives_messages_posted_over_rest_until_it_is_deleted },
 		{ "messages", messages_are_listed_newest_first_in_pages_and_by_filter },
 		{ "message_unknown", posting_a_message_for_an_unknown_device_answers_404 },
-		{ "routing", unknown_paths_wrong_methods_big_and_malformed_bodies_are_refused },
-	};
-
-	return run_suite("rest", tests, sizeof(tests) / sizeof(tests[0]), NULL, teardown, 120);
-}
+		{ "routing", unknown_paths_wrong_methods_big_and_malformed_bodies_are_refused })

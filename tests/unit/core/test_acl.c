@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * test_acl.c: unit tests for core/acl.c: a device publishes its PUB rows and subscribes to and
- * receives its SUB rows of spec/mqtt.md §9 (G1, G2, G3, plain AWS, data channel, FOTA), never the
+ * receives its SUB rows of docs/protocol-mqtt.md#topic-table (G1, G2, G3, plain AWS, data channel, FOTA), never the
  * other direction, never another device's or team's rows, and every denial says why.
  */
 #include <check.h>
@@ -23,7 +23,7 @@ struct row {
 #define SUB NCM_TOPIC_DIR_SUB
 
 static const struct row rows[] = {
-	/* spec/mqtt.md §9, G1 column */
+	/* docs/protocol-mqtt.md#topic-table, G1 column */
 	{ "G1 shadow get", "$aws/things/{D}/shadow/get", PUB },
 	{ "G1 shadow get reply", "{D}/shadow/get/accepted", SUB },
 	{ "G1 get rejected", "$aws/things/{D}/shadow/get/rejected", SUB },

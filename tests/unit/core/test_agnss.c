@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * test_agnss.c: A-GNSS schema-v1 payloads (core/agnss.c, spec/mqtt.md §5.2, spec/rest.md §3.5).
+ * test_agnss.c: A-GNSS schema-v1 payloads (core/agnss.c, docs/location.md#a-gnss-and-a-gps).
  * Every payload is read back by a decoder written here from the spec's layout alone (its own
  * element sizes, not agnss.c's), which also reads nRF Cloud's real answers in tests/data/agnss
  * (directory from NCM_TEST_DATA_DIR, set by tests/meson.build) and refuses the broken samples.
@@ -23,7 +23,7 @@
 
 /* ---- the independent decoder ---- */
 
-/* spec/mqtt.md §5.2: UTC 14, ephemeris 62, almanac 31, Klobuchar 8, NeQuick 8, TOW 4, clock 16,
+/* docs/location.md#a-gnss-and-a-gps: UTC 14, ephemeris 62, almanac 31, Klobuchar 8, NeQuick 8, TOW 4, clock 16,
  * location 15, integrity 4; 10 is P-GPS only. */
 static const size_t spec_size[14] = {
 	0, 14, 62, 31, 8, 8, 4, 16, 15, 4, 0, 31, 62, 4,

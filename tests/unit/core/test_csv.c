@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * test_csv.c: the onboarding CSV parser, its row checks and ULIDs (core/csv.c, spec/rest.md
- * §4.3).
+ * test_csv.c: the onboarding CSV parser, its row checks and ULIDs (core/csv.c,
+ * docs/protocol-rest.md#onboarding).
  */
 #include <check.h>
 #include <regex.h>

@@ -93,7 +93,7 @@ END_TEST
 
 START_TEST(terminal_statuses_are_failed_succeeded_timed_out_cancelled_and_rejected)
 {
-	/* Indexed by status number (spec/mqtt.md §4.6: 2/3/4/5/6 are terminal). */
+	/* Indexed by status number (docs/fota.md#terminal-statuses: 2/3/4/5/6 are terminal). */
 	static const int want[] = { 0, 0, 1, 1, 1, 1, 1, 0 };
 	size_t i;
 
@@ -274,7 +274,7 @@ static void check_status_cases(const struct status_case *cases, size_t n)
 
 START_TEST(every_status_array_of_the_typical_sequence_parses)
 {
-	/* spec/mqtt.md §4.4 typical sequence and error reports. */
+	/* docs/fota.md#status-updates typical sequence and error reports. */
 	static const struct status_case cases[] = {
 		{ "[\"id\",7,0]", NCM_EXEC_DOWNLOADING, 0, NULL },
 		{ "[\"id\",7,40]", NCM_EXEC_DOWNLOADING, 40, NULL },
@@ -657,7 +657,7 @@ START_TEST(bundle_id_has_nrf_cloud_form_for_every_type)
 	char out[96];
 	size_t i, j;
 
-	/* spec/rest.md §4.6 bundleId pattern. */
+	/* docs/fota.md#firmware-bundles bundleId pattern. */
 	ck_assert_int_eq(regcomp(&re, "^(APP|MODEM|BOOT|SOFTDEVICE|BOOTLOADER|MDM_FULL|SMP|CUSTOM)"
 				      "\\*[0-9a-zA-Z]{8}\\*.*$", REG_EXTENDED | REG_NOSUB), 0);
 	for (i = 0; i < COUNT(types); i++) {

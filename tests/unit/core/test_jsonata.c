@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * test_jsonata.c: the JSONata subset of shadow transforms (core/jsonata_*.c).
- * (spec/mqtt.md §3.3), JSONata path and sequence rules, constructors and literals, the errors for
+ * (docs/protocol-mqtt.md#the-shadow-get-reply), JSONata path and sequence rules, constructors and literals, the errors for
  * unsupported features, syntax and limits, a fixed-seed fuzz loop and the error object shape.
  */
 #include <check.h>
@@ -13,7 +13,7 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* What the SDK puts in "t" on <id>/shadow/get/tf (spec/mqtt.md §3.3), as the device sends it. */
+/* What the SDK puts in "t" on <id>/shadow/get/tf (docs/protocol-mqtt.md#the-shadow-get-reply), as the device sends it. */
 static const char sdk_request[] =
 	"{\"t\":\"{ \\\"nrfcloud_mqtt_topic_prefix\\\": state.desired.nrfcloud_mqtt_topic_prefix, "
 	"\\\"pairing\\\": state.desired.pairing }\"}";

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * test_location.c: ground fix answers (core/location.c, spec/rest.md §3.4, spec/mqtt.md §5.1):
+ * test_location.c: ground fix answers (core/location.c, docs/location.md#ground-fix):
  * the body schema, MCELL/SCELL/WIFI/ANCHOR selection with hiConf and fallback, fixture
  * positions, and the deterministic derivation for everything else.
  */

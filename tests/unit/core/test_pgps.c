@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * test_pgps.c: P-GPS requests, paths and prediction files (core/pgps.c, spec/mqtt.md §5.3,
- * spec/rest.md §3.6). Files are read back by a decoder written here from the SDK's layout
+ * test_pgps.c: P-GPS requests, paths and prediction files (core/pgps.c, docs/location.md#p-gps).
+ * Files are read back by a decoder written here from the SDK's layout
  * (struct nrf_cloud_pgps_header, then per prediction type 7 + count 1 + 16-byte time and
  * type 2 + count 32 + 32 x 62-byte ephemerides, nothing else).
  */

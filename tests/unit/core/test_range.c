@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * test_range.c: HTTP Range parsing for firmware downloads (core/range.c, spec/platform.md D.4,
- * spec/mqtt.md §4.5).
+ * test_range.c: HTTP Range parsing for firmware downloads (core/range.c, docs/architecture.md#libmicrohttpd-facts,
+ * docs/fota.md#image-download).
  */
 #include <check.h>
 #include <stdint.h>
@@ -84,7 +84,7 @@ START_TEST(first_and_last_give_that_span)
 		{ "bytes=0-499", 1000, NCM_RANGE_OK, 0, 499, NULL },
 		{ "bytes=500-999", 1000, NCM_RANGE_OK, 500, 999, NULL },
 		{ "bytes=999-999", 1000, NCM_RANGE_OK, 999, 999, NULL },
-		/* the nRF91 downloader's fragments (spec/mqtt.md §4.5) */
+		/* the nRF91 downloader's fragments (docs/fota.md#image-download) */
 		{ "bytes=0-1699", 4096, NCM_RANGE_OK, 0, 1699, NULL },
 		{ "bytes=2048-4095", 4096, NCM_RANGE_OK, 2048, 4095, NULL },
 		{ "bytes=007-010", 1000, NCM_RANGE_OK, 7, 10, NULL },

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * test_shadow.c: unit tests for core/shadow.c: golden cases from AWS's Device Shadow
- * documentation (color/lights, nested delta, deletes, arrays, versions) and from spec/mqtt.md §3
+ * documentation (color/lights, nested delta, deletes, arrays, versions) and from docs/protocol-mqtt.md#shadows
  * (pairing and UA-wait reports, trimmed document, delta fields), the merge, metadata, version and
  * clientToken rules, every rejection shadow.h lists, and that no call modifies its arguments.
  */
@@ -14,7 +14,7 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX NCM_SHADOW_DEFAULT_MAX
 
-/* spec/mqtt.md §3.3 and §3.6 with stage "prod", team "T" and device "D". */
+/* docs/protocol-mqtt.md#the-shadow-get-reply, docs/protocol-mqtt.md#what-the-device-writes with stage "prod", team "T" and device "D". */
 #define PREFIX "'nrfcloud_mqtt_topic_prefix':'prod/T/'"
 #define TOPICS "'topics':{'d2c':'prod/T/m/d/D/d2c','c2d':'prod/T/m/d/D/+/r'}"
 #define PAIRED "'pairing':{'state':'paired'," TOPICS "}"
@@ -444,13 +444,13 @@ START_TEST(empty_object_in_desired_gives_no_delta_but_is_kept)
 }
 END_TEST
 
-/* §3.6 pairing-complete report against the §3.3 paired desired: nothing left to do. */
+/* docs/protocol-mqtt.md#what-the-device-writes pairing-complete report against the docs/protocol-mqtt.md#the-shadow-get-reply paired desired: nothing left to do. */
 START_TEST(pairing_report_on_a_paired_desired_leaves_an_empty_delta)
 {
 	static const char *const reports[] = {
 		"{'state':{'reported':{" PAIRED ",'connection':{'keepalive':1200}," PREFIX
 		",'control':{'alertsEn':false,'logLvl':3}}}}",
-		/* v2.6+ with device info, and the c2d topic written to desired (§2.3) */
+		/* v2.6+ with device info, and the c2d topic written to desired (docs/protocol-mqtt.md#data-channel-topics) */
 		"{'state':{'reported':{" PAIRED ",'connection':{'keepalive':1200}," PREFIX
 		",'control':{'alertsEn':false,'logLvl':3,'memfaultEn':false},"
 		"'device':{'deviceInfo':{'appVersion':'1.0.0','imei':'352656100000001'},"
@@ -478,7 +478,7 @@ START_TEST(pairing_report_on_a_paired_desired_leaves_an_empty_delta)
 }
 END_TEST
 
-/* §3.6 UA-wait report (id 300): its nulls clear the pairing fields; absent ones are fine. */
+/* docs/protocol-mqtt.md#what-the-device-writes UA-wait report (id 300): its nulls clear the pairing fields; absent ones are fine. */
 START_TEST(ua_wait_report_clears_the_pairing_fields)
 {
 	struct ncm_shadow_result res;
@@ -506,7 +506,7 @@ START_TEST(ua_wait_report_clears_the_pairing_fields)
 }
 END_TEST
 
-/* §3.3: top-level desired always, reported without config and device, config separate. */
+/* docs/protocol-mqtt.md#the-shadow-get-reply: top-level desired always, reported without config and device, config separate. */
 START_TEST(trimmed_document_has_the_nrf_cloud_shape)
 {
 	json_t *doc = shadow(DESIRED_PAIRED,
@@ -1024,7 +1024,7 @@ START_TEST(delta_msg_is_null_without_a_delta)
 }
 END_TEST
 
-/* §3.4: v2.5-v3.2 drop a delta without numeric version and timestamp and object state; G1/G2
+/* docs/protocol-mqtt.md#deltas: v2.5-v3.2 drop a delta without numeric version and timestamp and object state; G1/G2
  * deltas carry the desired metadata of the delta's keys only, G3's none. */
 START_TEST(delta_msg_always_has_version_timestamp_and_state)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * test_topic.c: unit tests for core/topic.c: every row of spec/mqtt.md §9 for G1, G2 and G3,
+ * test_topic.c: unit tests for core/topic.c: every row of docs/protocol-mqtt.md#topic-table for G1, G2 and G3,
  * the plain AWS shadow topics and FOTA classify exactly, for their own device and team only.
  */
 #include <check.h>
@@ -24,7 +24,7 @@ struct row {
 #define SUB NCM_TOPIC_DIR_SUB
 
 static const struct row rows[] = {
-	/* spec/mqtt.md §9, G1 column (and G0's AWS get/accepted) */
+	/* docs/protocol-mqtt.md#topic-table, G1 column (and G0's AWS get/accepted) */
 	{ "G1 shadow get", "$aws/things/{D}/shadow/get", NCM_TOPIC_AWS_GET, PUB },
 	{ "G1 shadow get reply", "{D}/shadow/get/accepted", NCM_TOPIC_G1_GET_ACCEPTED, SUB },
 	{ "G1 get rejected", "$aws/things/{D}/shadow/get/rejected", NCM_TOPIC_AWS_GET_REJECTED,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * test_zip.c: the firmware bundle ZIP reader (core/zip.c, spec/rest.md §4.6). Archives are built
+ * test_zip.c: the firmware bundle ZIP reader (core/zip.c, docs/fota.md#firmware-bundles). Archives are built
  * here by a small writer, then patched byte by byte to make each kind of bad archive.
  */
 #include <check.h>
