@@ -18,7 +18,9 @@
 #                              present, it matches the engine Debian's dockerd runs)
 #   NCM_IMAGE=name:tag         the image to build and run (default nrfcloud-mock:test)
 #   DOCKERD=command            how to start the engine when none answers (default: dockerd)
-#   KEEP=1                     leave the project running (prints how to take it down)
+#   KEEP=1                     leave the project (and a dockerd it started) running
+#   NO_CACHE=1 / NO_CACHE=0    build without / with the engine's build cache (default: without
+#                              when CI is set, as in CI, with otherwise)
 set -eu
 cd "$(dirname "$0")/.."
 src=$(pwd)
@@ -81,6 +83,8 @@ cleanup() {
 		kill -9 "$dockerd_pid" 2>/dev/null
 		[ -z "$made_docker0" ] || ip link delete docker0 2>/dev/null
 		say "stopped the dockerd it started (pid $dockerd_pid)"
+	elif [ -n "$dockerd_pid" ]; then
+		say "left dockerd running (pid $dockerd_pid)"
 	fi
 	rm -rf "$work"
 	exit "$status"
@@ -148,9 +152,13 @@ fi
 DOCKER=$DOCKER sh docker/base-images.sh
 say "base images debian:bookworm and debian:bookworm-slim ready"
 
-say "building $NCM_IMAGE (docker/compose.yaml, BuildKit)"
+# CI builds every layer anew (a cached layer proves nothing about today's tree and packages);
+# elsewhere the engine's build cache is used unless NO_CACHE=1.
+no_cache=
+[ -z "${CI:-}${NO_CACHE:-}" ] || [ "${NO_CACHE:-}" = 0 ] || no_cache=--no-cache
+say "building $NCM_IMAGE (docker/compose.yaml, BuildKit${no_cache:+, no cache})"
 t0=$(date +%s)
-COMPOSE_DOCKER_CLI_BUILD=1 DOCKER_BUILDKIT=1 $compose build >"$work/build.log" 2>&1 || {
+COMPOSE_DOCKER_CLI_BUILD=1 DOCKER_BUILDKIT=1 $compose build $no_cache >"$work/build.log" 2>&1 || {
 	tail -n 40 "$work/build.log" >&2
 	die "image build failed (last lines above)"
 }
