@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the tests need (Debian packages), builds, and runs every test: unit and
 # integration tests, the same under valgrind, a sanitizer build (address, undefined) of
-# everything, the Docker files' shared scripts and the compose file check. This is the README's
+# everything, and the Docker image built and checked with a real engine. This is the README's
 # test command and what CI runs. Build folders: build-test, build-san (kept for reuse).
 set -eu
 cd "$(dirname "$0")/.."
