@@ -197,10 +197,11 @@ print(*ports)'
 up=1
 tries=0
 while :; do
+	# shellcheck disable=SC2046 # three numbers, split on purpose
 	set -- $(pick_ports)
 	mqtt_port=$1 https_port=$2 admin_port=$3
-	export NCM_MQTT_PORT=127.0.0.1:$mqtt_port NCM_HTTPS_PORT=127.0.0.1:$https_port
-	export NCM_ADMIN_PORT=$admin_port
+	export NCM_MQTT_PORT="127.0.0.1:$mqtt_port" NCM_HTTPS_PORT="127.0.0.1:$https_port"
+	export NCM_ADMIN_PORT="$admin_port"
 	$compose up -d >"$work/up.log" 2>&1 && break
 	tries=$((tries + 1))
 	if grep -q 'address already in use' "$work/up.log" && [ $tries -lt 3 ]; then
@@ -240,8 +241,10 @@ keys=$(sed -n 's/^[^ ]* //p' "$work/log.txt" | awk '/^(mqtt-port|https-port|admi
 [ "$keys" = "mqtt-port https-port admin-port ca api-key tenant-id topic-prefix ready " ] ||
 	die "start lines are not serve's (got: $keys)"
 line() { sed -n "s/^[^ ]* $1 //p" "$work/log.txt" | head -n 1; }
-[ "$(line mqtt-port)" = 8883 ] && [ "$(line https-port)" = 8443 ] && [ "$(line admin-port)" = 8080 ] ||
+if [ "$(line mqtt-port)" != 8883 ] || [ "$(line https-port)" != 8443 ] ||
+	[ "$(line admin-port)" != 8080 ]; then
 	die "start lines name other ports than 8883, 8443, 8080"
+fi
 [ "$(line ca)" = /data/ca/ca.pem ] || die "CA path in the start lines is $(line ca), not /data/ca/ca.pem"
 ready_ns=$(date -d "$(awk '$2 == "ready" { print $1; exit }' "$work/log.txt")" +%s%N)
 ready_ms=$(((ready_ns - start_ns) / 1000000))
