@@ -253,6 +253,7 @@ static enum MHD_Result delete_journal(struct ncm_req *req)
 const struct ncm_route ncm_admin_routes[] = {
 	{ "GET", "/health", get_health, 0, NCM_AUTH_NONE, 0 },
 	{ "GET", "/mock/v1/ca.pem", get_ca_pem, 0, NCM_AUTH_NONE, 0 },
+	{ "GET", "/mock/v1/team", ncm_admin_team_get, 0, NCM_AUTH_NONE, 0 },
 	{ "GET", "/mock/v1/devices", ncm_admin_devices_get, 0, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/devices", ncm_admin_devices_post, DEVICE_BODY_MAX, NCM_AUTH_NONE, 0 },
 	{ "GET", "/mock/v1/devices/{id}", ncm_admin_device_get, 0, NCM_AUTH_NONE, 0 },

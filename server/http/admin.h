@@ -53,4 +53,7 @@ enum MHD_Result ncm_admin_shadow_put(struct ncm_req *req);
 enum MHD_Result ncm_admin_messages_get(struct ncm_req *req);
 enum MHD_Result ncm_admin_messages_post(struct ncm_req *req);
 
+/* admin_team.c */
+enum MHD_Result ncm_admin_team_get(struct ncm_req *req);
+
 #endif
