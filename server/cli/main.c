@@ -14,6 +14,7 @@ static const struct {
 	{ "serve", ncm_cmd_serve, "run the mock nRF Cloud (MQTT, REST, admin) on this machine" },
 	{ "ca", ncm_cmd_ca, "manage the lab CA: init, show, export, issue-device, sign-csr" },
 	{ "replay", ncm_cmd_replay, "play the device side of a recording against a server" },
+	{ "sim", ncm_cmd_sim, "run simulated nRF91 devices (nRF Connect SDK 2.5, 2.8, 3.3)" },
 };
 
 static void usage(FILE *out)
