@@ -473,6 +473,10 @@ static void ready(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 					   info_sections(dev)),
 				 1, NCM_TAG_DATA);
 	}
+	if (!dev->booted && dev->p->agnss_on_ready)
+		ncm_dev_request_agnss(dev, now, out);
+	if (!dev->booted && dev->p->pgps_on_ready)
+		ncm_dev_request_pgps(dev, now, out);
 	dev->booted = 1;
 	/* spread the devices' timers over one period */
 	if (dev->p->telemetry_ms > 0 && !dev->next_telemetry)

@@ -63,6 +63,8 @@ struct ncm_dev_profile {
 	int reconnect_min_ms;     /* back-off after a lost connection: first delay */
 	int reconnect_max_ms;     /* and its cap */
 	int reboot_ms;            /* the "reboot" after a FOTA download: time offline */
+	int agnss_on_ready;       /* request A-GNSS data once the cloud is ready */
+	int pgps_on_ready;        /* request P-GPS predictions once the cloud is ready */
 };
 
 enum ncm_dev_act_kind {

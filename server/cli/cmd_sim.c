@@ -191,6 +191,7 @@ int ncm_cmd_sim(int argc, char **argv)
 	char *pos[NCM_MAX_POSITIONAL];
 	int port = 8883, devices = 1, duration = 0, keepalive = 1200, clean = 0, help, rc;
 	int telemetry = 0, location = 0, fragment = 1700, stall_ms = 10000, print_c2d = 1;
+	int agnss = 0, pgps = 0;
 	int pty = 0, reconnect_min = 1000, reconnect_max = 64000, reboot_ms = 1000, have_ca = 0;
 	char ramp[32] = "0";
 	size_t n, n_pos, n_creds = 0, i;
@@ -225,6 +226,10 @@ int ncm_cmd_sim(int argc, char **argv)
 				     "one GNSS/TEMP/RSRP/alert/log message per device every S s" };
 	all[n++] = (struct ncm_opt){ "location-interval", NCM_OPT_INT, &location, 0, "S",
 				     "one ground-fix request per device every S s" };
+	all[n++] = (struct ncm_opt){ "agnss", NCM_OPT_BOOL, &agnss, 0, NULL,
+				     "each device requests A-GNSS data once ready" };
+	all[n++] = (struct ncm_opt){ "pgps", NCM_OPT_BOOL, &pgps, 0, NULL,
+				     "each device requests P-GPS predictions once ready" };
 	all[n++] = (struct ncm_opt){ "fota", NCM_OPT_STR, fota, sizeof(fota),
 				     "accept|reject|fail-at=P", "what devices do with FOTA jobs" };
 	all[n++] = (struct ncm_opt){ "fragment", NCM_OPT_INT, &fragment, 0, "N",
@@ -296,6 +301,8 @@ int ncm_cmd_sim(int argc, char **argv)
 	prof.reconnect_min_ms = reconnect_min;
 	prof.reconnect_max_ms = reconnect_max;
 	prof.reboot_ms = reboot_ms;
+	prof.agnss_on_ready = agnss;
+	prof.pgps_on_ready = pgps;
 
 	if (certs[0]) {
 		rc = creds_from_dir(certs, (size_t)devices, &creds, &n_creds);
