@@ -227,6 +227,15 @@ static void on_publish(struct mosquitto *m, void *obj, int mid)
 	apply(c, now);
 }
 
+static void on_log(struct mosquitto *m, void *obj, int level, const char *text)
+{
+	struct client *c = obj;
+
+	(void)m;
+	(void)level;
+	fprintf(stderr, "sim: %s: %s\n", c->dev.id, text);
+}
+
 static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 {
 	struct client *c = obj;
@@ -378,6 +387,8 @@ static void start_connect(struct client *c, int64_t now)
 	mosquitto_subscribe_callback_set(c->m, on_subscribe);
 	mosquitto_publish_callback_set(c->m, on_publish);
 	mosquitto_message_callback_set(c->m, on_message);
+	if (getenv("NCM_SIM_DEBUG"))
+		mosquitto_log_callback_set(c->m, on_log);
 	c->n_pend = 0;
 	c->closing = 0;
 	/* CONNECT: client ID only, no user name or password, MQTT 3.1.1
@@ -422,12 +433,10 @@ static void apply(struct client *c, int64_t now)
 			break;
 		case NCM_ACT_DISCONNECT:
 			if (c->m && mosquitto_socket(c->m) >= 0) {
+				/* never destroyed here: this may run inside its own callback */
 				c->closing = 1;
-				if (mosquitto_disconnect(c->m) != MOSQ_ERR_SUCCESS) {
-					mosquitto_destroy(c->m);
-					c->m = NULL;
+				if (mosquitto_disconnect(c->m) != MOSQ_ERR_SUCCESS)
 					c->closing = 0;
-				}
 			}
 			break;
 		case NCM_ACT_CONNECT:
@@ -443,6 +452,39 @@ static void apply(struct client *c, int64_t now)
 	ncm_dev_out_release(&out);
 	if (S->out.n) /* something a nested callback did not carry out */
 		apply(c, now);
+}
+
+/* Reads every packet there is. libmosquitto's loop_read may stop after one packet (it tests
+ * a stale errno), leaving whole packets in OpenSSL's buffer where poll() cannot see them: go on
+ * while the TLS layer holds bytes. */
+static void read_all(struct client *c)
+{
+	int i;
+
+	for (i = 0; i < 1000 && c->m && mosquitto_socket(c->m) >= 0; i++) {
+		SSL *ssl;
+
+		errno = 0;
+		if (mosquitto_loop_read(c->m, 1) != MOSQ_ERR_SUCCESS || !c->m)
+			break;
+		ssl = mosquitto_ssl_get(c->m);
+		if (!ssl || SSL_pending(ssl) <= 0)
+			break;
+	}
+}
+
+/* POLLOUT when there is something to write: during the TLS handshake only when OpenSSL
+ * waits to write (else the CONNECT queued behind it would make a writable socket spin the
+ * loop while the server answers), before it (TCP connect pending) always. */
+static short want_out(struct client *c)
+{
+	SSL *ssl = mosquitto_ssl_get(c->m);
+
+	if (!ssl)
+		return POLLOUT;
+	if (!SSL_is_init_finished(ssl))
+		return SSL_want_write(ssl) ? POLLOUT : 0;
+	return mosquitto_want_write(c->m) ? POLLOUT : 0;
 }
 
 /* ---- the lab shell on a pty ---- */
@@ -588,11 +630,7 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 			}
 			if (c->m && mosquitto_socket(c->m) >= 0) {
 				pfd[nfds].fd = mosquitto_socket(c->m);
-				pfd[nfds].events = POLLIN;
-				/* writable wanted while connecting too: libmosquitto finishes the
-				 * TCP and TLS handshakes from loop_write */
-				if (mosquitto_want_write(c->m) || c->dev.state == NCM_DEV_CONNECTING)
-					pfd[nfds].events |= POLLOUT;
+				pfd[nfds].events = POLLIN | want_out(c);
 				pfd[nfds].revents = 0;
 				owner[nfds++] = c;
 			}
@@ -620,7 +658,7 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 			if (!c->m || mosquitto_socket(c->m) != pfd[i].fd)
 				continue;
 			if (re & (POLLIN | POLLERR | POLLHUP))
-				mosquitto_loop_read(c->m, 1);
+				read_all(c);
 			if (c->m && mosquitto_socket(c->m) >= 0 && (re & POLLOUT))
 				mosquitto_loop_write(c->m, 1);
 		}
@@ -661,6 +699,12 @@ out:
 			}
 		if (c->m) {
 			if (mosquitto_socket(c->m) >= 0) {
+				int k;
+
+				/* what callbacks queued (status reports, answers) goes out first */
+				for (k = 0; k < 100 && mosquitto_socket(c->m) >= 0 &&
+					    mosquitto_want_write(c->m); k++)
+					mosquitto_loop_write(c->m, 1);
 				c->closing = 1;
 				mosquitto_disconnect(c->m);
 				mosquitto_loop_write(c->m, 1);

@@ -167,7 +167,8 @@ static void usage(const struct ncm_opt *opts, size_t n)
 	printf("usage: nrfcloud-mock sim [flags]\n\n"
 	       "Runs simulated nRF91 devices that behave like nRF Connect SDK nrf_cloud firmware\n"
 	       "against a running server (docs/sim.md). Each device connects over mutual TLS with\n"
-	       "a certificate the lab CA in --data issues now, or with its files from --certs.\n"
+	       "its files in <data>/devices (issued by the lab CA in --data on first use and kept),\n"
+	       "or with the files in --certs.\n"
 	       "The last line sums up; --events FILE writes one JSON line per device event.\n\n"
 	       "flags:\n");
 	ncm_opts_usage(opts, n);
@@ -186,7 +187,7 @@ int ncm_cmd_sim(int argc, char **argv)
 	struct ncm_sim_cred *creds = NULL;
 	char server[256] = "127.0.0.1", certs[PATH_MAX] = "", ncs[16] = "3.3";
 	char prefix[64] = "sim-", fota[32] = "accept", events[PATH_MAX] = "";
-	char transport[16] = "mqtt", tls_name[256] = "", cafile[PATH_MAX];
+	char transport[16] = "mqtt", tls_name[256] = "", cafile[PATH_MAX], devdir[PATH_MAX];
 	char app_version[64] = "1.0.0", modem_fw[64] = "mfw_nrf9160_1.3.4", line[600];
 	char *pos[NCM_MAX_POSITIONAL];
 	int port = 8883, devices = 1, duration = 0, keepalive = 1200, clean = 0, help, rc;
@@ -325,8 +326,28 @@ int ncm_cmd_sim(int argc, char **argv)
 				rc = fail(2, "--id-prefix: %s", err.msg);
 				break;
 			}
+			/* a device keeps its key and certificate across runs, as a real one keeps
+			 * them in its modem: the server pins the certificate it onboarded */
+			if (!ncm_path(devdir, sizeof(devdir), "%s/devices/%s.crt", cfg.data_dir,
+				      creds[i].id))
+				creds[i].cert = read_cert(devdir);
+			if (!ncm_path(devdir, sizeof(devdir), "%s/devices/%s.key", cfg.data_dir,
+				      creds[i].id))
+				creds[i].key = read_key(devdir);
+			if (creds[i].cert && creds[i].key) {
+				n_creds++;
+				continue;
+			}
+			X509_free(creds[i].cert);
+			EVP_PKEY_free(creds[i].key);
+			creds[i].cert = NULL;
+			creds[i].key = NULL;
 			if (ncm_ca_issue_device(&ca, creds[i].id, time(NULL), &creds[i].cert,
-						&creds[i].key, &err)) {
+						&creds[i].key, &err) ||
+			    ncm_path(devdir, sizeof(devdir), "%s/devices", cfg.data_dir) ||
+			    ncm_ca_write_device(devdir, creds[i].id, creds[i].cert, creds[i].key,
+						&err)) {
+				n_creds++;
 				rc = fail(1, "%s: %s", creds[i].id, err.msg);
 				break;
 			}
