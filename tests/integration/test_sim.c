@@ -485,6 +485,9 @@ static void fota(const char *ncs, const char *prefix, const char *fault, const c
 	sum = sim_finish(p);
 	ck_assert_ptr_nonnull(strstr(sum, "fota 1 succeeded 0 failed 0 rejected"));
 	free(sum);
+	/* the server saw the reboot's and the final disconnect: all the device sent before is
+	 * stored (one broker thread, in order) */
+	ck_assert_int_ge(journal_wait(&s, "mqtt.disconnect", id, NULL, 2), 2);
 	sh = shadow_of(id);
 	ck_assert_str_eq(json_string_value(at(state_of(sh),
 					      "reported.device.deviceInfo.modemFirmware")),
