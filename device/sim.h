@@ -39,7 +39,9 @@ struct ncm_sim_summary {
 	unsigned long devices, connected, ready, sent, received, deltas, c2d, errors;
 	unsigned long fota_succeeded, fota_failed, fota_rejected, agnss, pgps, locations;
 	unsigned long reconnects;
-	long long ms, connect_ms; /* run time; time until every device was first ready */
+	long long ms;             /* run time */
+	long long connect_ms;     /* time until every device had its first CONNACK */
+	long long ready_ms;       /* time until every device was first ready */
 };
 
 /* Runs the devices until the duration ends or a signal arrives; fills sum. Returns 0, or -1

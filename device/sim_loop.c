@@ -50,7 +50,7 @@ struct client {
 	int want_connect;        /* a CONNECT action waits for connect_at */
 	int clean;
 	int64_t connect_at;
-	int ever_ready;
+	int ever_ready, ever_connected;
 	struct pending pend[MAX_PENDING];
 	size_t n_pend;
 	struct dl *dls[2];
@@ -66,7 +66,7 @@ struct sim {
 	struct ncm_sim_summary *sum;
 	struct ncm_dev_out out;
 	int64_t t0;
-	size_t ready_count;
+	size_t ready_count, connected_count;
 	int stopping;            /* tearing down: disconnects are ours */
 };
 
@@ -104,10 +104,15 @@ static void event(struct client *c, const char *text, int64_t now)
 				c->ever_ready = 1;
 				S->sum->ready++;
 				if (++S->ready_count == S->n)
-					S->sum->connect_ms = (long long)(now - S->t0);
+					S->sum->ready_ms = (long long)(now - S->t0);
 			}
 		} else if (!strcmp(ev, "connected")) {
-			S->sum->connected++;
+			if (!c->ever_connected) {
+				c->ever_connected = 1;
+				S->sum->connected++;
+				if (++S->connected_count == S->n)
+					S->sum->connect_ms = (long long)(now - S->t0);
+			}
 		} else if (!strcmp(ev, "disconnected")) {
 			S->sum->reconnects++;
 		} else if (!strcmp(ev, "fota") && status) {
@@ -544,13 +549,13 @@ void ncm_sim_summary_line(const struct ncm_sim_summary *s, const struct ncm_dev_
 		 "sim: %lu devices (ncs %s), %lu connected, %lu ready, %lu sent, %lu received, "
 		 "%lu deltas, %lu c2d, fota %lu succeeded %lu failed %lu rejected, %lu locations, "
 		 "%lu agnss, %lu pgps, %lu reconnects, %lu errors, %lld ms, %.0f msg/s, "
-		 "connect %.0f/s",
+		 "connect %.0f/s, ready %.0f/s",
 		 s->devices, p->ncs, s->connected, s->ready, s->sent, s->received, s->deltas,
 		 s->c2d, s->fota_succeeded, s->fota_failed, s->fota_rejected, s->locations,
 		 s->agnss, s->pgps, s->reconnects, s->errors, s->ms,
 		 (double)(s->sent + s->received) / secs,
-		 s->connect_ms > 0 ? (double)s->ready * 1000.0 / (double)s->connect_ms
-				   : (double)s->ready / secs);
+		 (double)s->connected * 1000.0 / (double)(s->connect_ms > 0 ? s->connect_ms : s->ms > 0 ? s->ms : 1),
+		 (double)s->ready * 1000.0 / (double)(s->ready_ms > 0 ? s->ready_ms : s->ms > 0 ? s->ms : 1));
 }
 
 int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, size_t n,
