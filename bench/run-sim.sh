@@ -45,6 +45,7 @@ keyfile $tmp/data/ca/server.key
 require_certificate true
 allow_anonymous true
 max_inflight_messages 20
+user root
 CONF
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 "$mosquitto" -c "$tmp/plain.conf" 2>"$tmp/plain.log" &

@@ -132,6 +132,23 @@ void ncm_dev_http_get(struct ncm_dev_out *out, int tag, const char *url, long fr
 	a->to = to;
 }
 
+void ncm_dev_rest(struct ncm_dev_out *out, const char *method, const char *path, json_t *body,
+		  int tag)
+{
+	struct ncm_dev_act *a = push(out, NCM_ACT_REST);
+
+	a->method = method;
+	a->topic = xstrdup(path);
+	if (body) {
+		a->payload = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		if (!a->payload)
+			abort();
+		a->len = strlen(a->payload);
+	}
+	a->tag = tag;
+}
+
 static void subscribe(struct ncm_dev_out *out, int tag, const char *const *topics, size_t n)
 {
 	struct ncm_dev_act *a = push(out, NCM_ACT_SUBSCRIBE);
@@ -246,7 +263,9 @@ void ncm_dev_reboot(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 	dev->pgps_active = 0;
 	ncm_dev_event(dev, out, "reboot", NULL);
 	dev->state = NCM_DEV_OFF;
-	disconnect(out, "reboot");
+	dev->next_telemetry = dev->next_location = dev->next_fota_poll = 0;
+	if (!dev->p->rest)
+		disconnect(out, "reboot");
 	dev->reconnects = 0;
 	connect_later(dev, out, dev->p->reboot_ms);
 }
@@ -352,7 +371,6 @@ static void jobs_request(struct ncm_dev *dev, struct ncm_dev_out *out)
 	ncm_dev_pub(dev, out, t, "[\"\"]", 4, 1, NCM_TAG_JOBS_REQ);
 }
 
-static void ready(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
 
 void ncm_dev_on_suback(struct ncm_dev *dev, int tag, const int *granted, size_t n, int64_t now,
 		       struct ncm_dev_out *out)
@@ -375,7 +393,7 @@ void ncm_dev_on_suback(struct ncm_dev *dev, int tag, const int *granted, size_t 
 	case NCM_TAG_SUB_DC:
 		/* the data channel is up: the session is worth keeping (p_sesh = 1) */
 		dev->session_saved = dev->p->persistent;
-		ready(dev, now, out);
+		ncm_dev_ready(dev, now, out);
 		/* FOTA subscribes from the SUBACK-101 handler (nrf_cloud_transport.c) */
 		fota_subscribe(dev, out);
 		break;
@@ -389,7 +407,7 @@ void ncm_dev_on_suback(struct ncm_dev *dev, int tag, const int *granted, size_t 
 }
 
 /* {"alertsEn","logLvl"[,"memfaultEn"]} of the device's current values. */
-static json_t *control_obj(const struct ncm_dev *dev)
+json_t *ncm_dev_control_obj(const struct ncm_dev *dev)
 {
 	json_t *c = json_pack("{s:b, s:i}", "alertsEn", dev->alerts_en, "logLvl", dev->log_lvl);
 
@@ -400,7 +418,7 @@ static json_t *control_obj(const struct ncm_dev *dev)
 	return c;
 }
 
-static json_t *info_sections(const struct ncm_dev *dev)
+json_t *ncm_dev_info_sections(const struct ncm_dev *dev)
 {
 	char imei[16], iccid[21], imsi[16];
 	const char *fota[] = { "BOOT", "MODEM", "APP" };
@@ -439,11 +457,11 @@ static void pairing_report(struct ncm_dev *dev, struct ncm_dev_out *out)
 	rep = json_pack("{s:{s:s, s:{s:s, s:s}}, s:{s:i}, s:s, s:o}", "pairing", "state",
 			"paired", "topics", "d2c", dev->d2c, "c2d", dev->c2d, "connection",
 			"keepalive", dev->p->keepalive, "nrfcloud_mqtt_topic_prefix", dev->prefix,
-			"control", control_obj(dev));
+			"control", ncm_dev_control_obj(dev));
 	/* info sections go with the first pairing report after a boot from v2.6
 	 * (commit eca955314f); a v2.5 device's application writes them itself once ready */
 	if (dev->p->gen != NCM_DEV_G1 && !dev->booted)
-		json_object_set_new(rep, "device", info_sections(dev));
+		json_object_set_new(rep, "device", ncm_dev_info_sections(dev));
 	doc = json_pack("{s:{s:o}}", "state", "reported", rep);
 	if (dev->c2d_rewritten)
 		/* so desired and reported agree and no delta is raised (nrf_cloud_fsm.c,
@@ -456,21 +474,21 @@ static void pairing_report(struct ncm_dev *dev, struct ncm_dev_out *out)
 	ncm_dev_pub_json(dev, out, t, doc, 1, NCM_TAG_PAIRING);
 }
 
-static void ready(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
+void ncm_dev_ready(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 {
 	dev->state = NCM_DEV_READY;
 	dev->reconnects = 0;
 	ncm_dev_event(dev, out, "ready", json_pack("{s:s, s:s, s:s}", "ncs", dev->p->ncs,
 						   "app", dev->app_version, "modem",
 						   dev->modem_fw));
-	if (dev->p->gen == NCM_DEV_G1 && !dev->booted) {
+	if (dev->p->gen == NCM_DEV_G1 && !dev->booted && !dev->p->rest) {
 		char t[300];
 
 		/* NCS v2.5 application: nrf_cloud_shadow_device_status_update() once ready */
 		topic(dev, NCM_DT_SHADOW_UPDATE, t, sizeof(t));
 		ncm_dev_pub_json(dev, out, t,
 				 json_pack("{s:{s:{s:o}}}", "state", "reported", "device",
-					   info_sections(dev)),
+					   ncm_dev_info_sections(dev)),
 				 1, NCM_TAG_DATA);
 	}
 	if (!dev->booted && dev->p->agnss_on_ready)
@@ -485,6 +503,8 @@ static void ready(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 	if (dev->p->location_ms > 0 && !dev->next_location)
 		dev->next_location =
 			now + 1 + (int64_t)((dev->index * 104729u) % (unsigned)dev->p->location_ms);
+	if (dev->p->rest && !dev->next_fota_poll)
+		dev->next_fota_poll = now;
 }
 
 void ncm_dev_on_puback(struct ncm_dev *dev, int tag, int64_t now, struct ncm_dev_out *out)
@@ -507,7 +527,7 @@ void ncm_dev_on_puback(struct ncm_dev *dev, int tag, int64_t now, struct ncm_dev
 		if (dev->session_present && dev->session_saved && dev->p->persistent) {
 			/* subscriptions kept: no c2d or FOTA subscribe, check for jobs now
 			 * (nrf_cloud_transport.c nct_dc_endpoint_set()) */
-			ready(dev, now, out);
+			ncm_dev_ready(dev, now, out);
 			jobs_request(dev, out);
 		} else {
 			const char *topics[1] = { dev->c2d };
@@ -560,7 +580,7 @@ static int control_decode(const struct ncm_dev *dev, json_t *c, int *alerts, int
 static void control_reply(struct ncm_dev *dev, struct ncm_dev_out *out, int accept)
 {
 	json_t *doc = json_pack("{s:{s:{s:o}}}", "state", "reported", "control",
-				control_obj(dev));
+				ncm_dev_control_obj(dev));
 	char t[300];
 
 	if (!accept) {
@@ -844,5 +864,7 @@ int64_t ncm_dev_next_due(const struct ncm_dev *dev)
 
 	if (dev->next_location && (!t || dev->next_location < t))
 		t = dev->next_location;
+	if (dev->next_fota_poll && (!t || dev->next_fota_poll < t))
+		t = dev->next_fota_poll;
 	return dev->state == NCM_DEV_READY ? t : 0;
 }

@@ -63,6 +63,8 @@ struct ncm_dev_profile {
 	int reconnect_min_ms;     /* back-off after a lost connection: first delay */
 	int reconnect_max_ms;     /* and its cap */
 	int reboot_ms;            /* the "reboot" after a FOTA download: time offline */
+	int rest;                 /* 1: an nrf_cloud_rest device (HTTPS + JWT), not MQTT */
+	int rest_poll_ms;         /* REST: FOTA job poll period (nrf_cloud_fota_poll.c) */
 	int agnss_on_ready;       /* request A-GNSS data once the cloud is ready */
 	int pgps_on_ready;        /* request P-GPS predictions once the cloud is ready */
 };
@@ -74,6 +76,7 @@ enum ncm_dev_act_kind {
 	NCM_ACT_DISCONNECT,  /* close the MQTT connection (text: why) */
 	NCM_ACT_CONNECT,     /* (re)connect after delay_ms; clean = clean-session flag */
 	NCM_ACT_EVENT,       /* text: one JSON object (docs/lab-shell.md#events) */
+	NCM_ACT_REST,        /* REST call: method, topic = path, payload/len = JSON body, tag */
 };
 
 struct ncm_dev_act {
@@ -88,6 +91,7 @@ struct ncm_dev_act {
 	char **topics;       /* SUBSCRIBE */
 	size_t n_topics;
 	long from, to;       /* HTTP_GET */
+	const char *method;  /* REST: "GET", "POST", "PATCH" (static) */
 };
 
 /* The actions of one call, owned by the list; ncm_dev_out_clear frees their contents. */
@@ -166,7 +170,7 @@ struct ncm_dev {
 	char pgps_url[700];
 	int pgps_retries;
 	/* timers (absolute ms in the caller's clock, 0 = off) */
-	int64_t next_telemetry, next_location;
+	int64_t next_telemetry, next_location, next_fota_poll;
 	unsigned telemetry_seq, log_seq, alert_seq;
 	int reconnects;          /* attempts since the last READY */
 	/* counters for the summary */
@@ -203,6 +207,16 @@ void ncm_dev_on_http(struct ncm_dev *dev, int tag, long status, long total, cons
 void ncm_dev_on_tick(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
 /* The earliest time ncm_dev_on_tick has something to do (0: nothing scheduled). */
 int64_t ncm_dev_next_due(const struct ncm_dev *dev);
+
+/* REST devices (device/dev_rest.c): the CONNECT action's delay has passed (boot or reboot),
+ * and the answer to a NCM_ACT_REST call (status 0 when it failed; body may be NULL). */
+enum ncm_rest_tag {
+	NCM_REST_STATE = 1, NCM_REST_MESSAGE, NCM_REST_GROUND_FIX, NCM_REST_FOTA_CURRENT,
+	NCM_REST_FOTA_PATCH,
+};
+void ncm_dev_rest_start(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
+void ncm_dev_on_rest(struct ncm_dev *dev, int tag, long status, const char *body, size_t len,
+		     int64_t now, struct ncm_dev_out *out);
 
 /* Lab-shell actions (docs/lab-shell.md): a d2c message, location requests, a reboot. Each
  * returns 0, or -1 when the device is not ready (nothing is sent). */

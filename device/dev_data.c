@@ -19,13 +19,29 @@ static int ready(const struct ncm_dev *dev)
 
 /* A sensor message (nrf_cloud_codec_internal.c nrf_cloud_sensor_data_encode()): data as a
  * string, "ts" in ms. QoS 1 like json_send_to_cloud() with a user tag. */
+void ncm_dev_d2c(struct ncm_dev *dev, struct ncm_dev_out *out, json_t *msg, int qos)
+{
+	char path[200];
+
+	if (!dev->p->rest) {
+		ncm_dev_pub_json(dev, out, dev->d2c, msg, qos, NCM_TAG_DATA);
+		return;
+	}
+	/* SendDeviceMessage: {"topic":"d/<id>/d2c","message":...} (rest/src/nrf_cloud_rest.c
+	 * nrf_cloud_rest_send_device_message(), v2.5.0) */
+	snprintf(path, sizeof(path), "/v1/devices/%s/messages", dev->id);
+	dev->n_sent++;
+	ncm_dev_rest(out, "POST", path, json_pack("{s:s, s:o}", "topic", dev->d2c, "message", msg),
+		     NCM_REST_MESSAGE);
+}
+
 static void sensor(struct ncm_dev *dev, struct ncm_dev_out *out, const char *app_id,
 		   json_t *data, int64_t now)
 {
-	ncm_dev_pub_json(dev, out, dev->d2c,
-			 json_pack("{s:s, s:s, s:o, s:I}", "appId", app_id, "messageType", "DATA",
-				   "data", data, "ts", (json_int_t)now),
-			 1, NCM_TAG_DATA);
+	ncm_dev_d2c(dev, out,
+		    json_pack("{s:s, s:s, s:o, s:I}", "appId", app_id, "messageType", "DATA", "data",
+			      data, "ts", (json_int_t)now),
+		    1);
 }
 
 int ncm_dev_send_message(struct ncm_dev *dev, const char *app_id, const char *data, int64_t now,
@@ -64,19 +80,26 @@ static void telemetry(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 		/* alerts only while control.alertsEn (nrf_cloud_alert.c): {"appId":"ALERT",
 		 * "type","value","ts","seq","desc"}, no messageType, QoS 1 */
 		if (dev->alerts_en) {
-			ncm_dev_pub_json(dev, out, dev->d2c,
+			ncm_dev_d2c(dev, out,
 					 json_pack("{s:s, s:i, s:f, s:I, s:i, s:s}", "appId",
 						   "ALERT", "type", 3, "value", 30.5, "ts",
 						   (json_int_t)now, "seq", (int)dev->alert_seq++,
 						   "desc", "temperature over limit"),
-					 1, NCM_TAG_DATA);
+					 1);
 			break;
 		}
 		/* fall through */
 	default:
 		/* logs at or below control.logLvl, batched as an array on d2c/bulk at QoS 0
 		 * (nrf_cloud_log_backend.c send_ring_buffer(), encode_json_log()) */
-		if (dev->log_lvl >= 1) {
+		if (dev->log_lvl >= 1 && dev->p->rest) {
+			ncm_dev_d2c(dev, out,
+				    json_pack("{s:s, s:i, s:i, s:s, s:I, s:i, s:s}", "appId", "LOG",
+					      "dom", 0, "lvl", 1, "src", "app", "ts",
+					      (json_int_t)now, "seq", (int)dev->log_seq++, "msg",
+					      "sim: periodic error log line"),
+				    0);
+		} else if (dev->log_lvl >= 1) {
 			char bulk[360];
 
 			snprintf(bulk, sizeof(bulk), "%s/bulk", dev->d2c);
@@ -93,21 +116,30 @@ static void telemetry(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 
 int ncm_dev_request_ground_fix(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 {
+	json_t *lte;
+
 	(void)now;
 	if (!ready(dev))
 		return -1;
-	/* GROUND_FIX with the serving cell and a neighbour; "config" only when an option
-	 * differs from the cloud defaults, so none here (nrf_cloud_codec_internal.c
+	/* the serving cell and a neighbour (nrf_cloud_codec_internal.c
 	 * nrf_cloud_cell_pos_req_json_encode(), v2.2.0+) */
-	ncm_dev_pub_json(
-		dev, out, dev->d2c,
-		json_pack("{s:s, s:s, s:{s:[{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:[{s:i, s:i, "
-			  "s:i}]}]}}",
-			  "appId", "GROUND_FIX", "messageType", "DATA", "data", "lte", "eci",
-			  21858829 + (int)(dev->index % 1000), "mcc", 242, "mnc", 1, "tac", 3003,
-			  "earfcn", 6300, "rsrp", -97, "rsrq", -9.5, "nmr", "earfcn", 6300, "pci",
-			  143, "rsrp", -110),
-		1, NCM_TAG_DATA);
+	lte = json_pack("[{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:[{s:i, s:i, s:i}]}]", "eci",
+			21858829 + (int)(dev->index % 1000), "mcc", 242, "mnc", 1, "tac", 3003,
+			"earfcn", 6300, "rsrp", -97, "rsrq", -9.5, "nmr", "earfcn", 6300, "pci", 143,
+			"rsrp", -110);
+	if (dev->p->rest) {
+		/* POST /v1/location/ground-fix with {"lte":[...]} (nrf_cloud_rest.c
+		 * nrf_cloud_rest_location_get(), v2.5.0) */
+		dev->n_sent++;
+		ncm_dev_rest(out, "POST", "/v1/location/ground-fix", json_pack("{s:o}", "lte", lte),
+			     NCM_REST_GROUND_FIX);
+		return 0;
+	}
+	/* GROUND_FIX on d2c; "config" only when an option differs from the cloud defaults */
+	ncm_dev_pub_json(dev, out, dev->d2c,
+			 json_pack("{s:s, s:s, s:{s:o}}", "appId", "GROUND_FIX", "messageType",
+				   "DATA", "data", "lte", lte),
+			 1, NCM_TAG_DATA);
 	return 0;
 }
 
@@ -120,7 +152,7 @@ int ncm_dev_request_agnss(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *
 	size_t i;
 
 	(void)now;
-	if (!ready(dev)) {
+	if (!ready(dev) || dev->p->rest) {
 		json_decref(types);
 		return -1;
 	}
@@ -145,7 +177,7 @@ int ncm_dev_request_agnss(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *
 int ncm_dev_request_pgps(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 {
 	(void)now;
-	if (!ready(dev))
+	if (!ready(dev) || dev->p->rest)
 		return -1;
 	/* defaults: 42 predictions every 240 minutes; start 0/0 = the newest data
 	 * (nrf_cloud_pgps.c pgps_request(), codec nrf_cloud_pgps_req_data_json_encode()) */
@@ -368,6 +400,15 @@ void ncm_dev_data_on_message(struct ncm_dev *dev, const char *topic, const void 
 
 void ncm_dev_data_tick(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 {
+	if (dev->next_fota_poll && now >= dev->next_fota_poll) {
+		char path[200];
+
+		/* nrf_cloud_fota_poll.c: GET .../current; 404 = no job */
+		snprintf(path, sizeof(path), "/v1/fota-job-executions/%s/current", dev->id);
+		dev->next_fota_poll = now + dev->p->rest_poll_ms;
+		if (dev->fota.state == NCM_FOTA_IDLE)
+			ncm_dev_rest(out, "GET", path, NULL, NCM_REST_FOTA_CURRENT);
+	}
 	if (dev->next_telemetry && now >= dev->next_telemetry) {
 		telemetry(dev, now, out);
 		dev->next_telemetry += dev->p->telemetry_ms;

@@ -30,8 +30,31 @@ static void status(struct ncm_dev *dev, struct ncm_dev_out *out, int st, int pct
 		   const char *detail)
 {
 	char t[400];
-	json_t *j = json_pack("[s, i]", dev->fota.job, st);
+	json_t *j;
 
+	if (dev->p->rest) {
+		/* PATCH .../fota-job-executions/<id>/<job> {"status"[,"details"]}: IN_PROGRESS when
+		 * the download starts, no progress, then the final status (rest/src/
+		 * nrf_cloud_rest.c nrf_cloud_rest_fota_job_update(), common/src/nrf_cloud_fota_poll.c) */
+		static const char *const names[] = { "QUEUED", "IN_PROGRESS", "FAILED", "SUCCEEDED",
+						     "TIMED_OUT", "CANCELLED", "REJECTED",
+						     "DOWNLOADING" };
+
+		if (st == ST_DOWNLOADING && pct > 0)
+			return;
+		if (st == ST_DOWNLOADING)
+			st = ST_IN_PROGRESS;
+		if (st == ST_IN_PROGRESS && dev->fota.state == NCM_FOTA_DONE_WAIT_ACK)
+			return; /* image complete: the reboot comes next, nothing to report */
+		j = json_pack("{s:s}", "status", names[st]);
+		if (detail && *detail)
+			json_object_set_new(j, "details", json_string(detail));
+		snprintf(t, sizeof(t), "/v1/fota-job-executions/%s/%s", dev->id, dev->fota.job);
+		dev->n_sent++;
+		ncm_dev_rest(out, "PATCH", t, j, NCM_REST_FOTA_PATCH);
+		return;
+	}
+	j = json_pack("[s, i]", dev->fota.job, st);
 	json_array_append_new(j, st == ST_DOWNLOADING ? json_integer(pct)
 						      : json_string(detail ? detail : ""));
 	ncm_dev_fota_jobs_topic(dev, "update", t, sizeof(t));
@@ -151,7 +174,6 @@ void ncm_dev_fota_on_http(struct ncm_dev *dev, long st, long total, const void *
 {
 	int pct;
 
-	(void)now;
 	/* a ranged request must get 206 with the total after '/' in Content-Range
 	 * (downloader transports/http.c) */
 	if (st != 206 || total <= 0 || (long)len <= 0 || dev->fota.got + (long)len > total) {
@@ -203,6 +225,8 @@ void ncm_dev_fota_on_http(struct ncm_dev *dev, long st, long total, const void *
 	 * http_fota_handler() FOTA_DOWNLOAD_EVT_FINISHED) */
 	dev->fota.state = NCM_FOTA_DONE_WAIT_ACK;
 	status(dev, out, ST_IN_PROGRESS, 0, "");
+	if (dev->p->rest)
+		ncm_dev_fota_on_puback(dev, now, out); /* nothing to wait for: reboot */
 }
 
 void ncm_dev_fota_on_puback(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)

@@ -19,6 +19,17 @@ void ncm_dev_event(struct ncm_dev *dev, struct ncm_dev_out *out, const char *nam
 /* Appends a ranged GET. */
 void ncm_dev_http_get(struct ncm_dev_out *out, int tag, const char *url, long from, long to);
 
+/* Appends a REST call (body stolen, may be NULL). */
+void ncm_dev_rest(struct ncm_dev_out *out, const char *method, const char *path, json_t *body,
+		  int tag);
+/* A d2c message over the device's transport (msg stolen): MQTT publish or REST POST. */
+void ncm_dev_d2c(struct ncm_dev *dev, struct ncm_dev_out *out, json_t *msg, int qos);
+/* The info sections and control object (dev.c). */
+json_t *ncm_dev_info_sections(const struct ncm_dev *dev);
+json_t *ncm_dev_control_obj(const struct ncm_dev *dev);
+/* Marks the device ready (event, timers). */
+void ncm_dev_ready(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
+
 /* Closes the connection (why: for the event) and reconnects after the back-off. */
 void ncm_dev_close(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out, const char *why);
 

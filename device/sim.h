@@ -24,6 +24,7 @@ struct ncm_sim_cred {
 struct ncm_sim_opts {
 	const char *server;       /* MQTT and HTTPS address (127.0.0.1) */
 	int mqtt_port;
+	int https_port;           /* REST devices */
 	const char *tls_name;     /* name checked in the server certificate (NULL: server) */
 	const char *cafile;       /* PEM of the CA that signs the server certificate */
 	double ramp;              /* new connections per second (0: all at once) */

@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "jwt.h"
 #include "sim.h"
 
 #define MAX_PENDING 64        /* acknowledgements a device waits for at once */
@@ -35,6 +36,10 @@ struct pending {
 struct dl {
 	CURL *easy;
 	struct client *c;
+	struct dl *next;         /* REST calls in flight */
+	int rest;                /* a REST call (tag = enum ncm_rest_tag), else a download */
+	struct curl_slist *hdrs;
+	char *req_body;
 	int tag;
 	long status, total;
 	char *body;
@@ -54,6 +59,9 @@ struct client {
 	struct pending pend[MAX_PENDING];
 	size_t n_pend;
 	struct dl *dls[2];
+	struct dl *rest;         /* REST calls in flight */
+	int jitp_done;           /* REST: the provisioning connect was accepted */
+	EVP_PKEY *key;           /* signs REST JWTs (the caller's) */
 };
 
 struct sim {
@@ -186,6 +194,19 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags)
 	int64_t now = wall_ms();
 
 	(void)m;
+	if (c->dev.p->rest) {
+		/* a REST device's just-in-time provisioning: one TLS connection with its
+		 * certificate, which onboards it (rest/src/nrf_cloud_rest.c nrf_cloud_rest_jitp(),
+		 * v2.5.0; the mock onboards on the MQTT CONNECT), then only HTTPS */
+		if (rc)
+			return; /* the disconnect callback backs off */
+		c->jitp_done = 1;
+		c->closing = 1;
+		mosquitto_disconnect(c->m);
+		ncm_dev_rest_start(&c->dev, now, &S->out);
+		apply(c, now);
+		return;
+	}
 	ncm_dev_on_connack(&c->dev, rc, flags & 1, now, &S->out);
 	apply(c, now);
 }
@@ -364,12 +385,72 @@ static void dl_done(struct dl *d, CURLcode res, int64_t now)
 	curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &d->status);
 	curl_multi_remove_handle(S->multi, d->easy);
 	curl_easy_cleanup(d->easy);
+	if (d->rest) {
+		struct dl **pp;
+
+		for (pp = &c->rest; *pp && *pp != d; pp = &(*pp)->next)
+			;
+		if (*pp)
+			*pp = d->next;
+		ncm_dev_on_rest(&c->dev, d->tag, res == CURLE_OK ? d->status : 0, d->body, d->len,
+				now, &S->out);
+		curl_slist_free_all(d->hdrs);
+		free(d->req_body);
+		free(d->body);
+		free(d);
+		apply(c, now);
+		return;
+	}
 	c->dls[slot] = NULL;
 	ncm_dev_on_http(&c->dev, d->tag, res == CURLE_OK ? d->status : -1, d->total, d->body,
 			d->len, now, &S->out);
 	free(d->body);
 	free(d);
 	apply(c, now);
+}
+
+/* A REST call with a fresh device JWT: {"sub":<id>,"iat","exp" 5 minutes on}
+ * (CONFIG_NRF_CLOUD_REST_AUTOGEN_JWT_VALID_TIME_S, common/src/nrf_cloud_jwt.c). */
+static void rest_start(struct client *c, const struct ncm_dev_act *a, int64_t now)
+{
+	struct dl *d = calloc(1, sizeof(*d));
+	json_t *claims = json_pack("{s:s, s:I, s:I}", "sub", c->dev.id, "iat",
+				   (json_int_t)(now / 1000), "exp", (json_int_t)(now / 1000 + 300));
+	char *jwt = NULL, url[600], *auth;
+
+	if (!d || !claims || ncm_jwt_sign_es256(claims, c->key, &jwt, NULL))
+		abort();
+	json_decref(claims);
+	d->c = c;
+	d->rest = 1;
+	d->tag = a->tag;
+	d->easy = curl_easy_init();
+	if (asprintf(&auth, "Authorization: Bearer %s", jwt) < 0)
+		abort();
+	free(jwt);
+	d->hdrs = curl_slist_append(NULL, auth);
+	free(auth);
+	snprintf(url, sizeof(url), "https://%s:%d%s",
+		 S->o->tls_name ? S->o->tls_name : S->o->server, S->o->https_port, a->topic);
+	curl_easy_setopt(d->easy, CURLOPT_URL, url);
+	curl_easy_setopt(d->easy, CURLOPT_CUSTOMREQUEST, a->method);
+	if (a->payload) {
+		d->req_body = strdup(a->payload);
+		d->hdrs = curl_slist_append(d->hdrs, "Content-Type: application/json");
+		curl_easy_setopt(d->easy, CURLOPT_POSTFIELDS, d->req_body);
+		curl_easy_setopt(d->easy, CURLOPT_POSTFIELDSIZE, (long)a->len);
+	}
+	curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->hdrs);
+	curl_easy_setopt(d->easy, CURLOPT_CAINFO, S->o->cafile);
+	curl_easy_setopt(d->easy, CURLOPT_CONNECT_TO, S->resolve);
+	curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, dl_body);
+	curl_easy_setopt(d->easy, CURLOPT_WRITEDATA, d);
+	curl_easy_setopt(d->easy, CURLOPT_PRIVATE, d);
+	curl_easy_setopt(d->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(d->easy, CURLOPT_TIMEOUT_MS, 30000L);
+	d->next = c->rest;
+	c->rest = d;
+	curl_multi_add_handle(S->multi, d->easy);
 }
 
 /* ---- actions ---- */
@@ -451,6 +532,9 @@ static void apply(struct client *c, int64_t now)
 			break;
 		case NCM_ACT_EVENT:
 			event(c, a->payload, now);
+			break;
+		case NCM_ACT_REST:
+			rest_start(c, a, now);
 			break;
 		}
 	}
@@ -586,6 +670,7 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 		goto out;
 	for (i = 0; i < n; i++) {
 		ncm_dev_init(&sim.c[i].dev, o->profile, creds[i].id, (unsigned)i);
+		sim.c[i].key = creds[i].key;
 		sim.c[i].ctx = client_ctx(&creds[i]);
 		if (!sim.c[i].ctx) {
 			fprintf(stderr, "nrfcloud-mock sim: %s: bad certificate or key\n",
@@ -625,9 +710,15 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 			struct client *c = &sim.c[i];
 			int64_t due;
 
-			if (c->want_connect && now >= c->connect_at &&
-			    (!c->m || mosquitto_socket(c->m) < 0))
+			if (c->want_connect && now >= c->connect_at && c->dev.p->rest &&
+			    c->jitp_done) {
+				c->want_connect = 0;
+				ncm_dev_rest_start(&c->dev, now, &sim.out);
+				apply(c, now);
+			} else if (c->want_connect && now >= c->connect_at &&
+				   (!c->m || mosquitto_socket(c->m) < 0)) {
 				start_connect(c, now);
+			}
 			due = ncm_dev_next_due(&c->dev);
 			if (due && now >= due) {
 				ncm_dev_on_tick(&c->dev, now, &sim.out);
@@ -684,6 +775,31 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 	}
 	rc = 0;
 	sum->ms = (long long)(wall_ms() - sim.t0);
+	{
+		/* REST calls in flight (a final FOTA status, say) get up to 3 s to finish */
+		int64_t until = wall_ms() + 3000;
+		int running = 1;
+
+		for (i = 0; i < n && running; i++)
+			if (sim.c[i].rest)
+				break;
+		while (i < n && running && wall_ms() < until) {
+			CURLMsg *cm;
+			int left, nfds = 0;
+
+			curl_multi_wait(sim.multi, NULL, 0, 50, &nfds);
+			curl_multi_perform(sim.multi, &running);
+			while ((cm = curl_multi_info_read(sim.multi, &left)))
+				if (cm->msg == CURLMSG_DONE) {
+					struct dl *d = NULL;
+
+					curl_easy_getinfo(cm->easy_handle, CURLINFO_PRIVATE,
+							  (char **)&d);
+					if (d->rest)
+						dl_done(d, cm->data.result, wall_ms());
+				}
+		}
+	}
 out:
 	sim.stopping = 1;
 	for (i = 0; sim.c && i < n; i++) {
@@ -695,6 +811,17 @@ out:
 		sum->deltas += c->dev.n_deltas;
 		sum->c2d += c->dev.n_c2d;
 		sum->errors += c->dev.n_errors;
+		while (c->rest) {
+			struct dl *d = c->rest;
+
+			c->rest = d->next;
+			curl_multi_remove_handle(sim.multi, d->easy);
+			curl_easy_cleanup(d->easy);
+			curl_slist_free_all(d->hdrs);
+			free(d->req_body);
+			free(d->body);
+			free(d);
+		}
 		for (k = 0; k < 2; k++)
 			if (c->dls[k]) {
 				curl_multi_remove_handle(sim.multi, c->dls[k]->easy);

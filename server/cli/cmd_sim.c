@@ -192,7 +192,7 @@ int ncm_cmd_sim(int argc, char **argv)
 	char *pos[NCM_MAX_POSITIONAL];
 	int port = 8883, devices = 1, duration = 0, keepalive = 1200, clean = 0, help, rc;
 	int telemetry = 0, location = 0, fragment = 1700, stall_ms = 10000, print_c2d = 1;
-	int agnss = 0, pgps = 0;
+	int agnss = 0, pgps = 0, https_port = 8443, fota_poll = 30;
 	int pty = 0, reconnect_min = 1000, reconnect_max = 64000, reboot_ms = 1000, have_ca = 0;
 	char ramp[32] = "0";
 	size_t n, n_pos, n_creds = 0, i;
@@ -244,7 +244,11 @@ int ncm_cmd_sim(int argc, char **argv)
 	all[n++] = (struct ncm_opt){ "pty", NCM_OPT_BOOL, &pty, 0, NULL,
 				     "the first device's lab shell on a pseudo-terminal" };
 	all[n++] = (struct ncm_opt){ "transport", NCM_OPT_STR, transport, sizeof(transport),
-				     "mqtt", "device transport (mqtt)" };
+				     "mqtt|rest", "MQTT, or nrf_cloud_rest with device JWTs (mqtt)" };
+	all[n++] = (struct ncm_opt){ "https-port", NCM_OPT_INT, &https_port, 0, "N",
+				     "the server's HTTPS port, for --transport rest (8443)" };
+	all[n++] = (struct ncm_opt){ "fota-poll", NCM_OPT_INT, &fota_poll, 0, "S",
+				     "--transport rest: poll for FOTA jobs every S s (30)" };
 	all[n++] = (struct ncm_opt){ "app-version", NCM_OPT_STR, app_version,
 				     sizeof(app_version), "V", "reported appVersion (1.0.0)" };
 	all[n++] = (struct ncm_opt){ "modem-fw", NCM_OPT_STR, modem_fw, sizeof(modem_fw), "V",
@@ -274,8 +278,9 @@ int ncm_cmd_sim(int argc, char **argv)
 		prof.gen = NCM_DEV_G3;
 	else
 		return fail(2, "--ncs must be 2.5, 2.8 or 3.3 (one per protocol generation)");
-	if (strcmp(transport, "mqtt"))
-		return fail(2, "--transport %s is not supported; only mqtt", transport);
+	if (strcmp(transport, "mqtt") && strcmp(transport, "rest"))
+		return fail(2, "--transport must be mqtt or rest");
+	prof.rest = !strcmp(transport, "rest");
 	if (parse_fota(fota, &prof))
 		return fail(2, "--fota must be accept, reject or fail-at=PERCENT");
 	if (devices < 0 || devices > MAX_SIM_DEVICES || (!certs[0] && devices < 1))
@@ -302,6 +307,7 @@ int ncm_cmd_sim(int argc, char **argv)
 	prof.reconnect_min_ms = reconnect_min;
 	prof.reconnect_max_ms = reconnect_max;
 	prof.reboot_ms = reboot_ms;
+	prof.rest_poll_ms = fota_poll > 0 ? fota_poll * 1000 : 30000;
 	prof.agnss_on_ready = agnss;
 	prof.pgps_on_ready = pgps;
 
@@ -361,6 +367,7 @@ int ncm_cmd_sim(int argc, char **argv)
 	if (!rc) {
 		so.server = server;
 		so.mqtt_port = port;
+		so.https_port = https_port;
 		so.tls_name = tls_name[0] ? tls_name : NULL;
 		so.cafile = cafile;
 		so.duration_ms = duration * 1000;

@@ -463,14 +463,14 @@ static void fota(const char *ncs, const char *prefix, const char *fault, const c
 	create_job(id, job);
 	if (flag && !strcmp(flag, "reject")) {
 		sim_wait(p, "\"status\":\"REJECTED\"", 1, WAIT_MS);
-		sim_stop(p);
 		ck_assert_str_eq(execution_status(id, job, st, sizeof(st), "REJECTED"), "REJECTED");
+		sim_stop(p);
 		return;
 	}
 	if (flag) {
 		sim_wait(p, "\"status\":\"FAILED\"", 1, WAIT_MS);
-		sim_stop(p);
 		ck_assert_str_eq(execution_status(id, job, st, sizeof(st), "FAILED"), "FAILED");
+		sim_stop(p);
 		return;
 	}
 	if (fault)
@@ -522,6 +522,46 @@ START_TEST(fota_reject_and_fail_at_reach_the_cloud)
 {
 	fota("2.8", "x1-", NULL, "reject");
 	fota("3.3", "x2-", NULL, "fail-at=50");
+}
+END_TEST
+
+/* --transport rest: provisioning connect, then state, messages, ground fix and a FOTA job over
+ * HTTPS with device JWTs. */
+START_TEST(rest_transport_state_messages_location_and_fota)
+{
+	char hport[16];
+	const char *args[] = { "--ncs", "2.5", "--id-prefix", "rt-", "--transport", "rest",
+			       "--https-port", hport, "--telemetry-interval", "1",
+			       "--location-interval", "1", "--fota-poll", "1", NULL };
+	struct simp *p;
+	char job[64], path[256], st[32];
+	json_t *j, *sh;
+
+	snprintf(hport, sizeof(hport), "%d", s.https_port);
+	p = sim_start(args);
+	sim_wait(p, "\"ev\":\"ready\"", 1, WAIT_MS);
+	/* the info sections arrived by PATCH .../state */
+	sh = shadow_of("rt-000001");
+	ck_assert_str_eq(json_string_value(at(state_of(sh), "reported.device.connectionInfo.protocol")),
+			 "REST");
+	json_decref(sh);
+	sim_wait(p, "\"ev\":\"location\"", 1, WAIT_MS);
+	ck_assert_int_ge(journal_wait(&s, "http.request", "rt-000001", NULL, 3), 3);
+	create_job("rt-000001", job);
+	sim_wait(p, "\"status\":\"SUCCEEDED\"", 1, 30000);
+	sim_wait(p, "\"modem\":\"mfw_nrf9160_1.3.5\"", 1, WAIT_MS);
+	ck_assert_str_eq(execution_status("rt-000001", job, st, sizeof(st), "SUCCEEDED"),
+			 "SUCCEEDED");
+	sim_stop(p);
+	snprintf(path, sizeof(path), "/v1/messages?deviceId=rt-000001");
+	j = rest_json(&s, "GET", path, api, NULL, 200);
+	ck_assert_int_ge(json_array_size(json_object_get(j, "items")), 1);
+	json_decref(j);
+	sh = shadow_of("rt-000001");
+	ck_assert_str_eq(json_string_value(at(state_of(sh),
+					      "reported.device.deviceInfo.modemFirmware")),
+			 "mfw_nrf9160_1.3.5");
+	json_decref(sh);
 }
 END_TEST
 
@@ -598,6 +638,8 @@ int main(void)
 		{ "fota_resumes_after_a_stall", fota_resumes_after_a_stall },
 		{ "fota_reject_and_fail_at_reach_the_cloud", fota_reject_and_fail_at_reach_the_cloud },
 		{ "lab_shell_on_a_pty", lab_shell_on_a_pty },
+		{ "rest_transport_state_messages_location_and_fota",
+		  rest_transport_state_messages_location_and_fota },
 	};
 
 	signal(SIGPIPE, SIG_IGN);
