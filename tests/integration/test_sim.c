@@ -525,6 +525,49 @@ START_TEST(fota_reject_and_fail_at_reach_the_cloud)
 }
 END_TEST
 
+/* A kicked device reconnects after its back-off with clean session 0. Its first connection
+ * was clean (no saved session yet), so the first reconnect finds no session and subscribes
+ * again; kicked once more, it resumes the session without subscribing (NCS persistent
+ * sessions, nrf_cloud_transport.c nct_save_session_state()). */
+START_TEST(kicked_device_reconnects_into_its_persistent_session)
+{
+	const char *args[] = { "--ncs", "2.8", "--id-prefix", "ps-", NULL };
+	const char *kick = "{\"action\":\"kick\",\"match\":{\"device\":\"ps-000001\"}}";
+	struct simp *p = sim_start(args);
+	char c2d[256];
+
+	sim_wait(p, "\"ev\":\"ready\"", 1, WAIT_MS);
+	ck_assert_int_eq(http_admin(&s, "POST", "/mock/v1/faults", kick, NULL), 201);
+	sim_wait(p, "\"ev\":\"ready\"", 2, WAIT_MS);
+	ck_assert_int_eq(http_admin(&s, "POST", "/mock/v1/faults", kick, NULL), 201);
+	sim_wait(p, "\"session\":true", 1, WAIT_MS);
+	sim_wait(p, "\"ev\":\"ready\"", 3, WAIT_MS);
+	ck_assert_int_eq(wait_record("mqtt.connect", "ps-000001", NULL, "{\"cleanSession\":false}",
+				     WAIT_MS),
+			 200);
+	/* nothing subscribed after the last CONNECT (the server journals a session's
+	 * subscriptions when it keeps them at the kick, before) */
+	{
+		json_t *conns = journal_items(&s, "mqtt.connect", "ps-000001");
+		json_t *subs = journal_items(&s, "mqtt.subscribe", "ps-000001");
+		json_int_t last = json_integer_value(json_object_get(
+			json_array_get(conns, json_array_size(conns) - 1), "ts"));
+		size_t i, after = 0;
+
+		ck_assert_uint_eq(json_array_size(conns), 3);
+		for (i = 0; i < json_array_size(subs); i++)
+			after += json_integer_value(json_object_get(json_array_get(subs, i), "ts")) >=
+				 last;
+		ck_assert_uint_eq(after, 0);
+		json_decref(conns);
+		json_decref(subs);
+	}
+	snprintf(c2d, sizeof(c2d), "%sm/d/ps-000001/+/r", s.prefix);
+	ck_assert_int_ge(journal_count_topic(&s, "mqtt.subscribe", "ps-000001", c2d), 2);
+	sim_stop(p);
+}
+END_TEST
+
 /* --transport rest: provisioning connect, then state, messages, ground fix and a FOTA job over
  * HTTPS with device JWTs. */
 START_TEST(rest_transport_state_messages_location_and_fota)
@@ -638,6 +681,8 @@ int main(void)
 		{ "fota_resumes_after_a_stall", fota_resumes_after_a_stall },
 		{ "fota_reject_and_fail_at_reach_the_cloud", fota_reject_and_fail_at_reach_the_cloud },
 		{ "lab_shell_on_a_pty", lab_shell_on_a_pty },
+		{ "kicked_device_reconnects_into_its_persistent_session",
+		  kicked_device_reconnects_into_its_persistent_session },
 		{ "rest_transport_state_messages_location_and_fota",
 		  rest_transport_state_messages_location_and_fota },
 	};
