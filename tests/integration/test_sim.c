@@ -568,6 +568,30 @@ START_TEST(kicked_device_reconnects_into_its_persistent_session)
 }
 END_TEST
 
+/* --certs DIR: every <id>.crt/<id>.key there (the server's lab CA issued them) and ca.pem. */
+START_TEST(devices_from_a_certs_folder)
+{
+	char dir[PATH_MAX], crt[PATH_MAX], key[PATH_MAX], cmd[PATH_MAX * 2];
+	const char *args[] = { "--ncs", "3.3", "--certs", dir, "--devices", "0", NULL };
+	struct simp *p;
+	char *sum;
+
+	snprintf(dir, sizeof(dir), "%s/certs", s.dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	srv_lab_device(&s, dir, "cf-a", crt, key, sizeof(crt));
+	srv_lab_device(&s, dir, "cf-b", crt, key, sizeof(crt));
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s/ca.pem'", s.ca, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	p = sim_start(args);
+	sim_wait(p, "\"ev\":\"ready\"", 2, WAIT_MS);
+	sum = sim_finish(p);
+	ck_assert_ptr_nonnull(strstr(sum, "2 devices (ncs 3.3), 2 connected, 2 ready"));
+	free(sum);
+	ck_assert_int_ge(journal_count(&s, "mqtt.connect", "cf-a", NULL), 1);
+	ck_assert_int_ge(journal_count(&s, "mqtt.connect", "cf-b", NULL), 1);
+}
+END_TEST
+
 /* --transport rest: provisioning connect, then state, messages, ground fix and a FOTA job over
  * HTTPS with device JWTs. */
 START_TEST(rest_transport_state_messages_location_and_fota)
@@ -681,6 +705,7 @@ int main(void)
 		{ "fota_resumes_after_a_stall", fota_resumes_after_a_stall },
 		{ "fota_reject_and_fail_at_reach_the_cloud", fota_reject_and_fail_at_reach_the_cloud },
 		{ "lab_shell_on_a_pty", lab_shell_on_a_pty },
+		{ "devices_from_a_certs_folder", devices_from_a_certs_folder },
 		{ "kicked_device_reconnects_into_its_persistent_session",
 		  kicked_device_reconnects_into_its_persistent_session },
 		{ "rest_transport_state_messages_location_and_fota",
