@@ -287,6 +287,10 @@ static void connects_and_pairs(const char *ncs, const char *prefix)
 	sim_wait(p, "\"ev\":\"ready\"", 1, WAIT_MS);
 	snprintf(topic, sizeof(topic), "%s%s/jobs/req", s.prefix, id);
 	ck_assert_int_eq(wait_record("mqtt.publish", id, topic, NULL, WAIT_MS), 200);
+	/* CONNECT: the SDK's keep-alive, a clean first session */
+	ck_assert_int_eq(wait_record("mqtt.connect", id, NULL,
+				     "{\"keepalive\":1200,\"cleanSession\":true}", WAIT_MS),
+			 200);
 	ck_assert_int_ge(journal_count_topic(&s, "mqtt.subscribe", id,
 					     delta_topic(ncs, id, topic, sizeof(topic))), 1);
 	sh = shadow_of(id);
