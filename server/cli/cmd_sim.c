@@ -211,7 +211,7 @@ int ncm_cmd_sim(int argc, char **argv)
 				     "use every <id>.crt/<id>.key there, and ca.pem" };
 	all[n++] = (struct ncm_opt){ "devices", NCM_OPT_INT, &devices, 0, "N",
 				     "how many devices (1; with --certs: at most N, 0 = all)" };
-	all[n++] = (struct ncm_opt){ "ramp", NCM_OPT_STR, ramp, sizeof(ramp), "R",
+	all[n++] = (struct ncm_opt){ "ramp", NCM_OPT_STR, ramp, sizeof(ramp), "R[/s]",
 				     "connections started per second (0 = all at once)" };
 	all[n++] = (struct ncm_opt){ "duration", NCM_OPT_INT, &duration, 0, "S",
 				     "stop after S seconds (0 = at SIGINT/SIGTERM)" };
@@ -292,9 +292,13 @@ int ncm_cmd_sim(int argc, char **argv)
 	if (duration < 0 || telemetry < 0 || location < 0 || stall_ms < 100 ||
 	    reconnect_min < 1 || reconnect_max < reconnect_min || reboot_ms < 0)
 		return fail(2, "durations must be positive (and --reconnect-max >= --reconnect-min)");
-	so.ramp = strtod(ramp, NULL);
-	if (so.ramp < 0)
-		return fail(2, "--ramp must be 0 or more connections per second");
+	{
+		char *end;
+
+		so.ramp = strtod(ramp, &end);
+		if (end == ramp || (*end && strcmp(end, "/s")) || so.ramp < 0)
+			return fail(2, "--ramp must be 0 or more connections per second (50 or 50/s)");
+	}
 	prof.ncs = ncs;
 	prof.keepalive = keepalive;
 	prof.persistent = !clean;
