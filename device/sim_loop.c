@@ -219,6 +219,9 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc)
 	(void)m;
 	(void)rc;
 	c->n_pend = 0;
+	if (getenv("NCM_SIM_DEBUG"))
+		fprintf(stderr, "sim: %s: connection lost: %s (errno %s)\n", c->dev.id,
+			mosquitto_strerror(rc), strerror(errno));
 	if (c->closing || S->stopping) {
 		c->closing = 0;
 		return;
