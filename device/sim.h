@@ -29,6 +29,7 @@ struct ncm_sim_opts {
 	const char *cafile;       /* PEM of the CA that signs the server certificate */
 	double ramp;              /* new connections per second (0: all at once) */
 	int duration_ms;          /* run time; 0 = until SIGINT/SIGTERM */
+	int hold_ms;              /* stop this long after every device was first ready (0: no) */
 	int stall_ms;             /* a download piece with no byte for this long is a stall */
 	FILE *events;             /* JSON lines, one per device event (may be NULL) */
 	int print_c2d;            /* print c2d messages on stdout */

@@ -27,6 +27,7 @@
 #define MAX_PENDING 64        /* acknowledgements a device waits for at once */
 #define MAX_BODY (1L << 20)   /* one download piece */
 #define MISC_EVERY_MS 1000
+#define CONNECT_TIMEOUT_MS 60000 /* TCP + TLS + CONNACK */
 
 struct pending {
 	int mid;
@@ -61,6 +62,8 @@ struct client {
 	struct dl *dls[2];
 	struct dl *rest;         /* REST calls in flight */
 	int jitp_done;           /* REST: the provisioning connect was accepted */
+	int tcp_up;              /* the socket was writable once (TCP connect done) */
+	int64_t attempt_at;      /* when this connection attempt started */
 	EVP_PKEY *key;           /* signs REST JWTs (the caller's) */
 };
 
@@ -480,6 +483,8 @@ static void start_connect(struct client *c, int64_t now)
 		mosquitto_log_callback_set(c->m, on_log);
 	c->n_pend = 0;
 	c->closing = 0;
+	c->tcp_up = 0;
+	c->attempt_at = now;
 	/* CONNECT: client ID only, no user name or password, MQTT 3.1.1
 	 * (nct_init_mqtt(), v2.5.0..v3.3.0) */
 	rc = mosquitto_connect_async(c->m, S->o->server, S->o->mqtt_port, c->dev.p->keepalive);
@@ -572,7 +577,7 @@ static short want_out(struct client *c)
 {
 	SSL *ssl = mosquitto_ssl_get(c->m);
 
-	if (!ssl)
+	if (!ssl || !c->tcp_up)
 		return POLLOUT;
 	if (!SSL_is_init_finished(ssl))
 		return SSL_want_write(ssl) ? POLLOUT : 0;
@@ -701,6 +706,8 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 		now = wall_ms();
 		if (end && now >= end)
 			break;
+		if (o->hold_ms > 0 && sum->ready_ms > 0 && now >= sim.t0 + sum->ready_ms + o->hold_ms)
+			break;
 		/* ramp: how many should have booted by now */
 		while (started < n &&
 		       (o->ramp <= 0 || (double)started < (double)(now - sim.t0) * o->ramp / 1000.0 + 1)) {
@@ -721,6 +728,21 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 			} else if (c->want_connect && now >= c->connect_at &&
 				   (!c->m || mosquitto_socket(c->m) < 0)) {
 				start_connect(c, now);
+			}
+			/* no CONNACK in CONNECT_TIMEOUT_MS: give up this attempt and back off,
+			 * as the samples do when the cloud is not ready in time */
+			if (c->m && !c->dev.p->rest && c->dev.state == NCM_DEV_CONNECTING &&
+			    !c->want_connect && c->attempt_at && now - c->attempt_at > CONNECT_TIMEOUT_MS) {
+				if (getenv("NCM_SIM_DEBUG"))
+					fprintf(stderr, "sim: %s: no CONNACK in %d ms (tcp %s, tls %s)\n",
+						c->dev.id, CONNECT_TIMEOUT_MS,
+						c->tcp_up ? "up" : "pending",
+						mosquitto_ssl_get(c->m) ? "started" : "not started");
+				mosquitto_destroy(c->m);
+				c->m = NULL;
+				c->attempt_at = 0;
+				ncm_dev_on_disconnect(&c->dev, now, &sim.out);
+				apply(c, now);
 			}
 			due = ncm_dev_next_due(&c->dev);
 			if (due && now >= due) {
@@ -758,8 +780,10 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 				continue;
 			if (re & (POLLIN | POLLERR | POLLHUP))
 				read_all(c);
-			if (c->m && mosquitto_socket(c->m) >= 0 && (re & POLLOUT))
+			if (c->m && mosquitto_socket(c->m) >= 0 && (re & POLLOUT)) {
+				c->tcp_up = 1;
 				mosquitto_loop_write(c->m, 1);
+			}
 		}
 		curl_multi_perform(sim.multi, &running);
 		while ((cm = curl_multi_info_read(sim.multi, &left)))

@@ -192,7 +192,7 @@ int ncm_cmd_sim(int argc, char **argv)
 	char *pos[NCM_MAX_POSITIONAL];
 	int port = 8883, devices = 1, duration = 0, keepalive = 1200, clean = 0, help, rc;
 	int telemetry = 0, location = 0, fragment = 1700, stall_ms = 10000, print_c2d = 1;
-	int agnss = 0, pgps = 0, https_port = 8443, fota_poll = 30;
+	int agnss = 0, pgps = 0, https_port = 8443, fota_poll = 30, hold = 0;
 	int pty = 0, reconnect_min = 1000, reconnect_max = 64000, reboot_ms = 1000, have_ca = 0;
 	char ramp[32] = "0";
 	size_t n, n_pos, n_creds = 0, i;
@@ -215,6 +215,8 @@ int ncm_cmd_sim(int argc, char **argv)
 				     "connections started per second (0 = all at once)" };
 	all[n++] = (struct ncm_opt){ "duration", NCM_OPT_INT, &duration, 0, "S",
 				     "stop after S seconds (0 = at SIGINT/SIGTERM)" };
+	all[n++] = (struct ncm_opt){ "hold", NCM_OPT_INT, &hold, 0, "S",
+				     "stop S seconds after every device was ready (--duration caps)" };
 	all[n++] = (struct ncm_opt){ "ncs", NCM_OPT_STR, ncs, sizeof(ncs), "2.5|2.8|3.3",
 				     "nRF Connect SDK generation to behave like (3.3)" };
 	all[n++] = (struct ncm_opt){ "id-prefix", NCM_OPT_STR, prefix, sizeof(prefix), "P",
@@ -289,7 +291,7 @@ int ncm_cmd_sim(int argc, char **argv)
 		return fail(2, "--fragment must be 128..1900 (the SDK's range)");
 	if (keepalive < 5 || keepalive > 1200)
 		return fail(2, "--keepalive must be 5..1200 seconds");
-	if (duration < 0 || telemetry < 0 || location < 0 || stall_ms < 100 ||
+	if (duration < 0 || hold < 0 || telemetry < 0 || location < 0 || stall_ms < 100 ||
 	    reconnect_min < 1 || reconnect_max < reconnect_min || reboot_ms < 0)
 		return fail(2, "durations must be positive (and --reconnect-max >= --reconnect-min)");
 	{
@@ -375,6 +377,7 @@ int ncm_cmd_sim(int argc, char **argv)
 		so.tls_name = tls_name[0] ? tls_name : NULL;
 		so.cafile = cafile;
 		so.duration_ms = duration * 1000;
+		so.hold_ms = hold * 1000;
 		so.stall_ms = stall_ms;
 		so.events = ev;
 		so.print_c2d = print_c2d;
