@@ -18,6 +18,7 @@ int ncm_cmd_serve(int argc, char **argv);
 int ncm_cmd_ca(int argc, char **argv);
 int ncm_cmd_replay(int argc, char **argv);
 int ncm_cmd_provision(int argc, char **argv);
+int ncm_cmd_sim(int argc, char **argv);
 
 /* The flags that fill a struct ncm_config; *n gets their number. serve_only = 0 gives the
  * subset `ca` takes (data folder and host names). */

@@ -15,6 +15,7 @@ static const struct {
 	{ "ca", ncm_cmd_ca, "manage the lab CA: init, show, export, issue-device, sign-csr" },
 	{ "replay", ncm_cmd_replay, "play the device side of a recording against a server" },
 	{ "provision", ncm_cmd_provision, "put lab credentials into an nRF91 modem over serial" },
+	{ "sim", ncm_cmd_sim, "run simulated nRF91 devices (nRF Connect SDK 2.5, 2.8, 3.3)" },
 };
 
 static void usage(FILE *out)
