@@ -1,5 +1,5 @@
 #!/bin/sh
-# Device-engine benchmark (docs/sim.md#bench): DEVICES simulated nRF Connect SDK 3.3 devices
+# Device-engine benchmark (docs/sim.md#scale): DEVICES simulated nRF Connect SDK 3.3 devices
 # (default 10000) started at RAMP connections/s (default 200) run for SECONDS (default 120)
 # with telemetry every 60 s, first against nrfcloud-mock, then against a plain Mosquitto 2.0
 # with the same TLS listener and the same clients (which there only connect, subscribe and ask

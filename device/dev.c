@@ -5,7 +5,7 @@
  * generation, persistent sessions and reconnect back-off. Pure (see dev.h). Sources: sdk-nrf
  * subsys/net/lib/nrf_cloud/src/nrf_cloud_fsm.c and nrf_cloud_codec_internal.c at v2.5.0 (G1) and
  * v2.8.0 (G2), and mqtt/src/nrf_cloud_fsm.c, common/src/nrf_cloud_codec_internal.c at v3.3.0
- * (G3); docs/sim.md#sequence tells the story.
+ * (G3); docs/sim.md#what-a-device-does tells the story.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,7 +279,7 @@ void ncm_dev_on_disconnect(struct ncm_dev *dev, int64_t now, struct ncm_dev_out 
 	ncm_dev_event(dev, out, "disconnected", NULL);
 	dev->state = NCM_DEV_OFF;
 	/* Exponential back-off with a per-device spread, reset when the cloud is ready again
-	 * (docs/sim.md#reconnect; the SDK leaves retrying to the application, the samples'
+	 * (docs/sim.md#what-a-device-does; the SDK leaves retrying to the application, the samples'
 	 * cloud_connection.c retries with a growing delay). */
 	shift = dev->reconnects < 16 ? dev->reconnects : 16;
 	delay = (int64_t)dev->p->reconnect_min_ms << shift;

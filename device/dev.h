@@ -227,7 +227,7 @@ int ncm_dev_request_agnss(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *
 int ncm_dev_request_pgps(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
 void ncm_dev_reboot(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
 
-/* Topic strings of the device's generation (device/dev_topics.c). */
+/* Topic strings of the device's generation (device/dev.c). */
 enum ncm_dev_topic {
 	NCM_DT_SHADOW_GET,       /* PUB: get, get/trim or get/tf */
 	NCM_DT_SHADOW_UPDATE,    /* PUB */

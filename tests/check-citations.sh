@@ -21,8 +21,8 @@ cd "$src"
 
 # Pages other branches are adding; a link to one is accepted while it is missing (and checked
 # once it exists). Remove a name here when its page has landed.
-pending="docs/limits.md docs/performance.md docs/sim.md
-docs/lab-shell.md docs/jsonata.md"
+pending="docs/limits.md docs/performance.md
+docs/jsonata.md"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
