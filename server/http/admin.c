@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "log.h"
 #include "pki.h"
+#include "portal.h"
 #include "admin.h"
 #include "publish.h"
 #include "request.h"
@@ -277,5 +278,6 @@ const struct ncm_route ncm_admin_routes[] = {
 	{ "PUT", "/mock/v1/location/wifi", ncm_admin_location_wifi_put, 4 * 1024 * 1024, NCM_AUTH_NONE, 0 },
 	{ "DELETE", "/mock/v1/location/wifi", ncm_admin_location_delete, 0, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/publish", post_publish, 256 * 1024, NCM_AUTH_NONE, 0 },
+	NCM_PORTAL_ROUTES
 };
 const size_t ncm_admin_routes_count = sizeof(ncm_admin_routes) / sizeof(ncm_admin_routes[0]);
