@@ -18,6 +18,7 @@
 #include "devid.h"
 #include "file.h"
 #include "journal.h"
+#include "journal_tap.h"
 #include "log.h"
 #include "pki.h"
 #include "portal.h"
@@ -247,6 +248,7 @@ static enum MHD_Result delete_journal(struct ncm_req *req)
 	NCM_REQUIRE_ADMIN(req);
 	if (ncm_store_journal_clear(ncm_rt_db(), &err))
 		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
+	ncm_journal_tap_clear();
 	return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:b}", "cleared", 1));
 }
 

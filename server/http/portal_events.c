@@ -5,8 +5,9 @@
  * client's last event ID (Last-Event-ID, or ?after=) that match ?kind=, ?device= and ?topic=;
  * when there are none yet the request waits (suspended, like POST /mock/v1/wait, so no HTTP
  * thread is held and a stop resumes it) until one is journaled or WAIT_MS pass, then ends. The
- * client reconnects with the last ID it saw. Answers that end keep every connection short, so a
- * stopping server never finds one it must abandon. ?tail=N starts with the newest N records.
+ * client reconnects with the last ID it saw (?wait=0 answers at once, even with nothing).
+ * Answers that end keep every connection short, so a stopping server never finds one it must
+ * abandon. ?tail=N starts with the newest N records.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "admin.h"
 #include "journal.h"
+#include "journal_tap.h"
 #include "match.h"
 #include "portal.h"
 #include "rest_common.h"
@@ -68,7 +70,7 @@ static int collect_cb(const struct ncm_journal_rec *rec, void *userdata)
 static json_t *collect(struct ev_ctx *c)
 {
 	struct ncm_journal_filter f = { 0 };
-	json_t *items = json_array();
+	json_t *items = json_array(), *last;
 
 	f.kind = c->w.pattern.kind;
 	f.device = c->w.pattern.device;
@@ -76,6 +78,13 @@ static json_t *collect(struct ev_ctx *c)
 	f.after_seq = c->w.after_seq;
 	f.limit = c->tail ? 100000000 : BATCH_MAX;
 	ncm_store_journal_foreach(ncm_rt_db(), &f, collect_cb, items, NULL);
+	/* then what the store cannot show this thread yet (journal_tap.h) */
+	last = json_array_get(items, json_array_size(items) - 1);
+	if (json_array_size(items) < BATCH_MAX)
+		ncm_journal_tap_after(last ? json_integer_value(json_object_get(last, "seq"))
+					   : c->w.after_seq,
+				      &c->w.pattern, items,
+				      BATCH_MAX - (int)json_array_size(items));
 	while (c->tail && json_array_size(items) > (size_t)c->tail)
 		json_array_remove(items, 0);
 	return items;
@@ -159,9 +168,11 @@ enum MHD_Result ncm_portal_events(struct ncm_req *req)
 	const char *last = ncm_req_header(req, "Last-Event-ID");
 	long long after = count_param(last ? last : ncm_req_query(req, "after"));
 	long long tail = count_param(ncm_req_query(req, "tail"));
+	const char *wait;
 	json_t *items;
 
 	NCM_REQUIRE_ADMIN(req);
+	ncm_journal_tap_touch();
 	if (after < 0 || tail < 0 || tail > TAIL_MAX)
 		return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
 				       "after (or Last-Event-ID) is a journal seq; tail 0..%d",
@@ -179,7 +190,8 @@ enum MHD_Result ncm_portal_events(struct ncm_req *req)
 	c->w.after_seq = after;
 	items = collect(c);
 	c->tail = 0;
-	if (json_array_size(items))
+	wait = ncm_req_query(req, "wait");
+	if (json_array_size(items) || (wait && !strcmp(wait, "0")))
 		return reply_events(req, items);
 	json_decref(items);
 	/* suspend, register, then look again: a record journaled meanwhile is either stored

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "file.h"
+#include "journal_tap.h"
 #include "location_svc.h"
 #include "log.h"
 #include "waiters.h"
@@ -201,6 +202,7 @@ void ncm_rt_journal(struct ncm_journal_rec *rec)
 		return;
 	}
 	record(rec);
+	ncm_journal_tap(rec);
 	ncm_waiters_offer(rec);
 }
 
