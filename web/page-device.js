@@ -152,7 +152,7 @@ export default async function device(id) {
     section('Location', mapCanvas, table('Fixes', [
       { label: 'Time', cell: (f) => fmtTime(f.time) }, { label: 'Service', cell: (f) => f.serviceType },
       { label: 'Latitude', cell: (f) => f.lat.toFixed(6) }, { label: 'Longitude', cell: (f) => f.lon.toFixed(6) },
-      { label: 'Uncertainty', cell: (f) => `${Math.round(f.uncertainty)} m` }], fixes.slice(0, 20), { empty: 'No fixes.' })),
+      { label: 'Uncertainty', cell: (f) => `${Math.round(f.uncertainty)} m` }], fixes.slice(0, 20), { empty: 'No fixes.', attrs: { id: 'fixes' } })),
     section('FOTA executions', table(null, [
       { label: 'Job', cell: (x) => h('code', x.jobId) }, { label: 'Status', cell: (x) => x.status },
       { label: 'Firmware', cell: (x) => x.bundleId || (x.firmware && x.firmware.bundleId) || '—' },

@@ -145,14 +145,15 @@ class Page {
     await this.send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: dark ? 'dark' : 'light' }] });
   }
 
-  async screenshot(fullPage = true) {
-    let clip;
-    if (fullPage) {
-      const m = await this.send('Page.getLayoutMetrics');
-      const s = m.cssContentSize || m.contentSize;
-      clip = { x: 0, y: 0, width: Math.ceil(s.width), height: Math.min(Math.ceil(s.height), 4000), scale: 1 };
-    }
-    const r = await this.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: !!fullPage, clip });
+  // The whole page (up to 4000 px high), or with {scale} one screen from y scaled.
+  async screenshot(opts = {}) {
+    const m = await this.send('Page.getLayoutMetrics');
+    const s = m.cssContentSize || m.contentSize;
+    const v = m.cssLayoutViewport || m.layoutViewport;
+    const clip = opts.scale
+      ? { x: 0, y: opts.y || 0, width: v.clientWidth, height: v.clientHeight, scale: opts.scale }
+      : { x: 0, y: 0, width: Math.ceil(s.width), height: Math.min(Math.ceil(s.height), 4000), scale: 1 };
+    const r = await this.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip });
     return Buffer.from(r.data, 'base64');
   }
 

@@ -75,10 +75,17 @@ function run(cmd, args, input) {
 
 let ADMIN;
 
-async function shot(page, name) {
+async function shot(page, name, from) {
   const png = await page.screenshot();
   writeFileSync(join(SHOTS, `${name}.png`), png);
   log('screenshot', join(SHOTS, `${name}.png`), png.length, 'bytes');
+  // NCM_DOCS_SHOTS: the small copies docs/portal/ keeps (one screen, from the element named by
+  // from or the top, at 60 %)
+  if (process.env.NCM_DOCS_SHOTS) {
+    const y = from ? await page.eval(`document.querySelector(${JSON.stringify(from)}).getBoundingClientRect().top + scrollY - 24`) : 0;
+    const small = await page.screenshot({ scale: 0.6, y });
+    writeFileSync(join(process.env.NCM_DOCS_SHOTS, `${name}.png`), small);
+  }
 }
 
 async function show(page, hash, readyExpr, what) {
@@ -183,7 +190,23 @@ async function main() {
   check(usage.totals.mqttPayload.out > 0, 'the delta counted as MQTT out');
   await page.eval(`[...document.querySelectorAll('button')].filter((b) => b.textContent === 'Refresh').pop().click()`);
   await page.waitFor(`document.querySelector('#usage-table tbody').textContent.includes('${payload} B')`, 'usage table showing the payload bytes');
-  await shot(page, 'device');
+  // location fixes: ground fix requests over MQTT (a cell, then three access points) land in
+  // the history the device page draws
+  const fixes = [{ lte: [{ mcc: 242, mnc: 1, tac: 3003, eci: 21858829, rsrp: -97 }] },
+    { wifi: { accessPoints: [{ macAddress: 'f4:ec:38:0a:41:10' }, { macAddress: 'f4:ec:38:0a:41:11' }, { macAddress: 'f4:ec:38:0a:41:12' }] } }];
+  const gf = await run('mosquitto_pub', [...tls, '-t', `${prefix}m/d/${dev.id}/d2c`, '-l'],
+    `${fixes.map((d) => JSON.stringify({ appId: 'GROUND_FIX', messageType: 'DATA', data: d })).join('\n')}\n`).done;
+  check(gf.code === 0, 'ground fix requests sent');
+  let hist = { items: [] };
+  for (let i = 0; i < 2; i++) {
+    const w = await api('POST', '/mock/v1/wait', { kind: 'mqtt.send', device: dev.id, topic: `${prefix}m/d/${dev.id}/ground_fix/r`, after: hist.seq || 0, timeout_ms: 15000 });
+    hist.seq = w.record.seq;
+  }
+  hist = await api('GET', `/mock/v1/rest/v1/location/history?deviceId=${dev.id}`);
+  check(hist.items.length === 2, `the location history has both fixes (${hist.items.length})`);
+  await show(page, '#/devices', `document.querySelector('#device-table')`, 'the device list again');
+  await show(page, `#/devices/${dev.id}`, `document.querySelectorAll('#fixes tbody tr').length === ${hist.items.length}`, 'the location fixes');
+  await shot(page, 'device', '#s-messages');
 
   // the device reports that it takes application FOTA (reported device.serviceInfo.fota_v2)
   const rep = await run('mosquitto_pub', [...tls, '-t', `$aws/things/${dev.id}/shadow/update`, '-m',
