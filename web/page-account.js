@@ -7,8 +7,9 @@ function row(label, value, id) {
   return [h('dt', label), h('dd', id ? { id } : {}, value)];
 }
 
+// text: a string, or a function giving the current one
 function copyButton(text, what) {
-  return button(`Copy ${what}`, () => act(() => navigator.clipboard.writeText(text), `${what} copied`), '.small');
+  return button(`Copy ${what}`, () => act(() => navigator.clipboard.writeText(typeof text === 'function' ? text() : text), `${what} copied`), '.small');
 }
 
 export default async function account() {
@@ -52,7 +53,17 @@ export default async function account() {
       h('p', 'Devices and tools trust the lab CA: ', h('a', { href: '/mock/v1/ca.pem', download: 'nrfcloud-mock-ca.pem' }, 'download ca.pem'), '.')),
     section('API key',
       h('p', 'The key REST clients send as "Authorization: Bearer <key>".'),
-      h('p.keyline', keyText, ' ', showKey, ' ', copyButton(inst.apiKey, 'API key'))),
+      h('p.keyline', keyText, ' ', showKey, ' ', copyButton(() => inst.apiKey, 'API key'), ' ',
+        button('Rotate', () => {
+          if (!confirm('Replace the API key? Clients using the current key stop working.')) return;
+          act(async () => {
+            inst.apiKey = (await admin('POST', '/api-key')).apiKey;
+            shown = true;
+            keyText.textContent = inst.apiKey;
+            showKey.textContent = 'Hide';
+            showKey.setAttribute('aria-pressed', 'true');
+          }, 'API key rotated');
+        }, '.small.danger'))),
     section('Service evaluation token',
       h('p', 'For location services without a service key; valid for 30 days.'),
       evalOut,

@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "admin.h"
 #include "file.h"
 #include "portal.h"
 #include "rest_common.h"
 #include "runtime.h"
+#include "team.h"
 #include "usage.h"
 
 #define ASSET_MAX (1024 * 1024)
@@ -141,10 +144,13 @@ enum MHD_Result ncm_portal_rest(struct ncm_req *req)
 enum MHD_Result ncm_portal_instance(struct ncm_req *req)
 {
 	const struct ncm_runtime *rt = ncm_rt();
+	struct ncm_team team = rt->team;
 	char record_path[PATH_MAX];
 	int recording;
 
 	NCM_REQUIRE_ADMIN(req);
+	/* the key as stored now: it may have been rotated since start */
+	ncm_store_team_get(ncm_rt_db(), &team, NULL);
 	recording = ncm_rt_record_state(record_path, sizeof(record_path));
 	return ncm_reply_json(
 		req, MHD_HTTP_OK,
@@ -152,12 +158,32 @@ enum MHD_Result ncm_portal_instance(struct ncm_req *req)
 			  "s:{s:s,s:i},s:b,s:b,s:{s:b,s:s}}",
 			  "version", NCM_VERSION, "tenantId", rt->team.tenant_id, "teamName",
 			  rt->team.name, "stage", rt->team.stage, "topicPrefix", rt->prefix,
-			  "apiKey", rt->team.api_key, "mqtt", "host", rt->cfg.mqtt_host, "port",
+			  "apiKey", team.api_key, "mqtt", "host", rt->cfg.mqtt_host, "port",
 			  rt->cfg.mqtt_port, "api", "host", rt->cfg.api_host, "port",
 			  ncm_rt_https_port(), "firmware", "host", rt->cfg.fota_host, "port",
 			  ncm_rt_https_port(), "admin", "bind", rt->cfg.admin_bind, "port",
 			  ncm_rt_admin_port(), "impersonate", rt->cfg.impersonate, "autoOnboard",
 			  rt->cfg.auto_onboard, "record", "on", recording, "path", record_path));
+}
+
+/* POST /mock/v1/api-key: a new API key (40 hex digits, as the fixtures' keys) replaces the
+ * team's keys; REST calls with an old one are refused from then on. */
+enum MHD_Result ncm_portal_api_key_post(struct ncm_req *req)
+{
+	struct ncm_err_info err = { 0 };
+	unsigned char raw[20];
+	char key[41];
+	size_t i;
+
+	NCM_REQUIRE_ADMIN(req);
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010,
+				       "no random bytes for a key");
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(key + 2 * i, 3, "%02x", raw[i]);
+	if (ncm_store_team_key_rotate(ncm_rt_db(), key, ncm_rt_now_ms(), &err))
+		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
+	return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:s}", "apiKey", key));
 }
 
 /* GET /mock/v1/usage[?device=ID]: the data usage counters (usage.h). */

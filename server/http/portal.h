@@ -11,6 +11,7 @@ enum MHD_Result ncm_portal_index(struct ncm_req *req);
 enum MHD_Result ncm_portal_asset(struct ncm_req *req);
 enum MHD_Result ncm_portal_rest(struct ncm_req *req);
 enum MHD_Result ncm_portal_instance(struct ncm_req *req);
+enum MHD_Result ncm_portal_api_key_post(struct ncm_req *req);
 enum MHD_Result ncm_portal_events(struct ncm_req *req);
 enum MHD_Result ncm_portal_usage(struct ncm_req *req);
 enum MHD_Result ncm_portal_record_get(struct ncm_req *req);
@@ -29,6 +30,7 @@ void ncm_portal_count_http(const struct ncm_req *req);
 	{ "GET", "/", ncm_portal_index, 0, NCM_AUTH_NONE, 0 }, \
 	{ "GET", "/portal/{file}", ncm_portal_asset, 0, NCM_AUTH_NONE, 0 }, \
 	{ "GET", "/mock/v1/instance", ncm_portal_instance, 0, NCM_AUTH_NONE, 0 }, \
+	{ "POST", "/mock/v1/api-key", ncm_portal_api_key_post, 0, NCM_AUTH_NONE, 0 }, \
 	{ "GET", "/mock/v1/events", ncm_portal_events, 0, NCM_AUTH_NONE, 0 }, \
 	{ "GET", "/mock/v1/usage", ncm_portal_usage, 0, NCM_AUTH_NONE, 0 }, \
 	{ "GET", "/mock/v1/record", ncm_portal_record_get, 0, NCM_AUTH_NONE, 0 }, \

@@ -97,6 +97,10 @@ class Page {
     this.errors = [];
     browser.listeners.push((msg) => {
       if (msg.sessionId !== sessionId) return;
+      // confirm() and prompt() are answered as a user who clicks OK does
+      if (msg.method === 'Page.javascriptDialogOpening') {
+        this.send('Page.handleJavaScriptDialog', { accept: true, promptText: this.promptText || msg.params.defaultPrompt || '' }).catch(() => {});
+      }
       if (msg.method === 'Runtime.exceptionThrown') this.errors.push(msg.params.exceptionDetails.exception?.description || msg.params.exceptionDetails.text);
       if (msg.method === 'Runtime.consoleAPICalled' && msg.params.type === 'error') this.errors.push(msg.params.args.map((a) => a.value ?? a.description).join(' '));
     });

@@ -130,6 +130,15 @@ async function main() {
   const evalTok = await api('GET', '/mock/v1/rest/v1/account/service-evaluation-token');
   check(await page.eval(`document.querySelector('#eval-token pre').textContent`) === evalTok.token, 'evaluation token shown is the API\'s');
   await shot(page, 'account');
+  // rotating the API key: the old key is refused by the REST API, the new one taken
+  const https = (key) => execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', join(tmp, 'data', 'ca', 'ca.pem'),
+    '-H', `Authorization: Bearer ${key}`, `https://127.0.0.1:${info['https-port']}/v1/account`]).toString();
+  check(https(info['api-key']) === '200', 'the fixture API key works before rotation');
+  await page.eval(`[...document.querySelectorAll('button')].find((b) => b.textContent === 'Rotate').click()`);
+  await page.waitFor(`document.querySelector('#api-key').textContent !== ${JSON.stringify(info['api-key'])} && document.querySelector('#api-key').textContent.length === 40`, 'the new API key shown');
+  const newKey = await page.eval(`document.querySelector('#api-key').textContent`);
+  check((await api('GET', '/mock/v1/instance')).apiKey === newKey, 'the API has the rotated key');
+  check(https(info['api-key']) === '401' && https(newKey) === '200', 'the old key is refused, the new one taken');
 
   // Devices: the list against the API, then a device added through the form
   const devices = await api('GET', '/mock/v1/devices');
