@@ -38,8 +38,8 @@ static void journal_in(const char *device, const struct mosquitto_evt_message *e
 	rec.payload_len = ed->payloadlen;
 	rec.binary = !ncm_utf8_valid(ed->payload, ed->payloadlen);
 	rec.reason = reason;
-	ncm_rt_journal(&rec);
 	ncm_usage_mqtt(device, 1, ed->topic, ed->payloadlen, ed->qos);
+	ncm_rt_journal(&rec);
 }
 
 static void journal_refused(const char *device, const char *topic, const char *reason)

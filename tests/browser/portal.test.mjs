@@ -248,6 +248,16 @@ async function main() {
   check(ex.items.length === 1 && ex.items[0].deviceId === dev.id, `the API has the execution (${ex.items[0] && ex.items[0].status})`);
   await page.waitFor(`document.querySelector('#jobs .status').textContent === ${JSON.stringify(ex.items[0].status)}`, 'the execution status as the API has it');
   await shot(page, 'firmware');
+  // a firmware download (a Range of 100 bytes) counts as firmware bytes out; the URL carries no
+  // device identity, so they are unattributed (device "")
+  const url = `https://127.0.0.1:${info['https-port']}/${info['tenant-id']}/${encodeURIComponent(bundle.bundleId)}/app_update.bin`;
+  const dl = execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', '--cacert', join(tmp, 'data', 'ca', 'ca.pem'), '-r', '0-99', url]).toString();
+  check(dl === '206 100', `a firmware range downloaded (${dl})`);
+  // counted when the request completes, just before its journal record: wait for that
+  await api('POST', '/mock/v1/wait', { kind: 'http.request', topic: `GET /${info['tenant-id']}/${bundle.bundleId}/app_update.bin`, timeout_ms: 15000 });
+  const team = await api('GET', '/mock/v1/usage');
+  const anon = team.days.find((d) => d.device === '');
+  check(anon && anon.firmware.out === 100, `firmware bytes counted (${anon && anon.firmware.out})`);
 
   // Location: the answers as the admin API has them
   const loc = await api('GET', '/mock/v1/location');
