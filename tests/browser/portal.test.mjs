@@ -5,6 +5,7 @@
 // bundle uploaded and a job created, messages arriving live. Screenshots go to NCM_SCREENSHOTS.
 //   env: NCM_BIN (nrfcloud-mock), NCM_FIXTURES, NCM_SCREENSHOTS, CHROMIUM (optional)
 import { spawn, execFileSync } from 'node:child_process';
+import { createPrivateKey, sign } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,6 +198,17 @@ async function main() {
   check(usage.totals.mqttPayload.in === payload, `MQTT payload in counted: ${usage.totals.mqttPayload.in} = ${payload}`);
   check(usage.totals.mqttWire.in === wire, `MQTT wire in counted: ${usage.totals.mqttWire.in} = ${wire}`);
   check(usage.totals.mqttPayload.out > 0, 'the delta counted as MQTT out');
+  // a REST call with the device's JWT (ES256, sub = device ID): its answer counts as HTTPS out
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${b64({ alg: 'ES256', typ: 'JWT' })}.${b64({ sub: dev.id, iat: now, exp: now + 600 })}`;
+  const jwt = `${unsigned}.${sign('sha256', Buffer.from(unsigned), { key: createPrivateKey(dev.privateKey), dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+  const got2 = execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', '--cacert', join(tmp, 'ca.pem'),
+    '-H', `Authorization: Bearer ${jwt}`, `https://127.0.0.1:${info['https-port']}/v1/devices/${dev.id}`]).toString().split(' ');
+  check(got2[0] === '200', 'the device read itself with its JWT');
+  await api('POST', '/mock/v1/wait', { kind: 'http.request', device: dev.id, topic: `GET /v1/devices/${dev.id}`, timeout_ms: 15000 });
+  const usage2 = await api('GET', `/mock/v1/usage?device=${dev.id}`);
+  check(usage2.totals.https.out === Number(got2[1]) && usage2.totals.https.in === 0, `HTTPS answer bytes counted for the device (${usage2.totals.https.out} = ${got2[1]})`);
   await page.eval(`[...document.querySelectorAll('button')].filter((b) => b.textContent === 'Refresh').pop().click()`);
   await page.waitFor(`document.querySelector('#usage-table tbody').textContent.includes('${payload} B')`, 'usage table showing the payload bytes');
   // location fixes: ground fix requests over MQTT (a cell, then three access points) land in
