@@ -19,6 +19,7 @@ const TOKEN = 'portal-test-token';
 const tmp = mkdtempSync(join(tmpdir(), 'ncm-portal-'));
 const children = [];
 let server; let browser; let failed = false; let page;
+let serverErr = () => '';
 
 function log(...a) { console.log('#', ...a); }
 
@@ -36,7 +37,8 @@ function startServer() {
     server = p;
     const info = {};
     let err = '';
-    p.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
+    p.stderr.on('data', (d) => { err = (err + d).slice(-8000); });
+    serverErr = () => err;
     const timer = setTimeout(() => reject(new Error(`server not ready in 30 s: ${err}`)), 30000);
     createInterface({ input: p.stdout }).on('line', (line) => {
       const m = line.match(/^([a-z-]+) (.*)$/);
@@ -153,6 +155,16 @@ async function main() {
   await page.type('input[type=search]', 'portal-made');
   await page.waitFor(`document.querySelectorAll('#device-table tbody tr').length === 1`, 'search narrowing the list');
   await shot(page, 'devices');
+  // rename (the prompt is answered), then tags
+  const row = `[...document.querySelectorAll('#device-table tbody tr')].find((r) => r.textContent.includes('${newId}'))`;
+  page.promptText = 'Made in the portal';
+  await page.eval(`[...${row}.querySelectorAll('button')].find((b) => b.textContent === 'Rename').click()`);
+  await page.waitFor(`${row} && ${row}.textContent.includes('Made in the portal')`, 'the new name in the list');
+  check((await api('GET', `/mock/v1/devices/${newId}`)).name === 'Made in the portal', 'renamed in the API');
+  page.promptText = 'bench, portal';
+  await page.eval(`[...${row}.querySelectorAll('button')].find((b) => b.textContent === 'Tags').click()`);
+  await page.waitFor(`${row} && ${row}.textContent.includes('bench')`, 'the new tags in the list');
+  check(JSON.stringify((await api('GET', `/mock/v1/devices/${newId}`)).tags) === '["bench","portal"]', 'tags set in the API');
   await page.viewport(390, 844, true);
   await page.type('input[type=search]', '');
   await page.waitFor(`document.querySelectorAll('#device-table tbody tr').length === ${devices.items.length + 1}`, 'the whole list again');
@@ -289,7 +301,33 @@ async function main() {
   await page.click('#record-toggle');
   await page.waitFor(`document.querySelector('#record-path').textContent.endsWith('recording.jsonl')`, 'recording on');
   check((await api('GET', '/mock/v1/record')).on === true, 'the record toggle reached the server');
+  // a filter narrows the journal to one kind
+  await page.type('#journal-filters input', 'mqtt.connect');
+  await page.eval(`document.querySelector('#journal-filters').requestSubmit()`);
+  await page.waitFor(`document.querySelectorAll('#journal tbody tr').length > 0 && [...document.querySelectorAll('#journal tbody tr')].every((r) => r.children[2].textContent === 'mqtt.connect')`, 'only mqtt.connect records');
+  // the wait tester: a pattern that matches at once, then one that times out with near misses
+  await page.type('#wait-body', JSON.stringify({ kind: 'mqtt.connect', device: dev.id, timeout_ms: 5000 }));
+  await page.eval(`document.querySelector('#wait-body').form.requestSubmit()`);
+  await page.waitFor(`document.querySelector('#wait-result').textContent.includes('Matched') && document.querySelector('#wait-result').textContent.includes(${JSON.stringify(dev.id)})`, 'the wait tester matching');
+  await page.type('#wait-body', JSON.stringify({ kind: 'mqtt.never', device: dev.id, timeout_ms: 300 }));
+  await page.eval(`document.querySelector('#wait-body').form.requestSubmit()`);
+  await page.waitFor(`document.querySelector('#wait-result').textContent.includes('408')`, 'the wait tester timing out');
+  // a fault added, listed as the API lists it, and cleared
+  await page.eval(`document.querySelector('#fault-body').form.requestSubmit()`);
+  await page.waitFor(`document.querySelectorAll('#faults tbody tr td:not(.empty)').length > 0 && document.querySelector('#faults').textContent.includes('rest_status')`, 'the fault listed');
+  check((await api('GET', '/mock/v1/faults')).items.length === 1, 'the fault is in the API');
+  await page.type('#journal-filters input', '');
+  await page.eval(`document.querySelector('#journal-filters').requestSubmit()`);
+  await page.waitFor(`document.querySelector('#journal-state').textContent === 'live' && document.querySelectorAll('#journal tbody tr').length > 5`, 'the whole journal again');
   await shot(page, 'lab');
+  await page.eval(`[...document.querySelectorAll('button')].find((b) => b.textContent === 'Clear all faults').click()`);
+  await page.waitFor(`document.querySelector('#faults').textContent.includes('No faults.')`, 'the faults cleared');
+  check((await api('GET', '/mock/v1/faults')).items.length === 0, 'no fault left in the API');
+  // delete a device from the Devices page (the confirm is answered)
+  await show(page, '#/devices', `document.querySelector('#device-table') && document.querySelector('#device-table').textContent.includes('${newId}')`, 'the device list');
+  await page.eval(`[...${row}.querySelectorAll('button')].find((b) => b.textContent === 'Delete').click()`);
+  await page.waitFor(`!document.querySelector('#device-table').textContent.includes('${newId}')`, 'the device gone from the list');
+  check((await fetch(`${ADMIN}/mock/v1/devices/${newId}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status === 404, 'the device gone from the API');
 
   check(page.errors.length === 0, `no script errors in the pages ${page.errors.join(' | ')}`);
 }
@@ -298,10 +336,19 @@ async function cleanup() {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   if (browser) await browser.close();
   if (server && server.exitCode === null) {
-    const gone = new Promise((r) => server.on('exit', r));
+    // a clean stop too: the broker exits 0 on SIGTERM, with live-event requests still waiting
+    const gone = new Promise((r) => server.on('exit', (code, sig) => r({ code, sig })));
     server.kill('SIGTERM');
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 10000))]);
-    if (server.exitCode === null) server.kill('SIGKILL');
+    const end = await Promise.race([gone, new Promise((r) => setTimeout(() => r(null), 15000))]);
+    if (!end) {
+      server.kill('SIGKILL');
+      if (!failed) { failed = true; console.error('not ok: the server did not stop on SIGTERM'); }
+    } else if (end.code !== 0 && !failed) {
+      failed = true;
+      console.error(`not ok: the server exited with ${end.code ?? end.sig} on SIGTERM:\n${serverErr()}`);
+    } else {
+      log('ok the server stopped cleanly');
+    }
   }
   if (!failed) rmSync(tmp, { recursive: true, force: true });
   else log('kept', tmp);
