@@ -43,7 +43,7 @@ export default async function devices() {
       { label: 'State', cell: (d) => (connected(byId.get(d.id)) ? h('span.badge.ok', 'connected') : h('span.badge', 'disconnected')) },
       { label: 'Generation', cell: (d) => d.subType || d.type || '—' },
       { label: 'Firmware', cell: (d) => fwOf(d) },
-      { label: 'Last seen', cell: (d) => { const a = byId.get(d.id); return fmtTime(a && Math.max(a.lastConnectAt, a.lastDisconnectAt)); } },
+      { label: 'Last seen', cell: (d) => { const a = byId.get(d.id); return connected(a) ? 'now' : fmtTime(a && Math.max(a.lastConnectAt, a.lastDisconnectAt)); } },
       { label: 'Tags', cell: (d) => (d.tags || []).map((t) => h('span.tag', t)) },
       { label: 'Actions', cell: (d) => h('div.actions',
         button('Rename', () => rename(d), '.small'),
