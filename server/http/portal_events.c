@@ -171,6 +171,10 @@ enum MHD_Result ncm_portal_events(struct ncm_req *req)
 	const char *wait;
 	json_t *items;
 
+	/* called again for the same request: the answer after a resume could not be queued (seen
+	 * while the listener stops); a second context would leak the first, so close instead */
+	if (req->async)
+		return MHD_NO;
 	NCM_REQUIRE_ADMIN(req);
 	ncm_journal_tap_touch();
 	if (after < 0 || tail < 0 || tail > TAIL_MAX)

@@ -17,6 +17,7 @@
 
 #include "file.h"
 #include "journal_tap.h"
+#include "usage.h"
 #include "location_svc.h"
 #include "log.h"
 #include "waiters.h"
@@ -91,6 +92,8 @@ void ncm_rt_cleanup(void)
 	}
 	ncm_ca_release(&rt.ca);
 	ncm_loc_svc_reset();
+	ncm_journal_tap_clear();
+	ncm_usage_clear();
 }
 
 const struct ncm_runtime *ncm_rt(void)

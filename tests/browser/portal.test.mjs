@@ -6,7 +6,7 @@
 //   env: NCM_BIN (nrfcloud-mock), NCM_FIXTURES, NCM_SCREENSHOTS, CHROMIUM (optional)
 import { spawn, execFileSync } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -37,7 +37,8 @@ function startServer() {
     server = p;
     const info = {};
     let err = '';
-    p.stderr.on('data', (d) => { err = (err + d).slice(-8000); });
+    const logFile = join(tmp, 'server.log');
+    p.stderr.on('data', (d) => { err = (err + d).slice(-8000); appendFileSync(logFile, d); });
     serverErr = () => err;
     const timer = setTimeout(() => reject(new Error(`server not ready in 30 s: ${err}`)), 30000);
     createInterface({ input: p.stdout }).on('line', (line) => {
@@ -345,7 +346,7 @@ async function cleanup() {
       if (!failed) { failed = true; console.error('not ok: the server did not stop on SIGTERM'); }
     } else if (end.code !== 0 && !failed) {
       failed = true;
-      console.error(`not ok: the server exited with ${end.code ?? end.sig} on SIGTERM:\n${serverErr()}`);
+      console.error(`not ok: the server exited with ${end.code ?? end.sig} on SIGTERM (whole log: ${join(tmp, 'server.log')}):\n${serverErr()}`);
     } else {
       log('ok the server stopped cleanly');
     }
