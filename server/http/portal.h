@@ -26,6 +26,13 @@ void ncm_portal_count_http(const struct ncm_req *req);
 
 /* The portal's routes, for the admin route table (admin.c). /mock/v1/rest/v1/... is the REST
  * API as the team's API key reaches it, up to four segments after /v1/. */
+/* /mock/v1/rest/v1/... with one to four segments, for one method */
+#define NCM_PORTAL_REST_ROUTES(method, max)                                                  \
+	{ method, "/mock/v1/rest/v1/{a}", ncm_portal_rest, max, NCM_AUTH_NONE, 0 },          \
+	{ method, "/mock/v1/rest/v1/{a}/{b}", ncm_portal_rest, max, NCM_AUTH_NONE, 0 },      \
+	{ method, "/mock/v1/rest/v1/{a}/{b}/{c}", ncm_portal_rest, max, NCM_AUTH_NONE, 0 },  \
+	{ method, "/mock/v1/rest/v1/{a}/{b}/{c}/{d}", ncm_portal_rest, max, NCM_AUTH_NONE, 0 }
+
 #define NCM_PORTAL_ROUTES \
 	{ "GET", "/", ncm_portal_index, 0, NCM_AUTH_NONE, 0 }, \
 	{ "GET", "/portal/{file}", ncm_portal_asset, 0, NCM_AUTH_NONE, 0 }, \
@@ -35,25 +42,10 @@ void ncm_portal_count_http(const struct ncm_req *req);
 	{ "GET", "/mock/v1/usage", ncm_portal_usage, 0, NCM_AUTH_NONE, 0 }, \
 	{ "GET", "/mock/v1/record", ncm_portal_record_get, 0, NCM_AUTH_NONE, 0 }, \
 	{ "PUT", "/mock/v1/record", ncm_portal_record_put, 4096, NCM_AUTH_NONE, 0 }, \
-	{ "GET", "/mock/v1/rest/v1/{a}", ncm_portal_rest, 0, NCM_AUTH_NONE, 0 }, \
-	{ "GET", "/mock/v1/rest/v1/{a}/{b}", ncm_portal_rest, 0, NCM_AUTH_NONE, 0 }, \
-	{ "GET", "/mock/v1/rest/v1/{a}/{b}/{c}", ncm_portal_rest, 0, NCM_AUTH_NONE, 0 }, \
-	{ "GET", "/mock/v1/rest/v1/{a}/{b}/{c}/{d}", ncm_portal_rest, 0, NCM_AUTH_NONE, 0 }, \
-	{ "POST", "/mock/v1/rest/v1/{a}", ncm_portal_rest, NCM_PORTAL_UPLOAD_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "POST", "/mock/v1/rest/v1/{a}/{b}", ncm_portal_rest, NCM_PORTAL_UPLOAD_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "POST", "/mock/v1/rest/v1/{a}/{b}/{c}", ncm_portal_rest, NCM_PORTAL_UPLOAD_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "POST", "/mock/v1/rest/v1/{a}/{b}/{c}/{d}", ncm_portal_rest, NCM_PORTAL_UPLOAD_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "PUT", "/mock/v1/rest/v1/{a}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "PUT", "/mock/v1/rest/v1/{a}/{b}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "PUT", "/mock/v1/rest/v1/{a}/{b}/{c}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "PUT", "/mock/v1/rest/v1/{a}/{b}/{c}/{d}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "PATCH", "/mock/v1/rest/v1/{a}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "PATCH", "/mock/v1/rest/v1/{a}/{b}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "PATCH", "/mock/v1/rest/v1/{a}/{b}/{c}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "PATCH", "/mock/v1/rest/v1/{a}/{b}/{c}/{d}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "DELETE", "/mock/v1/rest/v1/{a}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "DELETE", "/mock/v1/rest/v1/{a}/{b}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "DELETE", "/mock/v1/rest/v1/{a}/{b}/{c}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 }, \
-	{ "DELETE", "/mock/v1/rest/v1/{a}/{b}/{c}/{d}", ncm_portal_rest, NCM_PORTAL_BODY_MAX, NCM_AUTH_NONE, 0 },
+	NCM_PORTAL_REST_ROUTES("GET", 0), \
+	NCM_PORTAL_REST_ROUTES("POST", NCM_PORTAL_UPLOAD_MAX), \
+	NCM_PORTAL_REST_ROUTES("PUT", NCM_PORTAL_BODY_MAX), \
+	NCM_PORTAL_REST_ROUTES("PATCH", NCM_PORTAL_BODY_MAX), \
+	NCM_PORTAL_REST_ROUTES("DELETE", NCM_PORTAL_BODY_MAX),
 
 #endif

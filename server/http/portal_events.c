@@ -121,8 +121,8 @@ static enum MHD_Result reply_events(struct ncm_req *req, json_t *items)
 			text = grown;
 		}
 		/* one data line: compact JSON holds no newline */
-		len += (size_t)snprintf(text + len, cap - len, "id: %lld\nevent: record\ndata: %s\n\n",
-					seq, line);
+		len += (size_t)snprintf(text + len, cap - len,
+					"id: %lld\nevent: record\ndata: %s\n\n", seq, line);
 		free(line);
 	}
 	json_decref(items);

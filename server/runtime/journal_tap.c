@@ -77,11 +77,13 @@ int ncm_journal_tap_after(int64_t after_seq, const struct ncm_record_pattern *p,
 	/* oldest first: from the slot written next round the ring; seqs rise along it */
 	for (i = 0; i < RING && n < max; i++) {
 		at = (next + i) % RING;
-		if (!ring[at].json || ring[at].seq <= after_seq ||
-		    !ncm_record_matches(&q, ring[at].kind, ring[at].device, ring[at].topic, NULL, 0))
+		const struct kept *k = &ring[at];
+
+		if (!k->json || k->seq <= after_seq ||
+		    !ncm_record_matches(&q, k->kind, k->device, k->topic, NULL, 0))
 			continue;
 		/* a deep copy: the caller's thread owns it from here */
-		json_array_append_new(items, json_deep_copy(ring[at].json));
+		json_array_append_new(items, json_deep_copy(k->json));
 		n++;
 	}
 	pthread_mutex_unlock(&lock);
