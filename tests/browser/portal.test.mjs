@@ -273,6 +273,14 @@ async function main() {
   check(ex.items.length === 1 && ex.items[0].deviceId === dev.id, `the API has the execution (${ex.items[0] && ex.items[0].status})`);
   await page.waitFor(`document.querySelector('#jobs .status').textContent === ${JSON.stringify(ex.items[0].status)}`, 'the execution status as the API has it');
   await shot(page, 'firmware');
+  // cancel, then delete the job; delete the bundle
+  const jobId = jobs.items[0].jobId;
+  await page.eval(`[...document.querySelectorAll('#jobs button')].find((b) => b.textContent === 'Cancel').click()`);
+  await page.waitFor(`document.querySelector('#jobs .badge') && document.querySelector('#jobs .badge').textContent === 'CANCELLED'`, 'the job cancelled');
+  check((await api('GET', `/mock/v1/rest/v1/fota-jobs/${encodeURIComponent(jobId)}`)).status === 'CANCELLED', 'the job is cancelled in the API');
+  await page.eval(`[...document.querySelectorAll('#jobs button')].find((b) => b.textContent === 'Delete').click()`);
+  await page.waitFor(`!document.querySelector('#jobs article.job')`, 'the job deleted');
+  check((await api('GET', '/mock/v1/rest/v1/fota-jobs')).items.length === 0, 'no job left in the API');
   // a firmware download (a Range of 100 bytes) counts as firmware bytes out; the URL carries no
   // device identity, so they are unattributed (device "")
   const url = `https://127.0.0.1:${info['https-port']}/${info['tenant-id']}/${encodeURIComponent(bundle.bundleId)}/app_update.bin`;
@@ -283,6 +291,10 @@ async function main() {
   const team = await api('GET', '/mock/v1/usage');
   const anon = team.days.find((d) => d.device === '');
   check(anon && anon.firmware.out === 100, `firmware bytes counted (${anon && anon.firmware.out})`);
+  const bundleRow = `[...document.querySelectorAll('#bundles tbody tr')].find((r) => r.textContent.includes('9.9.9-portal'))`;
+  await page.eval(`[...${bundleRow}.querySelectorAll('button')].find((b) => b.textContent === 'Delete').click()`);
+  await page.waitFor(`!document.querySelector('#bundles').textContent.includes('9.9.9-portal')`, 'the bundle deleted');
+  check(!(await api('GET', '/mock/v1/rest/v1/firmwares')).items.some((b) => b.version === '9.9.9-portal'), 'the bundle is gone from the API');
 
   // Location: the answers as the admin API has them
   const loc = await api('GET', '/mock/v1/location');
