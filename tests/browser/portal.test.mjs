@@ -342,6 +342,22 @@ async function main() {
   await page.waitFor(`!document.querySelector('#device-table').textContent.includes('${newId}')`, 'the device gone from the list');
   check((await fetch(`${ADMIN}/mock/v1/devices/${newId}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status === 404, 'the device gone from the API');
 
+  // fixtures import on the Lab page: the exported world without the MQTT test device
+  const doc = await api('GET', '/mock/v1/fixtures');
+  check(Array.isArray(doc.devices) && doc.devices.some((d) => d.id === dev.id), 'the export has the test device');
+  doc.devices = doc.devices.filter((d) => d.id !== dev.id);
+  writeFileSync(join(tmp, 'fixtures.json'), JSON.stringify(doc));
+  await show(page, '#/lab', `document.querySelector('#journal-state').textContent === 'live'`, 'the Lab page');
+  await page.setFile('#main input[type=file]', join(tmp, 'fixtures.json'));
+  await page.eval(`[...document.querySelectorAll('button')].find((b) => b.textContent === 'Import').click()`);
+  await page.waitFor(`document.querySelector('#toast').textContent === 'Fixtures imported'`, 'the import done');
+  const after = await api('GET', '/mock/v1/devices');
+  check(!after.items.some((d) => d.id === dev.id) && after.items.length === doc.devices.length, 'the imported world is the API\'s');
+  // reset to the fixtures folder
+  await page.eval(`[...document.querySelectorAll('button')].find((b) => b.textContent === 'Reset').click()`);
+  await page.waitFor(`document.querySelector('#toast').textContent === 'Reset done'`, 'the reset done');
+  check((await api('GET', '/mock/v1/devices')).items.length === devices.items.length, 'the reset left the fixture devices');
+
   check(page.errors.length === 0, `no script errors in the pages ${page.errors.join(' | ')}`);
 }
 
