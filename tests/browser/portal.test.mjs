@@ -363,7 +363,8 @@ async function main() {
 
 async function cleanup() {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  if (browser) await browser.close();
+  // each step on its own: a failure here must not leave the server running
+  if (browser) await browser.close().catch((e) => console.error('# closing chromium:', e.message));
   if (server && server.exitCode === null) {
     // a clean stop too: the broker exits 0 on SIGTERM, with live-event requests still waiting
     const gone = new Promise((r) => server.on('exit', (code, sig) => r({ code, sig })));
