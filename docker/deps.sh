@@ -13,6 +13,7 @@ build="$runtime gcc meson ninja-build pkg-config mosquitto-dev libmosquitto-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev zlib1g-dev"
 test="$build check libsubunit-dev valgrind mosquitto-clients python3 python3-yaml sqlite3 openssl"
 docker="docker.io docker-compose debootstrap iptables mosquitto-clients curl ca-certificates openssl python3"
+test="$test nodejs chromium" # the portal's browser test (tests/browser)
 case "$what" in
 runtime) pkgs=$runtime ;;
 build) pkgs=$build ;;

@@ -18,8 +18,10 @@
 #include "devid.h"
 #include "file.h"
 #include "journal.h"
+#include "journal_tap.h"
 #include "log.h"
 #include "pki.h"
+#include "portal.h"
 #include "admin.h"
 #include "publish.h"
 #include "request.h"
@@ -247,6 +249,7 @@ static enum MHD_Result delete_journal(struct ncm_req *req)
 	NCM_REQUIRE_ADMIN(req);
 	if (ncm_store_journal_clear(ncm_rt_db(), &err))
 		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
+	ncm_journal_tap_clear();
 	return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:b}", "cleared", 1));
 }
 
@@ -279,5 +282,6 @@ const struct ncm_route ncm_admin_routes[] = {
 	{ "PUT", "/mock/v1/location/wifi", ncm_admin_location_wifi_put, 4 * 1024 * 1024, NCM_AUTH_NONE, 0 },
 	{ "DELETE", "/mock/v1/location/wifi", ncm_admin_location_delete, 0, NCM_AUTH_NONE, 0 },
 	{ "POST", "/mock/v1/publish", post_publish, 256 * 1024, NCM_AUTH_NONE, 0 },
+	NCM_PORTAL_ROUTES
 };
 const size_t ncm_admin_routes_count = sizeof(ncm_admin_routes) / sizeof(ncm_admin_routes[0]);

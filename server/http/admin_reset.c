@@ -22,6 +22,8 @@
 #include "publish.h"
 #include "reset.h"
 #include "runtime.h"
+#include "usage.h"
+#include "journal_tap.h"
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -88,6 +90,8 @@ enum MHD_Result ncm_admin_reset_post(struct ncm_req *req)
 	}
 	ncm_faults_clear();
 	ncm_loc_svc_reset();
+	ncm_usage_clear();
+	ncm_journal_tap_clear();
 	/* images of bundles the reset removed: fixture bundles are copied again as needed */
 	ncm_admin_remove_stale_bundles();
 	rec.kind = "mock.reset";

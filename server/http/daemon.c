@@ -21,6 +21,7 @@
 #include "file.h"
 #include "http.h"
 #include "log.h"
+#include "portal.h"
 #include "request.h"
 #include "runtime.h"
 #include "utf8.h"
@@ -177,6 +178,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	if (!req)
 		return;
+	ncm_portal_count_http(req);
 	if (!req->is_admin) {
 		snprintf(what, sizeof(what), "%s %s", req->method, req->url);
 		details = request_details(req);

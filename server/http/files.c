@@ -231,6 +231,7 @@ enum MHD_Result ncm_files_get(struct ncm_req *req)
 		status = MHD_HTTP_PARTIAL_CONTENT;
 	}
 	req->status = (int)status;
+	req->sent_bytes = strcmp(req->method, "HEAD") && total ? last - first + 1 : 0;
 	ret = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;

@@ -70,6 +70,7 @@ struct ncm_req {
 	int pub_total, pub_done, pub_failed;    /* broker publishes waited for (admin.h) */
 	char *answer;                           /* a copy of a JSON answer, for the journal */
 	size_t answer_len;
+	uint64_t sent_bytes;                    /* body bytes answered (data usage) */
 };
 
 /* Route lookup: the route whose pattern matches url and method. When the path matches only

@@ -30,6 +30,7 @@ static enum MHD_Result queue(struct ncm_req *req, unsigned int status, const cha
 		req->answer_len = len;
 	}
 	req->status = (int)status;
+	req->sent_bytes = len;
 	ret = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;

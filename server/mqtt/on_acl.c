@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mqtt_internal.h"
 #include "runtime.h"
+#include "usage.h"
 
 static const char *access_name(int access)
 {
@@ -87,6 +88,7 @@ int ncm_mqtt_on_acl_check(int event, void *event_data, void *userdata)
 			ncm_mqtt_hold_subscribed(mosquitto_client_id(ed->client), c->device_id,
 						 ed->topic);
 		}
+		if (access == NCM_ACL_RECEIVE) ncm_usage_mqtt(c->device_id, 0, ed->topic, ed->payloadlen, ed->qos);
 		return MOSQ_ERR_SUCCESS;
 	}
 	if (access == NCM_ACL_RECEIVE) {

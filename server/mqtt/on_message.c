@@ -21,6 +21,7 @@
 #include "runtime.h"
 #include "shadow_svc.h"
 #include "topic.h"
+#include "usage.h"
 #include "utf8.h"
 #include "jsontext.h"
 
@@ -38,6 +39,7 @@ static void journal_in(const char *device, const struct mosquitto_evt_message *e
 	rec.payload_len = ed->payloadlen;
 	rec.binary = !ncm_utf8_valid(ed->payload, ed->payloadlen);
 	rec.reason = reason;
+	ncm_usage_mqtt(device, 1, ed->topic, ed->payloadlen, ed->qos);
 	ncm_rt_journal(&rec);
 }
 

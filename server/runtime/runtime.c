@@ -16,6 +16,8 @@
 #include <openssl/evp.h>
 
 #include "file.h"
+#include "journal_tap.h"
+#include "usage.h"
 #include "location_svc.h"
 #include "log.h"
 #include "waiters.h"
@@ -29,8 +31,10 @@ static int db_key_made;
 static atomic_int broker_ready;
 static atomic_int https_port;
 static atomic_int admin_port;
-static int record_fd = -1;
+static _Atomic int record_fd = -1; /* atomic: PUT /mock/v1/record opens it later */
 static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int record_paused;
+static char record_opened[PATH_MAX]; /* the file PUT /mock/v1/record opened, if any */
 
 static void db_key_free(void *p)
 {
@@ -89,6 +93,8 @@ void ncm_rt_cleanup(void)
 	}
 	ncm_ca_release(&rt.ca);
 	ncm_loc_svc_reset();
+	ncm_journal_tap_clear();
+	ncm_usage_clear();
 }
 
 const struct ncm_runtime *ncm_rt(void)
@@ -170,7 +176,7 @@ static void record(const struct ncm_journal_rec *rec)
 	char *line;
 	size_t len;
 
-	if (record_fd < 0)
+	if (record_fd < 0 || atomic_load(&record_paused))
 		return;
 	o = ncm_rt_journal_json(rec);
 	line = o ? ncm_json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -200,6 +206,7 @@ void ncm_rt_journal(struct ncm_journal_rec *rec)
 		return;
 	}
 	record(rec);
+	ncm_journal_tap(rec);
 	ncm_waiters_offer(rec);
 }
 
@@ -231,4 +238,40 @@ void ncm_rt_set_admin_port(int port)
 int ncm_rt_admin_port(void)
 {
 	return atomic_load(&admin_port);
+}
+
+/* Recording on or off at run time (PUT /mock/v1/record, docs/portal.md#lab). Turning it on
+ * without --record opens <data>/recording.jsonl (appending); off keeps the file open and writes
+ * nothing more. */
+int ncm_rt_record_set(int on, struct ncm_err_info *err)
+{
+	int fd, rc = NCM_OK;
+
+	pthread_mutex_lock(&record_lock);
+	if (on && record_fd < 0) {
+		if (ncm_path(record_opened, sizeof(record_opened), "%s/recording.jsonl",
+			     rt.cfg.data_dir)) {
+			rc = ncm_err_set(err, NCM_ERR_TOO_BIG, "data path too long");
+			goto out;
+		}
+		fd = open(record_opened, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			rc = ncm_err_set(err, NCM_ERR_IO, "cannot open %s: %s", record_opened,
+					 strerror(errno));
+			goto out;
+		}
+		record_fd = fd;
+	}
+	atomic_store(&record_paused, !on);
+out:
+	pthread_mutex_unlock(&record_lock);
+	return rc;
+}
+
+int ncm_rt_record_state(char *path, size_t size)
+{
+	pthread_mutex_lock(&record_lock);
+	snprintf(path, size, "%s", rt.cfg.record_path[0] ? rt.cfg.record_path : record_opened);
+	pthread_mutex_unlock(&record_lock);
+	return record_fd >= 0 && !atomic_load(&record_paused);
 }

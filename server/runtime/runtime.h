@@ -61,4 +61,9 @@ int ncm_rt_https_port(void);
 void ncm_rt_set_admin_port(int port);
 int ncm_rt_admin_port(void);
 
+/* Recording (the --record file) on or off at run time; see runtime.c. */
+int ncm_rt_record_set(int on, struct ncm_err_info *err);
+/* 1 when records are being written; path gets the file ("" when none). */
+int ncm_rt_record_state(char *path, size_t size);
+
 #endif

@@ -170,3 +170,32 @@ int ncm_store_team_token_put(struct ncm_db *db, const char *kind,
 	sqlite3_finalize(st);
 	return rc;
 }
+
+/* Rotating the API key (the portal's Account page): the team's keys are replaced by new_key in
+ * one transaction, so the old ones stop working at once. */
+int ncm_store_team_key_rotate(struct ncm_db *db, const char *new_key, int64_t now_ms,
+			      struct ncm_err_info *err)
+{
+	sqlite3 *h = ncm_db_handle(db);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = ncm_db_begin(db, err);
+	if (rc)
+		return rc;
+	if (sqlite3_exec(h, "DELETE FROM api_keys", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h, "INSERT INTO api_keys (key, created_ms) VALUES (?, ?)", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, new_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return ncm_db_commit(db, err);
+fail:
+	rc = ncm_db_fail(db, err, "rotating the API key");
+	sqlite3_finalize(st);
+	ncm_db_rollback(db);
+	return rc;
+}

@@ -28,6 +28,9 @@ int ncm_store_team_put(struct ncm_db *db, const struct ncm_team *team, int64_t n
 
 /* 1 when key is one of the team's API keys, 0 when not, negative on a store failure. */
 int ncm_store_team_key_valid(struct ncm_db *db, const char *key);
+/* Replaces every API key of the team with new_key (see team.c). */
+int ncm_store_team_key_rotate(struct ncm_db *db, const char *new_key, int64_t now_ms,
+			      struct ncm_err_info *err);
 
 /* "<stage>/<tenantId>/" into buf: the MQTT topic prefix (docs/protocol-mqtt.md#topic-prefix). */
 int ncm_team_prefix(const struct ncm_team *team, char *buf, size_t size);
