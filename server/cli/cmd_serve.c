@@ -202,6 +202,8 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	fprintf(f, "per_listener_settings false\n"); /* true stops TICK in 2.0.11 (platform C.8) */
 	fprintf(f, "allow_anonymous false\n");
 	fprintf(f, "persistence false\n");
+	/* replies go out at once, not after the client's delayed ACK (Nagle, ~40 ms) */
+	fprintf(f, "set_tcp_nodelay true\n");
 	/* every input has a bound: AWS IoT (and so nRF Cloud) caps payloads at 128 KB; a larger
 	 * packet makes the broker drop the client */
 	fprintf(f, "max_packet_size %d\n", 256 * 1024);

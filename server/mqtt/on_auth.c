@@ -191,11 +191,16 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 		rc = MOSQ_ERR_NOMEM;
 		goto out;
 	}
-	ncm_store_device_touch(ncm_rt_db(), a.client_id, 1, ncm_rt_now_ms(), NULL);
-	if (ncm_svc_shadow_connection(ncm_rt_db(), a.client_id, 1,
-				      mosquitto_client_keepalive(ed->client), NULL, 0, &err))
+	/* the connect time and the shadow's connection state in one commit */
+	if (ncm_db_begin(ncm_rt_db(), &err) ||
+	    ncm_store_device_touch(ncm_rt_db(), a.client_id, 1, ncm_rt_now_ms(), &err) ||
+	    ncm_svc_shadow_connection(ncm_rt_db(), a.client_id, 1,
+				      mosquitto_client_keepalive(ed->client), NULL, 0, &err) ||
+	    ncm_db_commit(ncm_rt_db(), &err)) {
+		ncm_db_rollback(ncm_rt_db());
 		ncm_log(NCM_LOG_WARNING, "auth: cannot record the connection of %s: %s",
 			a.client_id, err.msg);
+	}
 	ncm_log(NCM_LOG_INFO, "auth: device %s connected from %s (keepalive %d, clean session %d)",
 		a.client_id, mosquitto_client_address(ed->client),
 		mosquitto_client_keepalive(ed->client),

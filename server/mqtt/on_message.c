@@ -5,6 +5,7 @@
  * published here go out after the PUBACK (they are queued for the broker's next loop), which
  * nRF Connect SDK firmware requires for the shadow request (spec/mqtt.md §7 item 5).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,13 +76,40 @@ static int store_one(struct ncm_db *db, const char *device, const char *topic, c
 	return rc;
 }
 
-/* d2c, d2c/bulk and d2c/bin (spec/mqtt.md §2.3, §6.1): stored with the journal record in one
- * transaction. A d2c payload must be JSON and a bulk payload a JSON array; anything else is
- * journaled with the reason and not stored (the device still gets its PUBACK, as from nRF
- * Cloud's broker, which does not answer data-channel messages). Location requests on d2c
- * (by appId) are answered after the store (on_location.c). */
-static void data_channel(const char *device, enum ncm_topic_kind kind,
-			 const struct mosquitto_evt_message *ed)
+/* A store failure (a full disk; the write lock held longer than the broker thread waits,
+ * NCM_RT_BROKER_WAIT_MS): journaled, and for QoS 1 the device is disconnected without its
+ * PUBACK, so it sends the message again on its next connection. Mosquitto 2.0.11 sends the
+ * PUBACK only after this callback returns, and an error other than MOSQ_ERR_ACL_DENIED from it
+ * drops the client instead (src/handle_publish.c, handle__publish). */
+static int store_failed(const char *device, const struct mosquitto_evt_message *ed,
+			const char *why)
+{
+	struct ncm_journal_rec rec = { 0 };
+	char reason[600];
+
+	snprintf(reason, sizeof(reason), "not stored: %s", why);
+	rec.kind = "mqtt.store_failed";
+	rec.device = device;
+	rec.topic = ed->topic;
+	rec.status = ed->qos;
+	rec.reason = reason;
+	ncm_rt_journal(&rec);
+	ncm_log(NCM_LOG_ERR, "mqtt: cannot store message from %s on %s: %s", device, ed->topic,
+		why);
+	if (ed->qos == 0)
+		return MOSQ_ERR_SUCCESS;
+	ncm_clients_set_kick_reason(device, reason);
+	return MOSQ_ERR_UNKNOWN;
+}
+
+/* d2c, d2c/bulk and d2c/bin (spec/mqtt.md §2.3, §6.1): stored in one transaction, committed
+ * before the callback returns (so before the PUBACK), then journaled. A d2c payload must be
+ * JSON and a bulk payload a JSON array; anything else is journaled with the reason and not
+ * stored (the device still gets its PUBACK, as from nRF Cloud's broker, which does not answer
+ * data-channel messages). Location requests on d2c (by appId) are answered after the store
+ * (on_location.c). Returns what the message callback returns. */
+static int data_channel(const char *device, enum ncm_topic_kind kind,
+			const struct mosquitto_evt_message *ed)
 {
 	struct ncm_db *db = ncm_rt_db();
 	struct ncm_err_info err = { 0 };
@@ -93,14 +121,12 @@ static void data_channel(const char *device, enum ncm_topic_kind kind,
 	size_t i;
 	int rc;
 
-	if (!db)
-		return;
-	if (ncm_db_begin(db, &err))
-		goto fail;
-	journal_in(device, ed, ncm_topic_kind_name(kind));
+	if (!db) {
+		journal_in(device, ed, ncm_topic_kind_name(kind));
+		return store_failed(device, ed, "no database connection");
+	}
 	switch (kind) {
 	case NCM_TOPIC_D2C_BIN:
-		rc = store_one(db, device, ed->topic, payload, ed->payloadlen, 1, now, &err);
 		break;
 	case NCM_TOPIC_D2C_BULK:
 		arr = json_loadb(payload, ed->payloadlen, 0, &jerr);
@@ -110,53 +136,57 @@ static void data_channel(const char *device, enum ncm_topic_kind kind,
 			json_decref(arr);
 			goto refuse;
 		}
-		rc = NCM_OK;
+		break;
+	default:
+		location = json_loadb(payload, ed->payloadlen, 0, &jerr);
+		if (!location) {
+			snprintf(reason, sizeof(reason), "d2c payload is not JSON: %s", jerr.text);
+			goto refuse;
+		}
+		break;
+	}
+	rc = ncm_db_begin(db, &err);
+	if (rc)
+		goto fail;
+	if (kind == NCM_TOPIC_D2C_BIN) {
+		rc = store_one(db, device, ed->topic, payload, ed->payloadlen, 1, now, &err);
+	} else if (kind == NCM_TOPIC_D2C_BULK) {
 		json_array_foreach(arr, i, el) {
 			char *text = json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY |
 							    JSON_PRESERVE_ORDER);
 
 			rc = text ? store_one(db, device, ed->topic, text, strlen(text), 0, now,
 					      &err)
-				  : NCM_ERR_NOMEM;
+				  : ncm_err_set(&err, NCM_ERR_NOMEM, "out of memory");
 			free(text);
 			if (rc)
 				break;
 		}
-		json_decref(arr);
-		break;
-	default: {
-		json_t *j = json_loadb(payload, ed->payloadlen, 0, &jerr);
-
-		if (!j) {
-			snprintf(reason, sizeof(reason), "d2c payload is not JSON: %s", jerr.text);
-			goto refuse;
-		}
+	} else {
 		rc = store_one(db, device, ed->topic, payload, ed->payloadlen, 0, now, &err);
-		if (!rc)
-			location = json_incref(j);
-		json_decref(j);
-		break;
-	}
 	}
 	if (!rc)
 		rc = ncm_db_commit(db, &err);
-	if (!rc) {
-		/* after the commit: the reply's own journal records follow the request's */
-		if (location)
-			ncm_mqtt_location_request(device, ed->topic, location);
-		json_decref(location);
-		return;
-	}
-	json_decref(location);
-	goto fail;
-refuse:
-	if (ncm_db_commit(db, &err))
+	if (rc)
 		goto fail;
+	json_decref(arr);
+	/* journaled after the commit: whoever waits for this record finds the message stored;
+	 * the reply's own journal records follow the request's */
+	journal_in(device, ed, ncm_topic_kind_name(kind));
+	if (location)
+		ncm_mqtt_location_request(device, ed->topic, location);
+	json_decref(location);
+	return MOSQ_ERR_SUCCESS;
+refuse:
+	journal_in(device, ed, ncm_topic_kind_name(kind));
 	journal_refused(device, ed->topic, reason);
-	return;
+	return MOSQ_ERR_SUCCESS;
 fail:
 	ncm_db_rollback(db);
-	ncm_log(NCM_LOG_ERR, "mqtt: cannot store message from %s: %s", device, err.msg);
+	json_decref(arr);
+	json_decref(location);
+	journal_in(device, ed, ncm_topic_kind_name(kind));
+	return store_failed(device, ed, err.msg[0] ? err.msg : "store failure");
 }
 
 static void shadow_request(const char *device, enum ncm_topic_kind kind,
@@ -247,8 +277,7 @@ int ncm_mqtt_on_message(int event, void *event_data, void *userdata)
 	case NCM_TOPIC_D2C:
 	case NCM_TOPIC_D2C_BULK:
 	case NCM_TOPIC_D2C_BIN:
-		data_channel(c->device_id, kind, ed);
-		break;
+		return data_channel(c->device_id, kind, ed);
 	case NCM_TOPIC_JOBS_REQ:
 	case NCM_TOPIC_JOBS_UPDATE:
 		jobs_request(c->device_id, kind, ed);

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "file.h"
+#include "jqueue.h"
 #include "location_svc.h"
 #include "log.h"
 #include "waiters.h"
@@ -59,7 +60,14 @@ int ncm_rt_init(const char *config_path, struct ncm_err_info *err)
 	}
 	if (!ncm_rt_db())
 		return ncm_err_set(err, NCM_ERR_IO, "runtime: cannot open %s", rt.db_path);
+	/* ncm_rt_init runs on the broker thread: its commits hold up every device, so it waits
+	 * at most a moment for the write lock and fails instead (the device is then disconnected
+	 * without its PUBACK and sends again) */
+	ncm_db_set_wait_ms(ncm_rt_db(), NCM_RT_BROKER_WAIT_MS);
 	rc = ncm_store_team_get(ncm_rt_db(), &rt.team, err);
+	if (rc)
+		return rc;
+	rc = ncm_jq_start(ncm_rt_db(), rt.cfg.journal_max, err);
 	if (rc)
 		return rc;
 	if (ncm_team_prefix(&rt.team, rt.prefix, sizeof(rt.prefix)))
@@ -77,6 +85,7 @@ void ncm_rt_cleanup(void)
 {
 	struct ncm_db *db;
 
+	ncm_jq_stop();
 	if (record_fd >= 0) {
 		close(record_fd);
 		record_fd = -1;
@@ -187,15 +196,10 @@ static void record(const struct ncm_journal_rec *rec)
 
 void ncm_rt_journal(struct ncm_journal_rec *rec)
 {
-	struct ncm_err_info err;
-	struct ncm_db *db = ncm_rt_db();
-
 	if (!rec->ts_ms)
 		rec->ts_ms = ncm_rt_now_ms();
-	if (!db)
-		return;
-	if (ncm_store_journal_add(db, rec, rt.cfg.journal_max, &err)) {
-		ncm_log(NCM_LOG_ERR, "journal: cannot record %s: %s", rec->kind, err.msg);
+	if (ncm_jq_add(rec)) {
+		ncm_log(NCM_LOG_ERR, "journal: cannot record %s: out of memory", rec->kind);
 		return;
 	}
 	record(rec);

@@ -24,6 +24,9 @@ struct ncm_runtime {
 	char db_path[PATH_MAX];
 };
 
+/* The broker thread's longest wait for the store's write lock, in ms. */
+#define NCM_RT_BROKER_WAIT_MS 250
+
 /* Loads config_path, the team and the CA. Call once, on the broker thread, before threads. */
 int ncm_rt_init(const char *config_path, struct ncm_err_info *err);
 /* Closes the calling thread's connection and frees what init loaded. */
@@ -43,9 +46,10 @@ int64_t ncm_rt_now_ms(void);
  * (>= 32 bytes). */
 void ncm_rt_iso8601(int64_t ms, char *buf, size_t size);
 
-/* Appends a journal record (ts_ms filled when 0) with the calling thread's connection, and to
- * the --record file when there is one (one JSON line, flushed at once, so a crash loses nothing
- * written); a failure is logged, never fatal. */
+/* Appends a journal record (ts_ms filled when 0, seq set): queued and written behind in
+ * batches (jqueue.h), offered to waiters at once, and appended to the --record file when there
+ * is one (one JSON line, written at once, so a crash loses nothing written); a failure is
+ * logged, never fatal. Never waits for the database. */
 void ncm_rt_journal(struct ncm_journal_rec *rec);
 
 /* A record as the journal API and recordings show it: {"seq","ts","kind","device"?,"topic"?,

@@ -12,9 +12,8 @@ int ncm_store_message_add(struct ncm_db *db, const struct ncm_message *m,
 	sqlite3_stmt *st = NULL;
 	int rc = NCM_OK;
 
-	if (sqlite3_prepare_v2(ncm_db_handle(db),
-			       "INSERT INTO messages (device_id, topic, received_ms, app_id, payload,"
-			       " binary) VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (ncm_db_prepare(db, "INSERT INTO messages (device_id, topic, received_ms, app_id,"
+			   " payload, binary) VALUES (?, ?, ?, ?, ?, ?)", &st) != SQLITE_OK)
 		return ncm_db_fail(db, err, "writing message");
 	sqlite3_bind_text(st, 1, m->device_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, m->topic, -1, SQLITE_STATIC);
@@ -24,7 +23,7 @@ int ncm_store_message_add(struct ncm_db *db, const struct ncm_message *m,
 	sqlite3_bind_int(st, 6, m->binary ? 1 : 0);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ncm_db_fail(db, err, "writing message");
-	sqlite3_finalize(st);
+	ncm_db_finish(db, st);
 	return rc;
 }
 
