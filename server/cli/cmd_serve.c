@@ -190,7 +190,7 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 				size_t size)
 {
 	struct ncm_err_info err = { 0 };
-	char *text = NULL;
+	char *text = NULL, wake[PATH_MAX];
 	size_t len;
 	FILE *f;
 	int rc;
@@ -222,6 +222,11 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	fprintf(f, "require_certificate true\n");
 	fprintf(f, "tls_version tlsv1.2\n"); /* 2.0.11 would otherwise allow TLS 1.1 */
 	fprintf(f, "ciphers %s\n", MQTT_CIPHERS);
+	/* last, so that when the plugin can connect here every listener is up: its own client
+	 * that wakes the broker loop when other threads queue work (server/mqtt/wake.c); no TLS,
+	 * the plugin refuses anyone but that client */
+	if (!ncm_config_wake_socket(cfg, wake, sizeof(wake)))
+		fprintf(f, "\nlistener 0 %s\nprotocol mqtt\n", wake);
 	fclose(f);
 	if (ncm_path(conf_path, size, "%s/mosquitto.conf", run_dir)) {
 		free(text);

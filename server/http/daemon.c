@@ -20,6 +20,7 @@
 #include "faults.h"
 #include "file.h"
 #include "http.h"
+#include "keycache.h"
 #include "log.h"
 #include "request.h"
 #include "runtime.h"
@@ -494,4 +495,5 @@ void ncm_http_stop(void)
 	if (https_daemon)
 		MHD_stop_daemon(https_daemon);
 	admin_daemon = https_daemon = NULL;
+	ncm_keycache_clear();
 }

@@ -26,6 +26,7 @@
 #include "pki.h"
 #include "runtime.h"
 #include "shadow_svc.h"
+#include "wake.h"
 
 struct auth_ctx {
 	const char *client_id;
@@ -162,6 +163,9 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 
 	(void)event;
 	(void)userdata;
+	/* the plugin's own wake-up connection (wake.c): not a device, not journaled */
+	if (ncm_mqtt_wake_check(ed->username, ed->password) > 0)
+		return MOSQ_ERR_SUCCESS;
 	a.client_id = mosquitto_client_id(ed->client);
 	rc = decide(&a, ed->client);
 	if (rc == MOSQ_ERR_SUCCESS &&
