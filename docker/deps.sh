@@ -4,16 +4,19 @@
 #   deps.sh build    compiler, meson and the -dev packages (default)
 #   deps.sh runtime  only what the server needs at run time
 #   deps.sh test     build + test tools (Check, valgrind, mosquitto clients, yaml parser)
+#   deps.sh bench    test + the baselines bench/ compares against (nginx; not needed by CI)
 set -eu
 what=${1:-build}
 runtime="mosquitto libmosquitto1 libcurl4 libmicrohttpd12 libjansson4 libsqlite3-0 libssl3 zlib1g ca-certificates curl"
 build="$runtime gcc meson ninja-build pkg-config mosquitto-dev libmosquitto-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev zlib1g-dev"
 test="$build check libsubunit-dev valgrind mosquitto-clients python3 python3-yaml sqlite3 openssl"
+bench="$test nginx-light"
 case "$what" in
 runtime) pkgs=$runtime ;;
 build) pkgs=$build ;;
 test) pkgs=$test ;;
+bench) pkgs=$bench ;;
 *) echo "deps.sh: unknown set '$what' (runtime, build or test)" >&2; exit 2 ;;
 esac
 SUDO=

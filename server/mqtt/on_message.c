@@ -53,31 +53,7 @@ static void journal_refused(const char *device, const char *topic, const char *r
 	ncm_log(NCM_LOG_NOTICE, "mqtt: %s on %s: %s", device, topic, reason);
 }
 
-/* Stores one message (a d2c payload or one element of a bulk array). */
-static int store_one(struct ncm_db *db, const char *device, const char *topic, const char *data,
-		     size_t len, int binary, int64_t now, struct ncm_err_info *err)
-{
-	struct ncm_message m = { 0 };
-	json_t *j = NULL;
-	int rc;
-
-	if (!binary) {
-		j = json_loadb(data, len, 0, NULL);
-		m.app_id = json_string_value(json_object_get(j, "appId"));
-	}
-	m.device_id = device;
-	m.topic = topic;
-	m.received_ms = now;
-	m.payload = data;
-	m.payload_len = len;
-	m.binary = binary;
-	rc = ncm_store_message_add(db, &m, err);
-	json_decref(j);
-	return rc;
-}
-
-/* A store failure (a full disk; the write lock held longer than the broker thread waits,
- * NCM_RT_BROKER_WAIT_MS): journaled, and for QoS 1 the device is disconnected without its
+/* A store failure (a full disk, an I/O error): journaled, and for QoS 1 the device is disconnected without its
  * PUBACK, so it sends the message again on its next connection. Mosquitto 2.0.11 sends the
  * PUBACK only after this callback returns, and an error other than MOSQ_ERR_ACL_DENIED from it
  * drops the client instead (src/handle_publish.c, handle__publish). */
@@ -102,31 +78,33 @@ static int store_failed(const char *device, const struct mosquitto_evt_message *
 	return MOSQ_ERR_UNKNOWN;
 }
 
-/* d2c, d2c/bulk and d2c/bin (spec/mqtt.md §2.3, §6.1): stored in one transaction, committed
- * before the callback returns (so before the PUBACK), then journaled. A d2c payload must be
- * JSON and a bulk payload a JSON array; anything else is journaled with the reason and not
- * stored (the device still gets its PUBACK, as from nRF Cloud's broker, which does not answer
- * data-channel messages). Location requests on d2c (by appId) are answered after the store
- * (on_location.c). Returns what the message callback returns. */
+/* d2c, d2c/bulk and d2c/bin (spec/mqtt.md §2.3, §6.1): committed to the message log (one
+ * write, ncm_rt_messages_commit) before the callback returns, so before the PUBACK, then
+ * journaled. A d2c payload must be JSON and a bulk payload a JSON array; anything else is
+ * journaled with the reason and not stored (the device still gets its PUBACK, as from nRF
+ * Cloud's broker, which does not answer data-channel messages). Location requests on d2c (by
+ * appId) are answered after the store (on_location.c). Returns what the message callback
+ * returns. */
 static int data_channel(const char *device, enum ncm_topic_kind kind,
 			const struct mosquitto_evt_message *ed)
 {
-	struct ncm_db *db = ncm_rt_db();
 	struct ncm_err_info err = { 0 };
+	struct ncm_message one = { 0 }, *msgs = &one;
 	const char *payload = ed->payload;
-	int64_t now = ncm_rt_now_ms();
 	json_error_t jerr;
 	json_t *arr = NULL, *el, *location = NULL;
-	char reason[256];
-	size_t i;
-	int rc;
+	char reason[256], **texts = NULL;
+	size_t i, n = 1;
+	int rc = NCM_OK;
 
-	if (!db) {
-		journal_in(device, ed, ncm_topic_kind_name(kind));
-		return store_failed(device, ed, "no database connection");
-	}
+	one.device_id = device;
+	one.topic = ed->topic;
+	one.received_ms = ncm_rt_now_ms();
+	one.payload = payload;
+	one.payload_len = ed->payloadlen;
 	switch (kind) {
 	case NCM_TOPIC_D2C_BIN:
+		one.binary = 1;
 		break;
 	case NCM_TOPIC_D2C_BULK:
 		arr = json_loadb(payload, ed->payloadlen, 0, &jerr);
@@ -136,6 +114,26 @@ static int data_channel(const char *device, enum ncm_topic_kind kind,
 			json_decref(arr);
 			goto refuse;
 		}
+		/* one row per element, each its own JSON text */
+		n = json_array_size(arr);
+		msgs = calloc(n ? n : 1, sizeof(*msgs));
+		texts = calloc(n ? n : 1, sizeof(*texts));
+		if (!msgs || !texts) {
+			rc = ncm_err_set(&err, NCM_ERR_NOMEM, "out of memory");
+			break;
+		}
+		json_array_foreach(arr, i, el) {
+			texts[i] = json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY |
+							  JSON_PRESERVE_ORDER);
+			if (!texts[i]) {
+				rc = ncm_err_set(&err, NCM_ERR_NOMEM, "out of memory");
+				break;
+			}
+			msgs[i] = one;
+			msgs[i].payload = texts[i];
+			msgs[i].payload_len = strlen(texts[i]);
+			msgs[i].app_id = json_string_value(json_object_get(el, "appId"));
+		}
 		break;
 	default:
 		location = json_loadb(payload, ed->payloadlen, 0, &jerr);
@@ -143,33 +141,22 @@ static int data_channel(const char *device, enum ncm_topic_kind kind,
 			snprintf(reason, sizeof(reason), "d2c payload is not JSON: %s", jerr.text);
 			goto refuse;
 		}
+		one.app_id = json_string_value(json_object_get(location, "appId"));
 		break;
 	}
-	rc = ncm_db_begin(db, &err);
-	if (rc)
-		goto fail;
-	if (kind == NCM_TOPIC_D2C_BIN) {
-		rc = store_one(db, device, ed->topic, payload, ed->payloadlen, 1, now, &err);
-	} else if (kind == NCM_TOPIC_D2C_BULK) {
-		json_array_foreach(arr, i, el) {
-			char *text = json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY |
-							    JSON_PRESERVE_ORDER);
-
-			rc = text ? store_one(db, device, ed->topic, text, strlen(text), 0, now,
-					      &err)
-				  : ncm_err_set(&err, NCM_ERR_NOMEM, "out of memory");
-			free(text);
-			if (rc)
-				break;
-		}
-	} else {
-		rc = store_one(db, device, ed->topic, payload, ed->payloadlen, 0, now, &err);
-	}
-	if (!rc)
-		rc = ncm_db_commit(db, &err);
-	if (rc)
-		goto fail;
+	if (!rc && n)
+		rc = ncm_rt_messages_commit(msgs, n, &err);
+	for (i = 0; texts && i < n; i++)
+		free(texts[i]);
+	free(texts);
+	if (msgs != &one)
+		free(msgs);
 	json_decref(arr);
+	if (rc) {
+		json_decref(location);
+		journal_in(device, ed, ncm_topic_kind_name(kind));
+		return store_failed(device, ed, err.msg[0] ? err.msg : "store failure");
+	}
 	/* journaled after the commit: whoever waits for this record finds the message stored;
 	 * the reply's own journal records follow the request's */
 	journal_in(device, ed, ncm_topic_kind_name(kind));
@@ -181,12 +168,6 @@ refuse:
 	journal_in(device, ed, ncm_topic_kind_name(kind));
 	journal_refused(device, ed->topic, reason);
 	return MOSQ_ERR_SUCCESS;
-fail:
-	ncm_db_rollback(db);
-	json_decref(arr);
-	json_decref(location);
-	journal_in(device, ed, ncm_topic_kind_name(kind));
-	return store_failed(device, ed, err.msg[0] ? err.msg : "store failure");
 }
 
 static void shadow_request(const char *device, enum ncm_topic_kind kind,

@@ -10,15 +10,18 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "log.h"
+#include "messages.h"
 #include "runtime.h"
 
 #define BATCH 2048
 #define RETRY_MS 100
+#define GATHER_MS 5
 
 struct entry {
 	struct ncm_journal_rec rec; /* its strings and payload live after the struct */
@@ -32,6 +35,7 @@ static size_t queued;
 static int64_t next_seq = 1;
 static int64_t max_records = NCM_JOURNAL_DEFAULT_MAX;
 static int stopping, running;
+static atomic_int stopping_now; /* stopping, readable without the lock */
 static pthread_t writer;
 static unsigned long dropped;
 
@@ -179,7 +183,7 @@ int ncm_jq_sync(struct ncm_db *db, struct ncm_err_info *err)
 static void *writer_main(void *arg)
 {
 	struct ncm_err_info err = { 0 };
-	struct timespec until;
+	struct timespec until, gather = { 0, GATHER_MS * 1000000L };
 	unsigned long lost, reported = 0;
 	int failed = 0;
 
@@ -201,6 +205,10 @@ static void *writer_main(void *arg)
 			break;
 		lost = dropped;
 		pthread_mutex_unlock(&lock);
+		/* let a batch gather: one transaction per record would take the write lock from
+		 * the broker thread once per message */
+		if (!atomic_load(&stopping_now))
+			nanosleep(&gather, NULL);
 		if (lost != reported) {
 			ncm_log(NCM_LOG_ERR, "journal: %lu records dropped while the store could "
 				"not be written", lost - reported);
@@ -209,6 +217,10 @@ static void *writer_main(void *arg)
 		failed = ncm_jq_sync(ncm_rt_db(), &err) != NCM_OK;
 		if (failed)
 			ncm_log(NCM_LOG_ERR, "journal: cannot write records: %s", err.msg);
+		/* and the messages logged meanwhile (each d2c message is journaled too) */
+		else if (ncm_store_message_sync(ncm_rt_db(), &err))
+			ncm_log(NCM_LOG_ERR, "messages: cannot store logged messages: %s",
+				err.msg);
 		pthread_mutex_lock(&lock);
 		if (failed && stopping)
 			break;
@@ -227,6 +239,7 @@ int ncm_jq_start(struct ncm_db *db, int64_t max, struct ncm_err_info *err)
 	next_seq = last + 1;
 	max_records = max > 0 ? max : NCM_JOURNAL_DEFAULT_MAX;
 	stopping = 0;
+	atomic_store(&stopping_now, 0);
 	dropped = 0;
 	pthread_mutex_unlock(&lock);
 	ncm_store_journal_set_sync(ncm_jq_sync);
@@ -244,6 +257,7 @@ void ncm_jq_stop(void)
 		return;
 	pthread_mutex_lock(&lock);
 	stopping = 1;
+	atomic_store(&stopping_now, 1);
 	pthread_cond_signal(&cond);
 	pthread_mutex_unlock(&lock);
 	pthread_join(writer, NULL);

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "db.h"
 #include "journal.h"
+#include "messages.h"
 #include "team.h"
 
 struct ncm_runtime {
@@ -38,6 +39,11 @@ const struct ncm_runtime *ncm_rt(void);
 /* The calling thread's database connection, opened on first use and closed when the thread
  * exits; NULL (and logged) when it cannot be opened. */
 struct ncm_db *ncm_rt_db(void);
+
+/* Commits device messages: one write to the message log (msglog.h), stored in the messages
+ * table behind; readers of messages see them at once. Once it returns NCM_OK they survive
+ * the process dying. Any thread. */
+int ncm_rt_messages_commit(const struct ncm_message *msgs, size_t n, struct ncm_err_info *err);
 
 /* Wall clock in milliseconds since the epoch. */
 int64_t ncm_rt_now_ms(void);

@@ -207,6 +207,11 @@ static const char *const migrations[] = {
 	"  unc REAL NOT NULL,"
 	"  anchors TEXT);"
 	"CREATE INDEX loc_history_device ON loc_history(device_id, id);",
+	/* 6: how far the device-message log (msglog.c) is applied */
+	"CREATE TABLE msglog_applied ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  seq INTEGER NOT NULL);"
+	"INSERT INTO msglog_applied (id, seq) VALUES (1, 0);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NCM_DB_SCHEMA_VERSION,
@@ -305,7 +310,7 @@ int ncm_db_open(const char *path, struct ncm_db **out, struct ncm_err_info *err)
 	 * cut can lose the last commits; the WAL is fsync'd at each checkpoint
 	 * (docs/performance.md#durability). */
 	rc = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			 "PRAGMA foreign_keys=ON;", err);
+			 "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456;", err);
 	if (rc)
 		goto out;
 	rc = db_migrate(db, err);
@@ -339,6 +344,11 @@ void ncm_db_set_wait_ms(struct ncm_db *db, int ms)
 {
 	db->wait_ms = ms;
 	sqlite3_busy_timeout(db->h, ms > 0 ? ms : DEFAULT_WAIT_MS);
+}
+
+void ncm_db_set_no_checkpoints(struct ncm_db *db)
+{
+	sqlite3_wal_autocheckpoint(db->h, 0);
 }
 
 /* The cache is a short array searched by text: a connection runs a few dozen distinct
@@ -403,6 +413,22 @@ sqlite3 *ncm_db_handle(struct ncm_db *db)
 	return db->h;
 }
 
+/* BEGIN IMMEDIATE and COMMIT from the statement cache: parsing them was a visible part of a
+ * small transaction's cost. */
+static int db_step_cached(struct ncm_db *db, const char *sql, struct ncm_err_info *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (ncm_db_prepare(db, sql, &st) != SQLITE_OK)
+		return ncm_err_set(err, NCM_ERR_IO, "store: %s", sqlite3_errmsg(db->h));
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		ncm_err_set(err, NCM_ERR_IO, "store: %s", sqlite3_errmsg(db->h));
+	ncm_db_finish(db, st);
+	return rc == SQLITE_DONE ? NCM_OK : NCM_ERR_IO;
+}
+
 /* Transactions nest by counting: only the outermost begin and commit reach SQLite, so a store
  * call that makes its own transaction can also run inside a caller's (one commit, one fsync). */
 int ncm_db_begin(struct ncm_db *db, struct ncm_err_info *err)
@@ -413,7 +439,7 @@ int ncm_db_begin(struct ncm_db *db, struct ncm_err_info *err)
 		rc = write_lock_take(db, err);
 		if (rc)
 			return rc;
-		rc = db_exec(db, "BEGIN IMMEDIATE", err);
+		rc = db_step_cached(db, "BEGIN IMMEDIATE", err);
 		if (rc)
 			write_lock_give(db);
 	}
@@ -435,7 +461,7 @@ int ncm_db_commit(struct ncm_db *db, struct ncm_err_info *err)
 		return ncm_err_set(err, NCM_ERR_IO, "store: a step of this transaction failed; "
 				   "rolled back");
 	}
-	rc = db_exec(db, "COMMIT", err);
+	rc = db_step_cached(db, "COMMIT", err);
 	if (!rc) {
 		db->depth = 0;
 		write_lock_give(db);

@@ -18,7 +18,7 @@
 struct ncm_db;
 
 /* The schema version this build migrates to (the number of migrations in db.c). */
-#define NCM_DB_SCHEMA_VERSION 5
+#define NCM_DB_SCHEMA_VERSION 6
 
 /* Opens (creating if needed) the database at path, or ":memory:" for a private in-memory
  * database (tests). Applies pending migrations. The caller owns *out (ncm_db_close). */
@@ -32,6 +32,10 @@ sqlite3 *ncm_db_handle(struct ncm_db *db);
  * another process (SQLite's busy timeout); ms <= 0: the default, 10 s. The broker thread sets
  * a short one: it must never stall seconds on a lock. */
 void ncm_db_set_wait_ms(struct ncm_db *db, int ms);
+
+/* This connection never checkpoints the WAL on commit (another one does: a checkpoint syncs
+ * the files, which the broker thread must not wait for). */
+void ncm_db_set_no_checkpoints(struct ncm_db *db);
 
 /* A prepared statement for sql from this connection's cache (prepared on first use), for store
  * modules. Give it back with ncm_db_finish, never sqlite3_finalize: it is reset and unbound
