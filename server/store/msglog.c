@@ -21,6 +21,7 @@
 #define MAGIC 0x4c4d434eu /* "NCML" little-endian */
 #define HEADER 35
 #define NO_APP 0xffff
+#define BATCH 512
 
 struct ncm_msglog {
 	int fd;
@@ -260,7 +261,9 @@ int ncm_msglog_append(struct ncm_msglog *l, const struct ncm_message *msgs, size
 	return rc;
 }
 
-int ncm_msglog_apply(struct ncm_msglog *l, struct ncm_db *db, struct ncm_err_info *err)
+/* Stores up to BATCH logged entries in one transaction; *more is set when some are left. */
+static int apply_batch(struct ncm_msglog *l, struct ncm_db *db, int *more,
+		       struct ncm_err_info *err)
 {
 	unsigned char *buf = NULL;
 	struct ncm_message m;
@@ -268,9 +271,10 @@ int ncm_msglog_apply(struct ncm_msglog *l, struct ncm_db *db, struct ncm_err_inf
 	off_t from, to;
 	uint64_t seq, last = 0;
 	int64_t done;
-	size_t off = 0, n;
+	size_t off = 0, n, count = 0;
 	int rc;
 
+	*more = 0;
 	pthread_mutex_lock(&l->apply);
 	pthread_mutex_lock(&l->lock);
 	from = l->applied_off;
@@ -280,6 +284,10 @@ int ncm_msglog_apply(struct ncm_msglog *l, struct ncm_db *db, struct ncm_err_inf
 		pthread_mutex_unlock(&l->apply);
 		return NCM_OK;
 	}
+	/* read at most what a batch can use (entries are at least HEADER + 7 bytes, most are
+	 * far longer): 4 MiB covers a batch of typical messages */
+	if (to - from > (off_t)(4 << 20))
+		to = from + (off_t)(4 << 20);
 	if (read_all(l->fd, from, to, &buf)) {
 		pthread_mutex_unlock(&l->apply);
 		return ncm_err_set(err, NCM_ERR_IO, "store: cannot read %s", l->path);
@@ -292,7 +300,9 @@ int ncm_msglog_apply(struct ncm_msglog *l, struct ncm_db *db, struct ncm_err_inf
 		rc = ncm_db_fail(db, err, "reading the message log state");
 		goto fail;
 	}
-	while ((n = parse(buf + off, (size_t)(to - from) - off, &seq, &m)) > 0) {
+	/* at most BATCH rows per transaction: other writers (REST) get the lock in between */
+	while (count < BATCH &&
+	       (n = parse(buf + off, (size_t)(to - from) - off, &seq, &m)) > 0) {
 		off += n;
 		last = seq;
 		if ((int64_t)seq <= done)
@@ -300,6 +310,7 @@ int ncm_msglog_apply(struct ncm_msglog *l, struct ncm_db *db, struct ncm_err_inf
 		rc = ncm_store_message_add(db, &m, err);
 		if (rc)
 			goto fail;
+		count++;
 	}
 	if (last && (int64_t)last > done) {
 		if (ncm_db_prepare(db, "UPDATE msglog_applied SET seq = ? WHERE id = 1", &st) !=
@@ -320,6 +331,7 @@ int ncm_msglog_apply(struct ncm_msglog *l, struct ncm_db *db, struct ncm_err_inf
 	/* caught up: start the file again (appends hold the lock, so none is lost) */
 	if (l->applied_off == l->size && ftruncate(l->fd, 0) == 0)
 		l->applied_off = l->size = 0;
+	*more = l->applied_off < l->size && off > 0;
 	pthread_mutex_unlock(&l->lock);
 	goto out;
 fail:
@@ -328,5 +340,14 @@ fail:
 out:
 	free(buf);
 	pthread_mutex_unlock(&l->apply);
+	return rc;
+}
+
+int ncm_msglog_apply(struct ncm_msglog *l, struct ncm_db *db, struct ncm_err_info *err)
+{
+	int rc, more = 1;
+
+	for (rc = NCM_OK; !rc && more;)
+		rc = apply_batch(l, db, &more, err);
 	return rc;
 }
