@@ -53,10 +53,11 @@ static void journal_refused(const char *device, const char *topic, const char *r
 	ncm_log(NCM_LOG_NOTICE, "mqtt: %s on %s: %s", device, topic, reason);
 }
 
-/* A store failure (a full disk, an I/O error): journaled, and for QoS 1 the device is disconnected without its
- * PUBACK, so it sends the message again on its next connection. Mosquitto 2.0.11 sends the
- * PUBACK only after this callback returns, and an error other than MOSQ_ERR_ACL_DENIED from it
- * drops the client instead (src/handle_publish.c, handle__publish). */
+/* A store failure (a full disk, an I/O error): journaled, and for QoS 1 the device is
+ * disconnected without its PUBACK, so it sends the message again on its next connection.
+ * Mosquitto 2.0.11 sends the PUBACK only after this callback returns, and an error other than
+ * MOSQ_ERR_ACL_DENIED from it drops the client instead (src/handle_publish.c,
+ * handle__publish). */
 static int store_failed(const char *device, const struct mosquitto_evt_message *ed,
 			const char *why)
 {

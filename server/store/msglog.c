@@ -272,9 +272,22 @@ static int apply_batch(struct ncm_msglog *l, struct ncm_db *db, int *more,
 	uint64_t seq, last = 0;
 	int64_t done;
 	size_t off = 0, n, count = 0;
-	int rc;
+	int rc, nested;
 
 	*more = 0;
+	/* nothing logged since the last apply committed: no transaction at all */
+	pthread_mutex_lock(&l->lock);
+	from = l->applied_off;
+	to = l->size;
+	pthread_mutex_unlock(&l->lock);
+	if (from == to)
+		return NCM_OK;
+	/* the write lock first, then the applier's: a caller may already hold the write lock
+	 * (reset applies inside its transaction), so every applier takes them in this order */
+	nested = !sqlite3_get_autocommit(ncm_db_handle(db));
+	rc = ncm_db_begin(db, err);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&l->apply);
 	pthread_mutex_lock(&l->lock);
 	from = l->applied_off;
@@ -282,26 +295,23 @@ static int apply_batch(struct ncm_msglog *l, struct ncm_db *db, int *more,
 	pthread_mutex_unlock(&l->lock);
 	if (from == to) {
 		pthread_mutex_unlock(&l->apply);
-		return NCM_OK;
+		return ncm_db_commit(db, err);
 	}
 	/* read at most what a batch can use (entries are at least HEADER + 7 bytes, most are
 	 * far longer): 4 MiB covers a batch of typical messages */
-	if (to - from > (off_t)(4 << 20))
+	if (!nested && to - from > (off_t)(4 << 20))
 		to = from + (off_t)(4 << 20);
 	if (read_all(l->fd, from, to, &buf)) {
-		pthread_mutex_unlock(&l->apply);
-		return ncm_err_set(err, NCM_ERR_IO, "store: cannot read %s", l->path);
+		rc = ncm_err_set(err, NCM_ERR_IO, "store: cannot read %s", l->path);
+		goto fail;
 	}
-	rc = ncm_db_begin(db, err);
-	if (rc)
-		goto out;
 	done = applied_seq(db);
 	if (done < 0) {
 		rc = ncm_db_fail(db, err, "reading the message log state");
 		goto fail;
 	}
 	/* at most BATCH rows per transaction: other writers (REST) get the lock in between */
-	while (count < BATCH &&
+	while ((nested || count < BATCH) &&
 	       (n = parse(buf + off, (size_t)(to - from) - off, &seq, &m)) > 0) {
 		off += n;
 		last = seq;
@@ -326,6 +336,11 @@ static int apply_batch(struct ncm_msglog *l, struct ncm_db *db, int *more,
 	rc = ncm_db_commit(db, err);
 	if (rc)
 		goto fail;
+	/* inside a caller's transaction (everything logged was applied in it, no batches)
+	 * nothing is committed yet: the caller might roll back, so the log keeps the entries
+	 * (applied_seq skips them once that commit is real) */
+	if (!sqlite3_get_autocommit(ncm_db_handle(db)))
+		goto out;
 	pthread_mutex_lock(&l->lock);
 	l->applied_off = from + (off_t)off;
 	/* caught up: start the file again (appends hold the lock, so none is lost) */
