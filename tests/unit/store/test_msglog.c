@@ -185,6 +185,32 @@ START_TEST(entries_stored_before_a_crash_are_not_stored_again)
 }
 END_TEST
 
+/* Reset applies inside its own transaction: if that rolls back, nothing logged is lost. */
+START_TEST(apply_inside_a_rolled_back_transaction_loses_nothing)
+{
+	struct ncm_db *db;
+
+	ck_assert_int_eq(ncm_db_open(db_path, &db, NULL), 0);
+	ck_assert_int_eq(ncm_msglog_open(log_path, db, &current, NULL), 0);
+	append(current, 0, 8);
+	append(current, 8, 8);
+	ck_assert_int_eq(ncm_db_begin(db, NULL), 0);
+	ck_assert_int_eq(ncm_msglog_apply(current, db, NULL), 0);
+	ncm_db_rollback(db);
+	ck_assert_int_eq(ncm_msglog_apply(current, db, NULL), 0);
+	ck_assert_int_eq(stored(db).n, 16);
+	/* and inside a transaction that commits: stored once */
+	append(current, 16, 2);
+	ck_assert_int_eq(ncm_db_begin(db, NULL), 0);
+	ck_assert_int_eq(ncm_msglog_apply(current, db, NULL), 0);
+	ck_assert_int_eq(ncm_db_commit(db, NULL), 0);
+	ck_assert_int_eq(ncm_msglog_apply(current, db, NULL), 0);
+	ck_assert_int_eq(stored(db).n, 18);
+	ncm_msglog_close(current);
+	ncm_db_close(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("msglog");
@@ -196,6 +222,7 @@ int main(void)
 	tcase_add_test(tc, appended_messages_are_stored_once_and_readers_sync_first);
 	tcase_add_test(tc, reopened_log_stores_the_rest_and_drops_a_torn_tail);
 	tcase_add_test(tc, entries_stored_before_a_crash_are_not_stored_again);
+	tcase_add_test(tc, apply_inside_a_rolled_back_transaction_loses_nothing);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
