@@ -198,7 +198,8 @@ static int mount_small_fs(const char *dir, const char *size)
 {
 	char opts[64];
 
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+	/* source and type are ignored for MS_PRIVATE; named, not NULL, for valgrind */
+	if (unshare(CLONE_NEWNS) || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL))
 		return 0;
 	snprintf(opts, sizeof(opts), "size=%s", size);
 	if (mount("tmpfs", dir, "tmpfs", 0, opts))
