@@ -185,7 +185,7 @@ static void *writer_main(void *arg)
 	struct ncm_err_info err = { 0 };
 	struct timespec until, gather = { 0, GATHER_MS * 1000000L };
 	unsigned long lost, reported = 0;
-	int failed = 0;
+	int failed = 0, was_failing;
 
 	(void)arg;
 	pthread_mutex_lock(&lock);
@@ -214,11 +214,16 @@ static void *writer_main(void *arg)
 				"not be written", lost - reported);
 			reported = lost;
 		}
+		was_failing = failed;
 		failed = ncm_jq_sync(ncm_rt_db(), &err) != NCM_OK;
-		if (failed)
-			ncm_log(NCM_LOG_ERR, "journal: cannot write records: %s", err.msg);
+		/* a full disk fails every retry: say so when it starts and when it ends */
+		if (failed && !was_failing)
+			ncm_log(NCM_LOG_ERR, "journal: cannot write records (retrying every %d ms):"
+				" %s", RETRY_MS, err.msg);
+		else if (!failed && was_failing)
+			ncm_log(NCM_LOG_NOTICE, "journal: writing records again");
 		/* and the messages logged meanwhile (each d2c message is journaled too) */
-		else if (ncm_store_message_sync(ncm_rt_db(), &err))
+		if (!failed && ncm_store_message_sync(ncm_rt_db(), &err))
 			ncm_log(NCM_LOG_ERR, "messages: cannot store logged messages: %s",
 				err.msg);
 		pthread_mutex_lock(&lock);
