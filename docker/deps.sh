@@ -6,6 +6,7 @@
 #   deps.sh test     build + test tools (Check, valgrind, mosquitto clients, yaml parser)
 #   deps.sh docker   a Docker engine started by hand, Compose v1, debootstrap and the clients
 #                    docker/test-image.sh drives the container with
+#   deps.sh bench    test + the baselines bench/ compares against (nginx; not needed by CI)
 set -eu
 what=${1:-build}
 runtime="mosquitto libmosquitto1 libcurl4 libmicrohttpd12 libjansson4 libsqlite3-0 libssl3 zlib1g ca-certificates curl"
@@ -14,12 +15,14 @@ build="$runtime gcc meson ninja-build pkg-config mosquitto-dev libmosquitto-dev
 test="$build check libsubunit-dev valgrind mosquitto-clients python3 python3-yaml sqlite3 openssl"
 docker="docker.io docker-compose debootstrap iptables mosquitto-clients curl ca-certificates openssl python3"
 test="$test nodejs chromium" # the portal's browser test (tests/browser)
+bench="$test nginx-light"
 case "$what" in
 runtime) pkgs=$runtime ;;
 build) pkgs=$build ;;
 test) pkgs=$test ;;
 docker) pkgs=$docker ;;
-*) echo "deps.sh: unknown set '$what' (runtime, build or test)" >&2; exit 2 ;;
+bench) pkgs=$bench ;;
+*) echo "deps.sh: unknown set '$what' (runtime, build, test, docker or bench)" >&2; exit 2 ;;
 esac
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -190,7 +190,7 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 				size_t size)
 {
 	struct ncm_err_info err = { 0 };
-	char *text = NULL;
+	char *text = NULL, wake[PATH_MAX];
 	size_t len;
 	FILE *f;
 	int rc;
@@ -202,6 +202,8 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	fprintf(f, "per_listener_settings false\n"); /* true stops TICK in 2.0.11 (platform C.8) */
 	fprintf(f, "allow_anonymous false\n");
 	fprintf(f, "persistence false\n");
+	/* replies go out at once, not after the client's delayed ACK (Nagle, ~40 ms) */
+	fprintf(f, "set_tcp_nodelay true\n");
 	/* every input has a bound: AWS IoT (and so nRF Cloud) caps payloads at 128 KB; a larger
 	 * packet makes the broker drop the client */
 	fprintf(f, "max_packet_size %d\n", 256 * 1024);
@@ -222,6 +224,11 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	fprintf(f, "require_certificate true\n");
 	fprintf(f, "tls_version tlsv1.2\n"); /* 2.0.11 would otherwise allow TLS 1.1 */
 	fprintf(f, "ciphers %s\n", MQTT_CIPHERS);
+	/* last, so that when the plugin can connect here every listener is up: its own client
+	 * that wakes the broker loop when other threads queue work (server/mqtt/wake.c); no TLS,
+	 * the plugin refuses anyone but that client */
+	if (!ncm_config_wake_socket(cfg, wake, sizeof(wake)))
+		fprintf(f, "\nlistener 0 %s\nprotocol mqtt\n", wake);
 	fclose(f);
 	if (ncm_path(conf_path, size, "%s/mosquitto.conf", run_dir)) {
 		free(text);

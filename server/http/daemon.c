@@ -20,6 +20,7 @@
 #include "faults.h"
 #include "file.h"
 #include "http.h"
+#include "keycache.h"
 #include "log.h"
 #include "portal.h"
 #include "request.h"
@@ -497,4 +498,5 @@ void ncm_http_stop(void)
 	if (https_daemon)
 		MHD_stop_daemon(https_daemon);
 	admin_daemon = https_daemon = NULL;
+	ncm_keycache_clear();
 }

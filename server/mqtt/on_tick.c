@@ -14,6 +14,7 @@
 #include "mqtt_internal.h"
 #include "runtime.h"
 #include "waiters.h"
+#include "wake.h"
 
 static ncm_mqtt_ready_fn ready_fn;
 static int announced;
@@ -69,6 +70,7 @@ int ncm_mqtt_on_tick(int event, void *event_data, void *userdata)
 		if (ready_fn)
 			ready_fn();
 	}
+	ncm_mqtt_wake_drain();
 	ncm_waiters_expire(ncm_rt_now_ms());
 	ncm_mqtt_delayed_flush(ncm_rt_now_ms());
 	ncm_mqtt_hold_tick(ncm_rt_now_ms());

@@ -107,6 +107,12 @@ int ncm_config_run_dir(const struct ncm_config *cfg, char *buf, size_t size)
 	return ncm_path(buf, size, "%s/run", cfg->data_dir);
 }
 
+int ncm_config_wake_socket(const struct ncm_config *cfg, char *buf, size_t size)
+{
+	/* sizeof(struct sockaddr_un.sun_path) on Linux is 108, with its NUL */
+	return ncm_path(buf, size < 108 ? size : 108, "%s/run/mqtt-wake.sock", cfg->data_dir);
+}
+
 int ncm_config_devices_dir(const struct ncm_config *cfg, char *buf, size_t size)
 {
 	return ncm_path(buf, size, "%s/devices", cfg->data_dir);

@@ -56,6 +56,9 @@ int ncm_config_location_centre(const struct ncm_config *cfg, double *lat, double
 /* <data>/state.db, <data>/run, <data>/devices */
 int ncm_config_db_path(const struct ncm_config *cfg, char *buf, size_t size);
 int ncm_config_run_dir(const struct ncm_config *cfg, char *buf, size_t size);
+/* The broker's internal Unix socket listener (the plugin's wake-up connection, mqtt/wake.c);
+ * non-zero when the path does not fit a socket address (then there is none). */
+int ncm_config_wake_socket(const struct ncm_config *cfg, char *buf, size_t size);
 int ncm_config_devices_dir(const struct ncm_config *cfg, char *buf, size_t size);
 
 /* JSON round trip; to_json returns a malloc'd string. */

@@ -18,8 +18,10 @@
 #include "file.h"
 #include "journal_tap.h"
 #include "usage.h"
+#include "jqueue.h"
 #include "location_svc.h"
 #include "log.h"
+#include "msglog.h"
 #include "waiters.h"
 #include "jsontext.h"
 
@@ -32,6 +34,7 @@ static atomic_int broker_ready;
 static atomic_int https_port;
 static atomic_int admin_port;
 static _Atomic int record_fd = -1; /* atomic: PUT /mock/v1/record opens it later */
+static struct ncm_msglog *msglog;
 static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int record_paused;
 static char record_opened[PATH_MAX]; /* the file PUT /mock/v1/record opened, if any */
@@ -41,8 +44,17 @@ static void db_key_free(void *p)
 	ncm_db_close(p);
 }
 
+/* The messages' sync function: stores what the message log holds, with the reader's db. */
+static int msglog_sync(struct ncm_db *db, struct ncm_err_info *err)
+{
+	if (!db)
+		return ncm_err_set(err, NCM_ERR_IO, "store: no database connection");
+	return msglog ? ncm_msglog_apply(msglog, db, err) : NCM_OK;
+}
+
 int ncm_rt_init(const char *config_path, struct ncm_err_info *err)
 {
+	char path[PATH_MAX];
 	char *text = NULL;
 	size_t len;
 	int rc;
@@ -64,7 +76,27 @@ int ncm_rt_init(const char *config_path, struct ncm_err_info *err)
 	}
 	if (!ncm_rt_db())
 		return ncm_err_set(err, NCM_ERR_IO, "runtime: cannot open %s", rt.db_path);
+	/* ncm_rt_init runs on the broker thread: its commits hold up every device, so it waits
+	 * at most a moment for the write lock and fails instead (the device is then disconnected
+	 * without its PUBACK and sends again) */
+	ncm_db_set_wait_ms(ncm_rt_db(), NCM_RT_BROKER_WAIT_MS);
+	/* the journal writer's connection checkpoints the WAL (it commits whenever anything
+	 * happens), so the fsync of a checkpoint never runs on the broker thread */
+	ncm_db_set_no_checkpoints(ncm_rt_db());
 	rc = ncm_store_team_get(ncm_rt_db(), &rt.team, err);
+	if (rc)
+		return rc;
+	/* d2c messages are committed to the message log, then stored behind; what a previous
+	 * run logged and did not store yet is stored now */
+	if (ncm_path(path, sizeof(path), "%s/messages.log", rt.cfg.data_dir))
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "runtime: data path too long");
+	rc = ncm_msglog_open(path, ncm_rt_db(), &msglog, err);
+	if (!rc)
+		rc = ncm_msglog_apply(msglog, ncm_rt_db(), err);
+	if (rc)
+		return rc;
+	ncm_store_message_set_sync(msglog_sync);
+	rc = ncm_jq_start(ncm_rt_db(), rt.cfg.journal_max, err);
 	if (rc)
 		return rc;
 	if (ncm_team_prefix(&rt.team, rt.prefix, sizeof(rt.prefix)))
@@ -82,6 +114,16 @@ void ncm_rt_cleanup(void)
 {
 	struct ncm_db *db;
 
+	ncm_jq_stop();
+	if (msglog) {
+		struct ncm_err_info err = { 0 };
+
+		if (ncm_rt_db() && ncm_msglog_apply(msglog, ncm_rt_db(), &err))
+			ncm_log(NCM_LOG_ERR, "messages: left in the message log: %s", err.msg);
+		ncm_store_message_set_sync(NULL);
+		ncm_msglog_close(msglog);
+		msglog = NULL;
+	}
 	if (record_fd >= 0) {
 		close(record_fd);
 		record_fd = -1;
@@ -115,6 +157,13 @@ struct ncm_db *ncm_rt_db(void)
 	}
 	pthread_setspecific(db_key, db);
 	return db;
+}
+
+int ncm_rt_messages_commit(const struct ncm_message *msgs, size_t n, struct ncm_err_info *err)
+{
+	if (!msglog)
+		return ncm_err_set(err, NCM_ERR_IO, "store: no message log");
+	return ncm_msglog_append(msglog, msgs, n, err);
 }
 
 int64_t ncm_rt_now_ms(void)
@@ -194,15 +243,10 @@ static void record(const struct ncm_journal_rec *rec)
 
 void ncm_rt_journal(struct ncm_journal_rec *rec)
 {
-	struct ncm_err_info err;
-	struct ncm_db *db = ncm_rt_db();
-
 	if (!rec->ts_ms)
 		rec->ts_ms = ncm_rt_now_ms();
-	if (!db)
-		return;
-	if (ncm_store_journal_add(db, rec, rt.cfg.journal_max, &err)) {
-		ncm_log(NCM_LOG_ERR, "journal: cannot record %s: %s", rec->kind, err.msg);
+	if (ncm_jq_add(rec)) {
+		ncm_log(NCM_LOG_ERR, "journal: cannot record %s: out of memory", rec->kind);
 		return;
 	}
 	record(rec);
@@ -240,7 +284,7 @@ int ncm_rt_admin_port(void)
 	return atomic_load(&admin_port);
 }
 
-/* Recording on or off at run time (PUT /mock/v1/record, docs/portal.md#lab). Turning it on
+/* Recording on or off at run time (PUT /mock/v1/record, docs/portal.md#recording). Turning it on
  * without --record opens <data>/recording.jsonl (appending); off keeps the file open and writes
  * nothing more. */
 int ncm_rt_record_set(int on, struct ncm_err_info *err)

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "db.h"
 #include "journal.h"
+#include "messages.h"
 #include "team.h"
 
 struct ncm_runtime {
@@ -23,6 +24,9 @@ struct ncm_runtime {
 	struct ncm_ca ca;
 	char db_path[PATH_MAX];
 };
+
+/* The broker thread's longest wait for the store's write lock, in ms. */
+#define NCM_RT_BROKER_WAIT_MS 250
 
 /* Loads config_path, the team and the CA. Call once, on the broker thread, before threads. */
 int ncm_rt_init(const char *config_path, struct ncm_err_info *err);
@@ -36,6 +40,11 @@ const struct ncm_runtime *ncm_rt(void);
  * exits; NULL (and logged) when it cannot be opened. */
 struct ncm_db *ncm_rt_db(void);
 
+/* Commits device messages: one write to the message log (msglog.h), stored in the messages
+ * table behind; readers of messages see them at once. Once it returns NCM_OK they survive
+ * the process dying. Any thread. */
+int ncm_rt_messages_commit(const struct ncm_message *msgs, size_t n, struct ncm_err_info *err);
+
 /* Wall clock in milliseconds since the epoch. */
 int64_t ncm_rt_now_ms(void);
 
@@ -43,9 +52,10 @@ int64_t ncm_rt_now_ms(void);
  * (>= 32 bytes). */
 void ncm_rt_iso8601(int64_t ms, char *buf, size_t size);
 
-/* Appends a journal record (ts_ms filled when 0) with the calling thread's connection, and to
- * the --record file when there is one (one JSON line, flushed at once, so a crash loses nothing
- * written); a failure is logged, never fatal. */
+/* Appends a journal record (ts_ms filled when 0, seq set): queued and written behind in
+ * batches (jqueue.h), offered to waiters at once, and appended to the --record file when there
+ * is one (one JSON line, written at once, so a crash loses nothing written); a failure is
+ * logged, never fatal. Never waits for the database. */
 void ncm_rt_journal(struct ncm_journal_rec *rec);
 
 /* A record as the journal API and recordings show it: {"seq","ts","kind","device"?,"topic"?,
