@@ -8,6 +8,7 @@
  * nesting depth and arena bytes (jsonata.h). Pure: no I/O, no globals. Any thread.
  */
 #include "jsonata_internal.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -21,15 +22,22 @@ _Noreturn void ncm_jx_fail(struct jctx *cx, int code, const char *ref, size_t po
 {
 	char msg[256];
 	va_list ap;
-	size_t p = pos + 1;
+	size_t p = 1, i;
 
+	/* positions count UTF-16 units, as JSONata's do */
+	for (i = 0; i < pos && i < cx->srclen; i++) {
+		unsigned char b = (unsigned char)cx->src[i];
+
+		if ((b & 0xc0) != 0x80)
+			p += b >= 0xf0 ? 2 : 1;
+	}
+	if (pos > cx->srclen)
+		p += pos - cx->srclen;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (cx->err) {
 		cx->err->code = code;
-		if (p > cx->srclen + 1)
-			p = cx->srclen + 1;
 		cx->err->position = p;
 		snprintf(cx->err->ref, sizeof(cx->err->ref), "%s", ref ? ref : "");
 		if (ref)
@@ -1280,11 +1288,30 @@ static int ctx_init(struct jctx *cx, const char *expr, size_t len,
 	return 0;
 }
 
+/* The expression must be UTF-8 without NUL bytes (a JSON string from a device always is). */
+static void check_text(struct jctx *cx, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+			   : (c & 0xf8) == 0xf0 ? 4 : 0;
+
+		if (c == 0)
+			ncm_jx_fail(cx, 1, NULL, i, "NUL byte in the expression");
+		if (!len || i + len > n || !ncm_utf8_valid(s + i, len))
+			ncm_jx_fail(cx, 1, NULL, i, "invalid UTF-8 in the expression");
+		i += len;
+	}
+}
+
 static struct jv *run(struct jctx *cx, const char *expr, size_t len, const json_t *input)
 {
 	struct jnode *ast;
 	struct jv *in, *r;
 
+	check_text(cx, expr, len);
 	ast = ncm_jx_parse(cx, expr, len);
 	in = ncm_jx_from_json(cx, input, 0);
 	cx->global = ncm_jx_env(cx, NULL);
@@ -1365,8 +1392,11 @@ json_t *ncm_jsonata_eval(const char *expr, size_t len, const json_t *input,
 json_t *ncm_jsonata_error_json(const struct ncm_jsonata_error *err)
 {
 	char msg[sizeof(err->message)];
-	size_t i, n = strnlen(err->message, sizeof(err->message) - 1);
+	size_t i, n;
 
+	if (!err)
+		return NULL;
+	n = strnlen(err->message, sizeof(err->message) - 1);
 	memcpy(msg, err->message, n);
 	msg[n] = '\0';
 	/* keep the message valid UTF-8 for the device: anything jansson refuses becomes '?' */

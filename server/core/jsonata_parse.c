@@ -15,6 +15,8 @@ struct jparser {
 	struct jlex lx;
 	struct jtok cur;
 	int depth;
+	int end_seen;   /* an operand was missing at the end (reported once parsing is done) */
+	size_t end_pos;
 };
 
 static struct jnode *expression(struct jparser *p, int rbp);
@@ -212,7 +214,12 @@ static struct jnode *nud(struct jparser *p, struct jtok *t)
 
 	switch (t->type) {
 	case TK_END:
-		ncm_jx_fail(p->cx, 1, "S0207", t->pos, "Unexpected end of expression");
+		/* the reference reports an expected closing token first, if there is one */
+		if (!p->end_seen) {
+			p->end_seen = 1;
+			p->end_pos = t->pos;
+		}
+		return node(p, N_PLACEHOLDER, t->pos);
 	case TK_NAME:
 		return name_path(p, t->s, t->slen, t->pos);
 	case TK_VAR:
@@ -572,6 +579,8 @@ struct jnode *ncm_jx_parse(struct jctx *cx, const char *s, size_t len)
 	p.lx.len = len;
 	advance(&p, NULL, 0);
 	root = expression(&p, 0);
+	if (p.end_seen)
+		ncm_jx_fail(cx, 1, "S0207", p.end_pos, "Unexpected end of expression");
 	if (p.cur.type != TK_END)
 		ncm_jx_fail(cx, 1, "S0201", p.cur.pos, "Syntax error: \"%s\"", tok_text(&p.cur));
 	return root;

@@ -314,7 +314,7 @@ static json_t *to_json(const struct jv *v, int depth)
 	case J_NUM:
 		if (!isfinite(v->n))
 			return json_null();
-		if (ncm_jx_is_int(v->n) && fabs(v->n) < 9007199254740992.0)
+		if (ncm_jx_is_int(v->n) && fabs(v->n) < 9.2e18)
 			return json_integer((json_int_t)v->n);
 		return json_real(v->n);
 	case J_STR:
