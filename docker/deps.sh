@@ -7,9 +7,14 @@
 set -eu
 what=${1:-build}
 runtime="mosquitto libmosquitto1 libcurl4 libmicrohttpd12 libjansson4 libsqlite3-0 libssl3 zlib1g ca-certificates curl"
+# JSONata regular expressions (server/core/jsonata_fn.c)
+runtime="$runtime libpcre2-8-0"
 build="$runtime gcc meson ninja-build pkg-config mosquitto-dev libmosquitto-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev zlib1g-dev"
+build="$build libpcre2-dev"
 test="$build check libsubunit-dev valgrind mosquitto-clients python3 python3-yaml sqlite3 openssl"
+# the JSONata differential test (tests/jsonata/) runs the reference implementation on node
+test="$test nodejs npm"
 case "$what" in
 runtime) pkgs=$runtime ;;
 build) pkgs=$build ;;

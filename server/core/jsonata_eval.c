@@ -262,7 +262,22 @@ static struct jv *eval_wildcard(struct jctx *cx, struct jv *input)
 
 	if (input && input->t == J_ARR && input->outer && input->an > 0)
 		input = input->a[0];
-	if (input && input->t == J_OBJ) {
+	if (input && input->t == J_ARR) { /* Object.keys() of an array: its indexes */
+		for (i = 0; i < input->an; i++) {
+			struct jv *v = input->a[i];
+
+			ncm_jx_tick(cx, 0);
+			if (v && v->t == J_ARR) {
+				struct jv *flat = ncm_jx_arr(cx);
+
+				flatten_into(cx, flat, v);
+				r = append(cx, r, flat);
+				r->seq = 1;
+			} else if (v) {
+				ncm_jx_push(cx, r, v);
+			}
+		}
+	} else if (input && input->t == J_OBJ) {
 		ix = ncm_jx_keys_order(cx, input);
 		for (i = 0; i < input->on; i++) {
 			struct jv *v = input->o[ix[i]].v;

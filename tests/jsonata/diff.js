@@ -7,7 +7,7 @@
 // agrees, at least 95 % are answered and the corpus holds at least 2000 cases.
 //
 // Cases: corpus.txt (hand-written, one expression a line, run on the document named by the
-// last "@doc" line, documents in docs.json) plus random expressions generated from the grammar
+// last "@doc" line, or on each of a comma-separated list of them; documents in docs.json) plus random expressions generated from the grammar
 // over random documents (gen.js, seeded, so every run tests the same cases).
 //
 // usage: node diff.js <path to jsonata_run> [--seed N] [--random N] [--show N] [--only corpus|random]
@@ -34,20 +34,24 @@ function loadCorpus() {
 	const docs = JSON.parse(fs.readFileSync(path.join(__dirname, 'docs.json'), 'utf8'));
 	const lines = fs.readFileSync(path.join(__dirname, 'corpus.txt'), 'utf8').split('\n');
 	const cases = [];
-	let doc = 'none';
+	let names = ['none'];
 	lines.forEach((line, i) => {
 		if (line.trim() === '' || line.startsWith('#'))
 			return;
 		if (line.startsWith('@doc ')) {
-			doc = line.slice(5).trim();
-			if (doc !== 'none' && !(doc in docs))
-				throw new Error(`corpus.txt:${i + 1}: unknown document ${doc}`);
+			names = line.slice(5).split(',').map((n) => n.trim());
+			names.forEach((n) => {
+				if (n !== 'none' && !(n in docs))
+					throw new Error(`corpus.txt:${i + 1}: unknown document ${n}`);
+			});
 			return;
 		}
-		const c = { expr: line, where: `corpus.txt:${i + 1}` };
-		if (doc !== 'none')
-			c.input = docs[doc];
-		cases.push(c);
+		names.forEach((n) => {
+			const c = { expr: line, where: `corpus.txt:${i + 1}${names.length > 1 ? ' (' + n + ')' : ''}` };
+			if (n !== 'none')
+				c.input = docs[n];
+			cases.push(c);
+		});
 	});
 	return cases;
 }
