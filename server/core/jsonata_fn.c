@@ -525,8 +525,6 @@ static struct jv *f_substring(struct jctx *cx, struct jv **a, int n, struct jv *
 	start = A(1)->n;
 	if (len + start < 0)
 		start = 0;
-	/* Array.prototype.slice: truncate toward zero, negative from the end */
-	start = trunc(start);
 	if (A(2)) {
 		if (A(2)->n <= 0)
 			return strv(cx, "", 0);
@@ -535,6 +533,8 @@ static struct jv *f_substring(struct jctx *cx, struct jv **a, int n, struct jv *
 	} else {
 		end = len;
 	}
+	/* Array.prototype.slice: truncate toward zero, negative from the end */
+	start = trunc(start);
 	if (start < 0)
 		start += len;
 	if (end < 0)
@@ -576,57 +576,95 @@ static struct jv *f_substring_after(struct jctx *cx, struct jv **a, int n, struc
 	return strv(cx, a[0]->s + off, a[0]->slen - off);
 }
 
-/* Case mapping for ASCII, Latin-1, Greek and Cyrillic (docs/jsonata.md#limits). */
-static struct jv *casemap(struct jctx *cx, struct jv *s, int upper)
+static unsigned map_cp(unsigned cp, int upper)
 {
-	char *o = ncm_jx_alloc(cx, s->slen + 1);
+	static const unsigned short tonos[][2] = { /* Greek with accents: lower, upper */
+		{ 0x3ac, 0x386 }, { 0x3ad, 0x388 }, { 0x3ae, 0x389 }, { 0x3af, 0x38a },
+		{ 0x3cc, 0x38c }, { 0x3cd, 0x38e }, { 0x3ce, 0x38f }, { 0x3c2, 0x3a3 },
+	};
 	size_t i;
 
-	memcpy(o, s->s, s->slen);
-	for (i = 0; i < s->slen; i++) {
-		unsigned char c = (unsigned char)o[i], d;
+	if (upper) {
+		if ((cp >= 'a' && cp <= 'z') || (cp >= 0xe0 && cp <= 0xfe && cp != 0xf7) ||
+		    (cp >= 0x3b1 && cp <= 0x3c9 && cp != 0x3c2) || (cp >= 0x430 && cp <= 0x44f))
+			return cp - 0x20;
+		if (cp == 0xff)
+			return 0x178;
+		if (cp >= 0x450 && cp <= 0x45f)
+			return cp - 0x50;
+		if (cp >= 0x100 && cp <= 0x17f && cp != 0x131 && cp != 0x138 && cp != 0x149)
+			return (cp >= 0x139 && cp <= 0x148) || cp >= 0x179 ? (cp % 2 ? cp : cp - 1)
+									    : (cp % 2 ? cp - 1 : cp);
+		for (i = 0; i < sizeof(tonos) / sizeof(tonos[0]); i++)
+			if (tonos[i][0] == cp)
+				return tonos[i][1];
+	} else {
+		if ((cp >= 'A' && cp <= 'Z') || (cp >= 0xc0 && cp <= 0xde && cp != 0xd7) ||
+		    (cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2) || (cp >= 0x410 && cp <= 0x42f))
+			return cp + 0x20;
+		if (cp == 0x178)
+			return 0xff;
+		if (cp >= 0x400 && cp <= 0x40f)
+			return cp + 0x50;
+		if (cp >= 0x100 && cp <= 0x17f && cp != 0x130 && cp != 0x138 && cp != 0x149)
+			return (cp >= 0x139 && cp <= 0x148) || cp >= 0x179 ? (cp % 2 ? cp + 1 : cp)
+									    : (cp % 2 ? cp : cp + 1);
+		for (i = 0; i < sizeof(tonos) / sizeof(tonos[0]) - 1; i++)
+			if (tonos[i][1] == cp)
+				return tonos[i][0];
+	}
+	return cp;
+}
 
-		if (c < 0x80) {
-			if (upper && c >= 'a' && c <= 'z')
-				o[i] = (char)(c - 32);
-			else if (!upper && c >= 'A' && c <= 'Z')
-				o[i] = (char)(c + 32);
+static void put_cp(struct sb *b, unsigned cp)
+{
+	char o[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		o[0] = (char)(0xc0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		o[0] = (char)(0xf0 | (cp >> 18));
+		o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	sb_put(b, o, n);
+}
+
+/* Case mapping for Latin (ASCII, Latin-1, Latin Extended-A), Greek and Cyrillic, with
+ * ß -> SS as JavaScript does (docs/jsonata.md#limits). */
+static struct jv *casemap(struct jctx *cx, struct jv *s, int upper)
+{
+	struct sb b = { cx, NULL, 0, 0 };
+	size_t i = 0;
+
+	while (i < s->slen) {
+		unsigned char c = (unsigned char)s->s[i];
+		int len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4, j;
+		unsigned cp = len == 1 ? c : c & (0xffu >> (len + 1));
+
+		for (j = 1; j < len && i + (size_t)j < s->slen; j++)
+			cp = (cp << 6) | ((unsigned char)s->s[i + j] & 0x3f);
+		i += (size_t)len;
+		if (upper && cp == 0xdf) {
+			sb_put(&b, "SS", 2);
 			continue;
 		}
-		if (i + 1 >= s->slen)
-			break;
-		d = (unsigned char)o[i + 1];
-		if (c == 0xc3) { /* U+00C0..U+00FF */
-			if (upper && d >= 0xa0 && d <= 0xbe && d != 0xb7)
-				o[i + 1] = (char)(d - 0x20);
-			else if (!upper && d >= 0x80 && d <= 0x9e && d != 0x97)
-				o[i + 1] = (char)(d + 0x20);
-		} else if (c == 0xce || c == 0xcf) { /* Greek */
-			unsigned cp = ((c & 0x1fu) << 6) | (d & 0x3fu);
-
-			if (upper && cp >= 0x3b1 && cp <= 0x3c9 && cp != 0x3c2)
-				cp -= 0x20;
-			else if (!upper && cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2)
-				cp += 0x20;
-			o[i] = (char)(0xc0 | (cp >> 6));
-			o[i + 1] = (char)(0x80 | (cp & 0x3f));
-		} else if (c == 0xd0 || c == 0xd1) { /* Cyrillic */
-			unsigned cp = ((c & 0x1fu) << 6) | (d & 0x3fu);
-
-			if (upper && cp >= 0x430 && cp <= 0x44f)
-				cp -= 0x20;
-			else if (upper && cp >= 0x450 && cp <= 0x45f)
-				cp -= 0x50;
-			else if (!upper && cp >= 0x410 && cp <= 0x42f)
-				cp += 0x20;
-			else if (!upper && cp >= 0x400 && cp <= 0x40f)
-				cp += 0x50;
-			o[i] = (char)(0xc0 | (cp >> 6));
-			o[i + 1] = (char)(0x80 | (cp & 0x3f));
-		}
-		i++;
+		put_cp(&b, map_cp(cp, upper));
 	}
-	return strv(cx, o, s->slen);
+	return sb_val(&b);
 }
 
 static struct jv *f_lowercase(struct jctx *cx, struct jv **a, int n, struct jv *in)
@@ -690,7 +728,8 @@ static struct jv *f_pad(struct jctx *cx, struct jv **a, int n, struct jv *in)
 	padlen = fabs(w) - (double)cp_count(a[0]->s, a[0]->slen);
 	if (!(padlen > 0))
 		return a[0];
-	padlen = ceil(padlen);
+	if (padlen != floor(padlen)) /* new Array(fraction) in jsonata-js */
+		ncm_jx_fail(cx, 2, NULL, 0, "Invalid array length");
 	if (padlen > 1e6)
 		ncm_jx_fail(cx, 3, NULL, 0, "$pad width too large");
 	if (w > 0)
