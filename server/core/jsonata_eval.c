@@ -1017,6 +1017,11 @@ static struct jv *run_transform(struct jctx *cx, struct jfn *f, struct jv *obj)
 				ncm_jx_fail(cx, 2, "T2011", n->rhs->pos,
 					    "The insert/update clause of the transform expression must "
 					    "evaluate to an object");
+			if (upd->on && (!m || (m->t != J_OBJ && m->t != J_ARR)))
+				/* jsonata-js fails setting a property on a primitive */
+				ncm_jx_fail(cx, 2, NULL, n->rhs->pos,
+					    "Cannot create a property on a %s in a transform",
+					    type_word(m));
 			if (m && m->t == J_OBJ)
 				for (k = 0; k < upd->on; k++)
 					if (upd->o[k].v)
@@ -1341,6 +1346,23 @@ static struct jv *run(struct jctx *cx, const char *expr, size_t len, const json_
 	return r;
 }
 
+static int has_function(const struct jv *v, int depth)
+{
+	size_t i;
+
+	if (!v || depth > 1000)
+		return 0;
+	if (v->t == J_FUNC)
+		return 1;
+	for (i = 0; v->t == J_ARR && i < v->an; i++)
+		if (has_function(v->a[i], depth + 1))
+			return 1;
+	for (i = 0; v->t == J_OBJ && i < v->on; i++)
+		if (has_function(v->o[i].v, depth + 1))
+			return 1;
+	return 0;
+}
+
 /* Runs the evaluation under cx->jb; 0 with *out set, or -1 with cx->err filled. */
 static int protected_run(struct jctx *cx, const char *expr, size_t len, const json_t *input,
 			 struct jv **out)
@@ -1384,8 +1406,15 @@ json_t *ncm_jsonata_eval(const char *expr, size_t len, const json_t *input,
 	}
 	ctx_init(cx, expr, len, err);
 	if (protected_run(cx, expr, len, input, &r) == 0) {
-		if (r && r->t == J_FUNC)
-			r = NULL; /* a function is not JSON: JSON.stringify drops it */
+		if (r && has_function(r, 0)) {
+			/* jsonata-js hands back its internal function object, which has no
+			 * meaningful JSON form */
+			err->code = 2;
+			err->position = 1;
+			snprintf(err->message, sizeof(err->message),
+				 "a result that is or holds a function is not supported as JSON");
+			r = NULL;
+		}
 		if (r) {
 			out = ncm_jx_to_json(r);
 			if (!out) {

@@ -1868,7 +1868,7 @@ static struct jv *f_eval(struct jctx *cx, struct jv **a, int n, struct jv *in)
 	cx->err = &inner;
 	cx->src = a[0]->s;
 	cx->srclen = a[0]->slen;
-	rc = eval_protected(cx, a[0], n > 1 ? A(1) : in, &r);
+	rc = eval_protected(cx, a[0], A(1) ? A(1) : in, &r);
 	memcpy(cx->jb, save, sizeof(save));
 	cx->err = save_err;
 	cx->src = save_src;
