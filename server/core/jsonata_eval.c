@@ -48,6 +48,20 @@ _Noreturn void ncm_jx_fail(struct jctx *cx, int code, const char *ref, size_t po
 	longjmp(cx->jb, 1);
 }
 
+/* The evaluation's timestamp: the clock is read once, and only by an expression that asks
+ * for it ($now(), $millis(), $random()), so evaluation stays a pure function otherwise. */
+long long ncm_jx_now_ms(struct jctx *cx)
+{
+	struct timespec ts;
+
+	if (cx->now_ms < 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		cx->now_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		cx->rand_state = (unsigned)ts.tv_nsec | 1u;
+	}
+	return cx->now_ms;
+}
+
 void ncm_jx_tick(struct jctx *cx, size_t pos)
 {
 	if (++cx->steps > cx->max_steps)
@@ -1293,8 +1307,6 @@ struct jv *ncm_jx_string(struct jctx *cx, struct jv *v, int pretty, size_t pos)
 static int ctx_init(struct jctx *cx, const char *expr, size_t len,
 		    struct ncm_jsonata_error *err)
 {
-	struct timespec ts;
-
 	memset(cx, 0, sizeof(*cx));
 	cx->err = err;
 	cx->src = expr;
@@ -1302,9 +1314,7 @@ static int ctx_init(struct jctx *cx, const char *expr, size_t len,
 	cx->ar.budget = NCM_JSONATA_MAX_BYTES;
 	cx->max_steps = NCM_JSONATA_MAX_STEPS;
 	cx->max_depth = NCM_JSONATA_MAX_EVAL_DEPTH;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	cx->now_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	cx->rand_state = (unsigned)ts.tv_nsec | 1u;
+	cx->now_ms = -1; /* read on first use ($now, $millis, $random) */
 	return 0;
 }
 

@@ -1326,6 +1326,7 @@ static struct jv *f_random(struct jctx *cx, struct jv **a, int n, struct jv *in)
 	(void)a;
 	(void)n;
 	(void)in;
+	ncm_jx_now_ms(cx);
 	cx->rand_state = cx->rand_state * 1103515245u + 12345u;
 	return ncm_jx_num(cx, (double)(cx->rand_state >> 8) / 16777216.0);
 }
@@ -1942,7 +1943,7 @@ static struct jv *f_now(struct jctx *cx, struct jv **a, int n, struct jv *in)
 	(void)in;
 	if (A(0) || A(1))
 		ncm_jx_fail(cx, 2, NULL, 0, "$now() with a picture is not supported");
-	return iso_from_ms(cx, (double)cx->now_ms);
+	return iso_from_ms(cx, (double)ncm_jx_now_ms(cx));
 }
 
 static struct jv *f_millis(struct jctx *cx, struct jv **a, int n, struct jv *in)
@@ -1950,7 +1951,7 @@ static struct jv *f_millis(struct jctx *cx, struct jv **a, int n, struct jv *in)
 	(void)a;
 	(void)n;
 	(void)in;
-	return ncm_jx_num(cx, (double)cx->now_ms);
+	return ncm_jx_num(cx, (double)ncm_jx_now_ms(cx));
 }
 
 static struct jv *f_from_millis(struct jctx *cx, struct jv **a, int n, struct jv *in)

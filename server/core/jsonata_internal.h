@@ -241,6 +241,7 @@ struct jenv *ncm_jx_env(struct jctx *cx, struct jenv *parent);
 void ncm_jx_bind(struct jctx *cx, struct jenv *env, const char *name, struct jv *v);
 struct jv *ncm_jx_lookup(struct jenv *env, const char *name);
 void ncm_jx_tick(struct jctx *cx, size_t pos);
+long long ncm_jx_now_ms(struct jctx *cx);
 struct jv *ncm_jx_string(struct jctx *cx, struct jv *v, int pretty, size_t pos);
 int ncm_jx_is_seq(const struct jv *v);
 

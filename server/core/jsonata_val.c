@@ -233,26 +233,34 @@ static int index_key(const char *k, size_t n, unsigned long long *out)
 	return 1;
 }
 
-size_t *ncm_jx_keys_order(struct jctx *cx, const struct jv *obj)
+/* Fills ix (obj->on entries) with the property indexes in JavaScript's order. */
+static void order_keys(const struct jv *obj, size_t *ix)
 {
-	size_t *ix = ncm_jx_alloc(cx, (obj->on + 1) * sizeof(*ix));
-	unsigned long long *num = ncm_jx_alloc(cx, (obj->on + 1) * sizeof(*num));
 	size_t i, j, m = 0;
+	unsigned long long a, b;
 
 	for (i = 0; i < obj->on; i++)
-		if (index_key(obj->o[i].k, obj->o[i].klen, &num[i])) {
-			/* insertion sort of the index keys */
-			for (j = m; j > 0 && num[ix[j - 1]] > num[i]; j--)
+		if (index_key(obj->o[i].k, obj->o[i].klen, &a)) {
+			/* insertion sort of the index keys (few in practice) */
+			for (j = m; j > 0; j--) {
+				index_key(obj->o[ix[j - 1]].k, obj->o[ix[j - 1]].klen, &b);
+				if (b <= a)
+					break;
 				ix[j] = ix[j - 1];
+			}
 			ix[j] = i;
 			m++;
 		}
-	for (i = 0; i < obj->on; i++) {
-		unsigned long long d;
-
-		if (!index_key(obj->o[i].k, obj->o[i].klen, &d))
+	for (i = 0; i < obj->on; i++)
+		if (!index_key(obj->o[i].k, obj->o[i].klen, &a))
 			ix[m++] = i;
-	}
+}
+
+size_t *ncm_jx_keys_order(struct jctx *cx, const struct jv *obj)
+{
+	size_t *ix = ncm_jx_alloc(cx, (obj->on + 1) * sizeof(*ix));
+
+	order_keys(obj, ix);
 	return ix;
 }
 
@@ -295,10 +303,8 @@ struct jv *ncm_jx_from_json(struct jctx *cx, const json_t *j, int depth)
 	return NULL;
 }
 
-/* Appends v as jansson to dst (array when key is NULL), skipping undefined and functions
- * inside containers as JSON.stringify does. Returns -1 on OOM. */
-static json_t *to_json(const struct jv *v, int depth);
-
+/* v as jansson (NULL for undefined or on OOM); undefined items of arrays become null, as
+ * JSON.stringify writes them. */
 static json_t *to_json(const struct jv *v, int depth)
 {
 	json_t *j, *m;
@@ -333,18 +339,22 @@ static json_t *to_json(const struct jv *v, int depth)
 		}
 		return j;
 	case J_OBJ: {
-		/* jansson keeps insertion order; JavaScript enumerates index keys first. */
-		struct jctx tmp;
-		size_t *ix;
+		/* jansson keeps insertion order; JavaScript enumerates index keys first */
+		size_t *ix = NULL, k;
+		unsigned long long d;
+		int any = 0;
 
-		memset(&tmp, 0, sizeof(tmp));
-		tmp.ar.budget = (size_t)-1 / 2;
-		if (setjmp(tmp.jb))
-			return NULL;
-		ix = ncm_jx_keys_order(&tmp, v);
+		for (i = 0; i < v->on && !any; i++)
+			any = index_key(v->o[i].k, v->o[i].klen, &d);
+		if (any) {
+			ix = malloc(v->on * sizeof(*ix));
+			if (!ix)
+				return NULL;
+			order_keys(v, ix);
+		}
 		j = json_object();
-		for (i = 0; j && i < v->on; i++) {
-			const struct jprop *p = &v->o[ix[i]];
+		for (k = 0; j && k < v->on; k++) {
+			const struct jprop *p = &v->o[ix ? ix[k] : k];
 
 			if (!p->v)
 				continue;
@@ -352,7 +362,7 @@ static json_t *to_json(const struct jv *v, int depth)
 			if (m)
 				json_object_setn_new(j, p->k, p->klen, m);
 		}
-		ncm_jx_arena_free(&tmp.ar);
+		free(ix);
 		return j;
 	}
 	}
