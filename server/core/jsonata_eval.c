@@ -201,8 +201,9 @@ static int is_number(struct jctx *cx, const struct jv *v, size_t pos)
 	return 1;
 }
 
-/* fn.append: concatenation with singletons made sequences. */
-static struct jv *append(struct jctx *cx, struct jv *a, struct jv *b)
+/* fn.append: a concatenation, which in jsonata-js (Array.prototype.concat) is always a plain
+ * array, never a sequence, even when a was one. */
+struct jv *ncm_jx_append(struct jctx *cx, struct jv *a, struct jv *b)
 {
 	struct jv *r;
 	size_t i;
@@ -216,7 +217,6 @@ static struct jv *append(struct jctx *cx, struct jv *a, struct jv *b)
 		for (i = 0; i < a->an; i++)
 			ncm_jx_push(cx, r, a->a[i]);
 	} else {
-		r->seq = 1;
 		ncm_jx_push(cx, r, a);
 	}
 	if (b->t == J_ARR)
@@ -226,6 +226,8 @@ static struct jv *append(struct jctx *cx, struct jv *a, struct jv *b)
 		ncm_jx_push(cx, r, b);
 	return r;
 }
+
+#define append ncm_jx_append
 
 static struct jv *eval(struct jctx *cx, struct jnode *n, struct jv *input, struct jenv *env);
 
@@ -286,7 +288,6 @@ static struct jv *eval_wildcard(struct jctx *cx, struct jv *input)
 
 				flatten_into(cx, flat, v);
 				r = append(cx, r, flat);
-				r->seq = 1;
 			} else if (v) {
 				ncm_jx_push(cx, r, v);
 			}
@@ -302,7 +303,6 @@ static struct jv *eval_wildcard(struct jctx *cx, struct jv *input)
 
 				flatten_into(cx, flat, v);
 				r = append(cx, r, flat);
-				r->seq = 1;
 			} else if (v) {
 				ncm_jx_push(cx, r, v);
 			}
@@ -318,6 +318,8 @@ static void descend(struct jctx *cx, struct jv *v, struct jv *out, int depth)
 	ncm_jx_tick(cx, 0);
 	if (depth > 1000)
 		ncm_jx_fail(cx, 3, NULL, 0, "input nested too deeply for **");
+	if (!v)
+		return;
 	if (v->t != J_ARR)
 		ncm_jx_push(cx, out, v);
 	if (v->t == J_ARR) {
@@ -407,11 +409,11 @@ static struct jv *eval_filter(struct jctx *cx, struct jnode *pred, struct jv *in
 
 				if (ii < 0)
 					ii += (double)input->an;
-				if (ii == (double)i && item)
+				if (ii == (double)i)
 					ncm_jx_push(cx, r, item);
 			}
-		} else if (ncm_jx_boolean(cx, res) == 1 && item) {
-			ncm_jx_push(cx, r, item);
+		} else if (ncm_jx_boolean(cx, res) == 1) {
+			ncm_jx_push(cx, r, item); /* even undefined, as jsonata-js does */
 		}
 	}
 	return r;
@@ -1093,7 +1095,7 @@ static struct jv *apply_inner(struct jctx *cx, struct jv *fn, struct jv **args, 
 	if (f->sig) {
 		const char *name = f->kind == F_BUILTIN ? f->bi->name : "lambda";
 
-		ncm_jx_validate(cx, f->sig, args, nargs, input, name, pos, &vn, &va);
+		ncm_jx_validate(cx, f->sig, args, nargs, input, name, pos, &vn, &va, 0);
 	}
 	switch (f->kind) {
 	case F_BUILTIN:
@@ -1111,6 +1113,23 @@ static struct jv *apply_inner(struct jctx *cx, struct jv *fn, struct jv **args, 
 
 		for (i = 0, k = 0; i < f->nargs; i++)
 			full[i] = f->hole[i] ? (k < vn ? va[k++] : NULL) : f->args[i];
+		if (f->target->f->kind == F_BUILTIN) {
+			/* jsonata-js calls a partially applied built-in with the raw arguments,
+			 * unchecked: only calls its signature leaves as they are agree */
+			struct jv **chk;
+			int cn, same = 0;
+
+			if (ncm_jx_validate(cx, f->target->f->sig, full, f->nargs, NULL, "", pos, &cn,
+					    &chk, 1) == 0) {
+				same = cn >= f->nargs;
+				for (i = 0; same && i < cn; i++)
+					same = chk[i] == (i < f->nargs ? full[i] : NULL);
+			}
+			if (!same)
+				ncm_jx_fail(cx, 2, NULL, pos,
+					    "calling a partially applied $%s with arguments outside its "
+					    "signature is not supported", f->target->f->bi->name);
+		}
 		return apply_depth(cx, f->target, full, f->nargs, input, pos);
 	}
 	case F_REGEX:

@@ -71,9 +71,9 @@ static const char *array_type_name(char c)
 	return "values";
 }
 
-struct jv *ncm_jx_validate(struct jctx *cx, struct jsig *sig, struct jv **args, int nargs,
-			   struct jv *input, const char *fname, size_t pos, int *outn,
-			   struct jv ***outargs)
+int ncm_jx_validate(struct jctx *cx, struct jsig *sig, struct jv **args, int nargs,
+		    struct jv *input, const char *fname, size_t pos, int *outn,
+		    struct jv ***outargs, int soft)
 {
 	char syms[64];
 	int spans[JSIG_MAX], i, k, ai = 0, on = 0;
@@ -85,6 +85,8 @@ struct jv *ncm_jx_validate(struct jctx *cx, struct jsig *sig, struct jv **args, 
 		syms[i] = symbol_of(args[i]);
 	syms[nargs] = '\0';
 	if (!sig_match(sig, 0, syms, 0, spans)) {
+		if (soft)
+			return -1;
 		/* where it went wrong: the longest prefix of parameters that still matches */
 		int good = 0;
 
@@ -119,6 +121,8 @@ struct jv *ncm_jx_validate(struct jctx *cx, struct jsig *sig, struct jv **args, 
 			if (p->context) {
 				char c = symbol_of(input);
 
+				if (!strchr(p->cls, c) && soft)
+					return -1;
 				if (!strchr(p->cls, c))
 					ncm_jx_fail(cx, 2, "T0411", pos,
 						    "Context value is not a compatible type with argument "
@@ -146,6 +150,8 @@ struct jv *ncm_jx_validate(struct jctx *cx, struct jsig *sig, struct jv **args, 
 							if (symbol_of(v->a[q]) != p->sub)
 								ok = 0;
 					}
+					if (!ok && soft)
+						return -1;
 					if (!ok)
 						ncm_jx_fail(cx, 2, "T0412", pos,
 							    "Argument %d of function %s must be an array of %s",
@@ -164,7 +170,7 @@ struct jv *ncm_jx_validate(struct jctx *cx, struct jsig *sig, struct jv **args, 
 	}
 	*outn = on;
 	*outargs = out;
-	return NULL;
+	return 0;
 }
 
 /* ---- helpers ---- */
@@ -1646,26 +1652,19 @@ static struct jv *f_append(struct jctx *cx, struct jv **a, int n, struct jv *in)
 	return r;
 }
 
+/* fn.spread, with fn.append's plain-array results. */
 static struct jv *spread(struct jctx *cx, struct jv *v)
 {
 	struct jv *r, *s;
-	size_t i, j, *ix;
+	size_t i, *ix;
 
-	if (!v)
-		return seq(cx);
-	if (v->t == J_ARR) {
+	if (v && v->t == J_ARR) {
 		r = seq(cx);
-		for (i = 0; i < v->an; i++) {
-			s = spread(cx, v->a[i]);
-			if (s && s->t == J_ARR)
-				for (j = 0; j < s->an; j++)
-					ncm_jx_push(cx, r, s->a[j]);
-			else if (s)
-				ncm_jx_push(cx, r, s);
-		}
+		for (i = 0; i < v->an; i++)
+			r = ncm_jx_append(cx, r, spread(cx, v->a[i]));
 		return r;
 	}
-	if (v->t == J_OBJ) {
+	if (v && v->t == J_OBJ) {
 		r = seq(cx);
 		ix = ncm_jx_keys_order(cx, v);
 		for (i = 0; i < v->on; i++) {
@@ -1762,8 +1761,8 @@ static struct jv *f_sort(struct jctx *cx, struct jv **a, int n, struct jv *in)
 		int nums = 1, strs = 1;
 
 		for (i = 0; i < a[0]->an; i++) {
-			nums &= a[0]->a[i]->t == J_NUM;
-			strs &= a[0]->a[i]->t == J_STR;
+			nums &= a[0]->a[i] && a[0]->a[i]->t == J_NUM;
+			strs &= a[0]->a[i] && a[0]->a[i]->t == J_STR;
 		}
 		if (!nums && !strs)
 			ncm_jx_fail(cx, 2, "D3070", 0,

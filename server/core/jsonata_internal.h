@@ -244,12 +244,15 @@ void ncm_jx_tick(struct jctx *cx, size_t pos);
 long long ncm_jx_now_ms(struct jctx *cx);
 struct jv *ncm_jx_string(struct jctx *cx, struct jv *v, int pretty, size_t pos);
 int ncm_jx_is_seq(const struct jv *v);
+struct jv *ncm_jx_append(struct jctx *cx, struct jv *a, struct jv *b);
 
 /* jsonata_fn.c */
 const struct jbuiltin *ncm_jx_builtin(const char *name);
-struct jv *ncm_jx_validate(struct jctx *cx, struct jsig *sig, struct jv **args, int nargs,
-			   struct jv *input, const char *fname, size_t pos, int *outn,
-			   struct jv ***outargs);
+/* Checks args against sig as jsonata-js does (context argument, arrays for 'a'); 0 with the
+ * arguments to call with in *outargs, or (soft) -1 where it would fail with T0410-T0412. */
+int ncm_jx_validate(struct jctx *cx, struct jsig *sig, struct jv **args, int nargs,
+		    struct jv *input, const char *fname, size_t pos, int *outn,
+		    struct jv ***outargs, int soft);
 struct jv *ncm_jx_sort(struct jctx *cx, struct jv *arr,
 		       int (*gt)(struct jctx *, struct jv *, struct jv *, void *), void *ud);
 struct jv *ncm_jx_regex_call(struct jctx *cx, struct jnode *re, const char *s, size_t slen,

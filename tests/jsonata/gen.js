@@ -118,6 +118,20 @@ function gen(r) {
 		() => `$match($string(${expr()}), /[a-z]+/)`, () => `$formatBase(${expr()}, ${r.int(2, 16)})`,
 		() => `$single(${expr()})`, () => `$boolean(${path()}) ? ${expr()} : ${expr()}`,
 		() => `$base64encode($string(${expr()}))`, () => `$encodeUrlComponent($string(${expr()}))`,
+		() => `$map(${path()}, $string)`, () => `$map(${expr()}, $power(?, 2))`,
+		() => `$filter(${path()}, function($v){$type($v) = "${r.pick(['number', 'string', 'object', 'array'])}"})`,
+		() => `$sort(${path()}, function($a, $b){$string($a) > $string($b)})`,
+		() => `${path()}@$x.${name()}@$y[$x.${name()} = $y.${name()}].{"x": $x.${name()}, "y": $y.${name()}}`,
+		() => `${path()}#$i.{"i": $i, "v": $}`, () => `${path()}#$i[$i % 2 = 0]`,
+		() => `$ ~> |${path()}|{"${name()}": ${expr()}}|`, () => `$ ~> |${path()}|{}, ["${name()}"]|`,
+		() => `(function($a, $b){$a ${r.pick(['+', '&', '=', '<'])} $b})(${expr()}, ${expr()})`,
+		() => `${expr()} ~> $substring(${r.int(0, 2)})`, () => `$keys(${path()}) ~> $join("/")`,
+		() => `$string(${expr()}, true)`, () => `$count(**.${name()})`, () => `$spread(${path()}).*`,
+		() => `$each(${path()}, function($v, $k){{$k: $v}}) ~> $merge()`,
+		() => `$split(${str()}, "")[${r.int(-2, 3)}]`, () => `$number(${r.pick(['"12"', '"-1.5e2"', '"x"', 'true', '"0x10"'])})`,
+		() => `[${r.int(-2, 3)}..${r.int(0, 6)}]`, () => `$round(${num()} * ${num()}, ${r.int(-1, 3)})`,
+		() => `$exists(${path()}) and $exists(${path()})`, () => `$lookup(${path()}, "${name()}")`,
+		() => `*.${name()}`, () => `**[${name()}].${name()}`, () => `${path()}.*`,
 	];
 	function expr() {
 		depth++;
