@@ -1119,6 +1119,11 @@ static struct jv *apply_inner(struct jctx *cx, struct jv *fn, struct jv **args, 
 			struct jv **chk;
 			int cn, same = 0;
 
+			for (i = 0; i < f->nargs; i++)
+				if (full[i] && full[i]->t == J_FUNC)
+					ncm_jx_fail(cx, 2, NULL, pos,
+						    "a function argument to a partially applied $%s is "
+						    "not supported", f->target->f->bi->name);
 			if (ncm_jx_validate(cx, f->target->f->sig, full, f->nargs, NULL, "", pos, &cn,
 					    &chk, 1) == 0) {
 				same = cn >= f->nargs;

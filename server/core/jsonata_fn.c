@@ -528,6 +528,8 @@ static struct jv *f_substring(struct jctx *cx, struct jv **a, int n, struct jv *
 	if (!s)
 		return NULL;
 	len = (double)cp_count(s->s, s->slen);
+	if (!A(1)) /* slice(undefined[, NaN]) */
+		return A(2) ? strv(cx, "", 0) : s;
 	start = A(1)->n;
 	if (len + start < 0)
 		start = 0;
@@ -563,6 +565,8 @@ static struct jv *f_substring_before(struct jctx *cx, struct jv **a, int n, stru
 	(void)in;
 	if (!A(0))
 		return NULL;
+	if (!A(1)) /* String.indexOf(undefined) looks for "undefined" */
+		a[1] = ncm_jx_cstr(cx, "undefined");
 	p = memmem_(a[0]->s, a[0]->slen, A(1)->s, A(1)->slen);
 	return p ? strv(cx, a[0]->s, (size_t)(p - a[0]->s)) : a[0];
 }
@@ -575,6 +579,8 @@ static struct jv *f_substring_after(struct jctx *cx, struct jv **a, int n, struc
 	(void)in;
 	if (!A(0))
 		return NULL;
+	if (!A(1)) /* jsonata-js fails reading the length of undefined */
+		ncm_jx_fail(cx, 2, NULL, 0, "$substringAfter() needs a string");
 	p = memmem_(a[0]->s, a[0]->slen, A(1)->s, A(1)->slen);
 	if (!p)
 		return a[0];
@@ -730,6 +736,8 @@ static struct jv *f_pad(struct jctx *cx, struct jv **a, int n, struct jv *in)
 		chlen = A(2)->slen;
 		chcp = cp_count(ch, chlen);
 	}
+	if (!A(1))
+		return a[0]; /* Math.abs(undefined) is NaN: no padding */
 	w = A(1)->n;
 	padlen = fabs(w) - (double)cp_count(a[0]->s, a[0]->slen);
 	if (!(padlen > 0))
@@ -759,6 +767,8 @@ static struct jv *f_contains(struct jctx *cx, struct jv **a, int n, struct jv *i
 	(void)in;
 	if (!A(0))
 		return NULL;
+	if (!A(1))
+		ncm_jx_fail(cx, 2, NULL, 0, "$contains() needs a string or a regular expression");
 	if (A(1)->t == J_STR)
 		return ncm_jx_bool(cx, memmem_(a[0]->s, a[0]->slen, a[1]->s, a[1]->slen) != NULL);
 	return ncm_jx_bool(cx, rx_exec(cx, matcher(cx, a[1], "contains"), a[0]->s, a[0]->slen,
@@ -854,6 +864,12 @@ static struct jv *f_replace(struct jctx *cx, struct jv **a, int n, struct jv *in
 	(void)in;
 	if (!s)
 		return NULL;
+	if (!pat)
+		ncm_jx_fail(cx, 2, NULL, 0, "$replace() needs a string or a regular expression");
+	if (!rep && pat->t != J_STR)
+		ncm_jx_fail(cx, 2, NULL, 0, "$replace() needs a replacement");
+	if (!rep) /* jsonata-js concatenates undefined */
+		rep = ncm_jx_cstr(cx, "undefined");
 	if (pat->t == J_STR && pat->slen == 0)
 		ncm_jx_fail(cx, 2, "D3010", 0,
 			    "Second argument of replace function cannot be an empty string");
@@ -926,6 +942,8 @@ static struct jv *f_split(struct jctx *cx, struct jv **a, int n, struct jv *in)
 	(void)in;
 	if (!s)
 		return NULL;
+	if (!sep)
+		ncm_jx_fail(cx, 2, NULL, 0, "$split() needs a string or a regular expression");
 	if (A(2) && limit < 0)
 		ncm_jx_fail(cx, 2, "D3020", 0,
 			    "Third argument of split function must evaluate to a positive number");
@@ -1319,7 +1337,7 @@ static struct jv *f_power(struct jctx *cx, struct jv **a, int n, struct jv *in)
 	(void)in;
 	if (!A(0))
 		return NULL;
-	r = pow(a[0]->n, A(1)->n);
+	r = A(1) ? pow(a[0]->n, A(1)->n) : NAN;
 	if (!isfinite(r))
 		ncm_jx_fail(cx, 2, "D3061", 0,
 			    "The power function has resulted in a value that cannot be represented "
@@ -1622,7 +1640,7 @@ static struct jv *lookup_deep(struct jctx *cx, struct jv *v, struct jv *k)
 static struct jv *f_lookup(struct jctx *cx, struct jv **a, int n, struct jv *in)
 {
 	(void)in;
-	return lookup_deep(cx, A(0), A(1));
+	return lookup_deep(cx, A(0), A(1) ? A(1) : ncm_jx_cstr(cx, "undefined"));
 }
 
 static struct jv *f_append(struct jctx *cx, struct jv **a, int n, struct jv *in)
