@@ -17,8 +17,8 @@
 #define NCM_JSONATA_MAX_LEN 4096          /* longest expression accepted */
 #define NCM_JSONATA_MAX_DEPTH 64          /* deepest nesting of the expression's syntax */
 #define NCM_JSONATA_MAX_EVAL_DEPTH 2000   /* deepest nesting of evaluation (recursion) */
-#define NCM_JSONATA_MAX_STEPS 4000000     /* evaluation steps (nodes, items, calls) */
-#define NCM_JSONATA_MAX_BYTES (64u << 20) /* memory one evaluation may use, output included */
+#define NCM_JSONATA_MAX_STEPS 1000000     /* evaluation steps (nodes, items, calls) */
+#define NCM_JSONATA_MAX_BYTES (16u << 20) /* memory one evaluation may use, output included */
 
 struct ncm_jsonata_error {
 	int code;          /* 1 syntax error, 2 evaluation error (incl. unsupported feature),
