@@ -1959,7 +1959,7 @@ static struct jv *f_now(struct jctx *cx, struct jv **a, int n, struct jv *in)
 {
 	(void)in;
 	if (A(0) || A(1))
-		ncm_jx_fail(cx, 2, NULL, 0, "$now() with a picture is not supported");
+		return ncm_jx_format_datetime(cx, (double)ncm_jx_now_ms(cx), A(0), A(1));
 	return iso_from_ms(cx, (double)ncm_jx_now_ms(cx));
 }
 
@@ -1977,7 +1977,7 @@ static struct jv *f_from_millis(struct jctx *cx, struct jv **a, int n, struct jv
 	if (!A(0))
 		return NULL;
 	if (A(1) || A(2))
-		ncm_jx_fail(cx, 2, NULL, 0, "$fromMillis() with a picture is not supported");
+		return ncm_jx_format_datetime(cx, a[0]->n, A(1), A(2));
 	if (fabs(a[0]->n) > 8.64e15)
 		ncm_jx_fail(cx, 2, NULL, 0, "Invalid time value");
 	return iso_from_ms(cx, a[0]->n);

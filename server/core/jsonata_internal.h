@@ -246,6 +246,10 @@ struct jv *ncm_jx_string(struct jctx *cx, struct jv *v, int pretty, size_t pos);
 int ncm_jx_is_seq(const struct jv *v);
 struct jv *ncm_jx_append(struct jctx *cx, struct jv *a, struct jv *b);
 
+/* jsonata_time.c: $fromMillis/$now formatting; picture and tz may be NULL. */
+struct jv *ncm_jx_format_datetime(struct jctx *cx, double ms, const struct jv *picture,
+				  const struct jv *tz);
+
 /* jsonata_fn.c */
 const struct jbuiltin *ncm_jx_builtin(const char *name);
 /* Checks args against sig as jsonata-js does (context argument, arrays for 'a'); 0 with the
