@@ -837,8 +837,8 @@ static struct jv *eval_binary(struct jctx *cx, struct jnode *n, struct jv *input
 		c = ncm_jx_deep_equal(l, r);
 		return ncm_jx_bool(cx, n->op == OP_EQ ? c : !c);
 	case OP_LT: case OP_LE: case OP_GT: case OP_GE:
-		if ((l && l->t != J_STR && !is_number(cx, l, n->pos)) ||
-		    (r && r->t != J_STR && !is_number(cx, r, n->pos)))
+		/* typeof: NaN and Infinity are numbers here */
+		if ((l && l->t != J_STR && l->t != J_NUM) || (r && r->t != J_STR && r->t != J_NUM))
 			ncm_jx_fail(cx, 2, "T2010", n->pos,
 				    "The expressions either side of operator %s must evaluate to "
 				    "numeric or string values", op_text(n->op));
@@ -848,6 +848,8 @@ static struct jv *eval_binary(struct jctx *cx, struct jnode *n, struct jv *input
 			ncm_jx_fail(cx, 2, "T2009", n->pos,
 				    "The values either side of operator %s must be of the same "
 				    "data type", op_text(n->op));
+		if (l->t == J_NUM && (isnan(l->n) || isnan(r->n)))
+			return ncm_jx_bool(cx, 0);
 		c = l->t == J_NUM ? (l->n < r->n ? -1 : l->n > r->n) : cmp_str(l, r);
 		switch (n->op) {
 		case OP_LT: return ncm_jx_bool(cx, c < 0);

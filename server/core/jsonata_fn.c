@@ -2071,6 +2071,32 @@ bad:
 		    "timestamp. Given \"%.60s\"", a[0]->s);
 }
 
+static double round_to(double x, int prec)
+{
+	double r;
+
+	if (prec)
+		x = shift10(x, prec);
+	r = js_round(x);
+	if (fabs(r - x) == 0.5 && fabs(fmod(r, 2)) == 1)
+		r -= 1;
+	if (prec)
+		r = shift10(r, -prec);
+	return r == 0 ? 0 : r;
+}
+
+static struct jv *f_format_number(struct jctx *cx, struct jv **a, int n, struct jv *in)
+{
+	(void)in;
+	if (!A(0))
+		return NULL;
+	if (!A(1))
+		ncm_jx_fail(cx, 2, NULL, 0, "$formatNumber() without a picture is not supported");
+	if (A(2))
+		ncm_jx_fail(cx, 2, NULL, 0, "$formatNumber() options are not supported");
+	return ncm_jx_format_number(cx, a[0]->n, a[1], round_to);
+}
+
 static struct jv *f_unsupported(struct jctx *cx, struct jv **a, int n, struct jv *in)
 {
 	(void)a;
@@ -2099,7 +2125,7 @@ static const struct jbuiltin builtins[] = {
 	{ "replace", "<s-(sf)(sf)n?:s>", f_replace, 4 },
 	{ "split", "<s-(sf)n?:a<s>>", f_split, 3 },
 	{ "join", "<a<s>s?:s>", f_join, 2 },
-	{ "formatNumber", "<n-so?:s>", f_unsupported, 3 },
+	{ "formatNumber", "<n-so?:s>", f_format_number, 3 },
 	{ "formatBase", "<n-n?:s>", f_format_base, 2 },
 	{ "formatInteger", "<n-s:s>", f_unsupported, 2 },
 	{ "parseInteger", "<s-s:n>", f_unsupported, 2 },

@@ -250,6 +250,9 @@ struct jv *ncm_jx_append(struct jctx *cx, struct jv *a, struct jv *b);
 struct jv *ncm_jx_format_datetime(struct jctx *cx, double ms, const struct jv *picture,
 				  const struct jv *tz);
 
+struct jv *ncm_jx_format_number(struct jctx *cx, double value, const struct jv *picture,
+				double (*round_to)(double, int));
+
 /* jsonata_fn.c */
 const struct jbuiltin *ncm_jx_builtin(const char *name);
 /* Checks args against sig as jsonata-js does (context argument, arrays for 'a'); 0 with the

@@ -503,3 +503,380 @@ struct jv *ncm_jx_format_datetime(struct jctx *cx, double ms, const struct jv *p
 	literal(cx, out, p, start, n);
 	return ncm_jx_str(cx, out->s, out->n);
 }
+
+/* ---- $formatNumber (XPath format-number as jsonata-js implements it) ---- */
+
+struct npic {
+	const char *s; /* the sub-picture */
+	size_t n;
+	char prefix[64], suffix[64], integer[64], frac[64], mant[64], expo[64];
+	int has_expo;
+	int gpos[32], ngpos, regular;
+	int fgpos[32], nfgpos;
+	int minint, scaling, minfrac, maxfrac, minexp;
+};
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_active(char c)
+{
+	return is_digit(c) || c == '.' || c == 'e' || c == ',' || c == '#' || c == ';';
+}
+
+static void sub(char *dst, const char *s, size_t from, size_t to)
+{
+	size_t n = to > from ? to - from : 0;
+
+	if (n > 63)
+		n = 63;
+	memcpy(dst, s + from, n);
+	dst[n] = '\0';
+}
+
+static int count_digits(const char *s, size_t from, size_t to, int with_hash)
+{
+	int c = 0;
+
+	for (size_t i = from; i < to && s[i]; i++)
+		c += is_digit(s[i]) || (with_hash && s[i] == '#');
+	return c;
+}
+
+static int gcd(int a, int b)
+{
+	return b == 0 ? a : gcd(b, a % b);
+}
+
+static void split_parts(struct jctx *cx, struct npic *p)
+{
+	size_t i, pre = p->n, suf = p->n, act;
+	const char *s = p->s;
+	char active[64];
+	long epos;
+
+	if (p->n > 60)
+		ncm_jx_fail(cx, 2, NULL, 0, "a $formatNumber picture this long is not supported");
+	for (i = 0; i < p->n; i++)
+		if (is_active(s[i]) && s[i] != 'e') {
+			pre = i;
+			break;
+		}
+	for (i = p->n; i > 0; i--)
+		if (is_active(s[i - 1]) && s[i - 1] != 'e') {
+			suf = i;
+			break;
+		}
+	if (pre == p->n) /* no active character: prefix and suffix are undefined in jsonata-js */
+		ncm_jx_fail(cx, 2, NULL, 0, "a $formatNumber picture without digits is not supported");
+	sub(p->prefix, s, 0, pre);
+	sub(p->suffix, s, suf, p->n);
+	sub(active, s, pre, suf);
+	act = strlen(active);
+	epos = -1;
+	for (i = pre; i < p->n; i++)
+		if (s[i] == 'e') {
+			epos = (long)i;
+			break;
+		}
+	if (epos == -1 || epos > (long)(p->n - strlen(p->suffix))) {
+		strcpy(p->mant, active);
+		p->has_expo = 0;
+	} else { /* the reference indexes the active part with the picture's position */
+		sub(p->mant, active, 0, (size_t)epos < act ? (size_t)epos : act);
+		if ((size_t)epos + 1 <= act)
+			sub(p->expo, active, (size_t)epos + 1, act);
+		else
+			p->expo[0] = '\0';
+		p->has_expo = 1;
+	}
+	{
+		char *d = strchr(p->mant, '.');
+
+		if (!d) {
+			strcpy(p->integer, p->mant);
+			strcpy(p->frac, p->suffix);
+		} else {
+			sub(p->integer, p->mant, 0, (size_t)(d - p->mant));
+			strcpy(p->frac, d + 1);
+		}
+	}
+}
+
+static void validate_pic(struct jctx *cx, const struct npic *p)
+{
+	const char *err = NULL, *s;
+	char sp[64];
+	const char *d1, *d2, *h;
+	size_t i;
+	int valid = 0;
+
+	sub(sp, p->s, 0, p->n);
+	s = sp;
+	d1 = strchr(s, '.');
+	d2 = strrchr(s, '.');
+	if (d1 != d2)
+		err = "D3081";
+	if (strchr(s, '%') != strrchr(s, '%'))
+		err = "D3082";
+	if (strstr(s, "\xe2\x80\xb0") && strstr(s, "\xe2\x80\xb0") != strstr(strstr(s, "\xe2\x80\xb0") + 1, "\xe2\x80\xb0") &&
+	    strstr(strstr(s, "\xe2\x80\xb0") + 1, "\xe2\x80\xb0"))
+		err = "D3083";
+	if (strchr(s, '%') && strstr(s, "\xe2\x80\xb0"))
+		err = "D3084";
+	for (i = 0; p->mant[i]; i++)
+		if (is_digit(p->mant[i]) || p->mant[i] == '#') {
+			valid = 1;
+			break;
+		}
+	if (!valid)
+		err = "D3085";
+	{
+		char active[64];
+		size_t pre = strlen(p->prefix), suf = strlen(p->suffix);
+
+		sub(active, s, pre, p->n - suf);
+		for (i = 0; active[i]; i++)
+			if (!is_active(active[i]))
+				err = "D3086";
+	}
+	if (d1) {
+		if ((d1 > s && d1[-1] == ',') || d1[1] == ',')
+			err = "D3087";
+	} else if (p->integer[0] && p->integer[strlen(p->integer) - 1] == ',') {
+		err = "D3088";
+	}
+	if (strstr(s, ",,"))
+		err = "D3089";
+	h = strchr(p->integer, '#');
+	if (h && count_digits(p->integer, 0, (size_t)(h - p->integer), 0) > 0)
+		err = "D3090";
+	h = strrchr(p->frac, '#');
+	if (h && count_digits(h, 0, strlen(h), 0) > 0)
+		err = "D3091";
+	if (p->has_expo && p->expo[0] && (strchr(s, '%') || strstr(s, "\xe2\x80\xb0")))
+		err = "D3092";
+	if (p->has_expo && (!p->expo[0] || count_digits(p->expo, 0, strlen(p->expo), 0) !=
+						   (int)strlen(p->expo)))
+		err = "D3093";
+	if (err)
+		ncm_jx_fail(cx, 2, err, 0, "Invalid $formatNumber picture");
+}
+
+static void analyse_pic(struct npic *p)
+{
+	const char *ip = p->integer;
+	char *g;
+	int k, ok;
+
+	p->ngpos = 0;
+	g = strchr(ip, ',');
+	while (g && p->ngpos < 32) {
+		p->gpos[p->ngpos++] = count_digits(g, 0, strlen(g), 1);
+		g = strchr(g + 1, ',');
+	}
+	p->regular = 0;
+	if (p->ngpos) {
+		int f = p->gpos[0];
+
+		for (k = 1; k < p->ngpos; k++)
+			f = gcd(f, p->gpos[k]);
+		ok = 1;
+		for (k = 1; k <= p->ngpos && ok; k++) {
+			int found = 0;
+
+			for (int j = 0; j < p->ngpos; j++)
+				found |= p->gpos[j] == k * f;
+			ok = found;
+		}
+		p->regular = ok ? f : 0;
+	}
+	/* fractional grouping: the first position from the fraction, later ones (as in the
+	 * reference) found in the integer part */
+	p->nfgpos = 0;
+	{
+		const char *fp = p->frac;
+		const char *c = strchr(fp, ',');
+		long pos = c ? (long)(c - fp) : -1;
+
+		while (pos != -1 && p->nfgpos < 32) {
+			p->fgpos[p->nfgpos++] = count_digits(fp, 0, (size_t)pos < strlen(fp) ? (size_t)pos : strlen(fp), 1);
+			c = (size_t)pos + 1 <= strlen(ip) ? strchr(ip + pos + 1, ',') : NULL;
+			pos = c ? (long)(c - ip) : -1;
+		}
+	}
+	p->minint = count_digits(ip, 0, strlen(ip), 0);
+	p->scaling = p->minint;
+	p->minfrac = count_digits(p->frac, 0, strlen(p->frac), 0);
+	p->maxfrac = count_digits(p->frac, 0, strlen(p->frac), 1);
+	if (p->minint == 0 && p->maxfrac == 0) {
+		if (p->has_expo) {
+			p->minfrac = 1;
+			p->maxfrac = 1;
+		} else {
+			p->minint = 1;
+		}
+	}
+	if (p->has_expo && p->minint == 0 && strchr(ip, '#'))
+		p->minint = 1;
+	if (p->minint == 0 && p->minfrac == 0)
+		p->minfrac = 1;
+	p->minexp = p->has_expo ? count_digits(p->expo, 0, strlen(p->expo), 0) : 0;
+}
+
+/* Inserts c at byte offset at of s (NUL-terminated, room for one more). */
+static void insert_at(char *s, long at, char c)
+{
+	size_t n = strlen(s);
+
+	if (at < 0)
+		at = 0;
+	if ((size_t)at > n)
+		at = (long)n;
+	memmove(s + at + 1, s + at, n - (size_t)at + 1);
+	s[at] = c;
+}
+
+struct jv *ncm_jx_format_number(struct jctx *cx, double value, const struct jv *picture,
+				double (*round_to)(double, int))
+{
+	struct npic pics[2];
+	const char *semi;
+	int np, e = 0, has_e;
+	struct npic *pic;
+	double adj, mant;
+	char str[400], *dot;
+	size_t len;
+	long dpos, k;
+	struct tbuf *out = ncm_jx_alloc(cx, sizeof(*out));
+
+	memset(pics, 0, sizeof(pics));
+	semi = memchr(picture->s, ';', picture->slen);
+	if (semi && memchr(semi + 1, ';', picture->slen - (size_t)(semi + 1 - picture->s)))
+		ncm_jx_fail(cx, 2, "D3080", 0,
+			    "The picture string must only contain a maximum of two sub-pictures");
+	pics[0].s = picture->s;
+	pics[0].n = semi ? (size_t)(semi - picture->s) : picture->slen;
+	np = 1;
+	if (semi) {
+		pics[1].s = semi + 1;
+		pics[1].n = picture->slen - pics[0].n - 1;
+		np = 2;
+	}
+	for (k = 0; k < np; k++)
+		split_parts(cx, &pics[k]);
+	for (k = 0; k < np; k++)
+		validate_pic(cx, &pics[k]);
+	for (k = 0; k < np; k++)
+		analyse_pic(&pics[k]);
+	if (np == 1) {
+		pics[1] = pics[0];
+		size_t l = strlen(pics[0].prefix);
+
+		if (l > sizeof(pics[1].prefix) - 2)
+			l = sizeof(pics[1].prefix) - 2;
+		pics[1].prefix[0] = '-';
+		memcpy(pics[1].prefix + 1, pics[0].prefix, l);
+		pics[1].prefix[l + 1] = '\0';
+	}
+	pic = value >= 0 ? &pics[0] : &pics[1];
+	{
+		char sp[64];
+
+		sub(sp, pic->s, 0, pic->n);
+		if (strchr(sp, '%'))
+			adj = value * 100;
+		else if (strstr(sp, "\xe2\x80\xb0"))
+			adj = value * 1000;
+		else
+			adj = value;
+		has_e = pic->minexp != 0;
+		mant = adj;
+		if (has_e) {
+			double maxm = pow(10, pic->scaling), minm = pow(10, pic->scaling - 1);
+			int guard = 0;
+
+			while (mant < minm && guard++ < 400) {
+				mant *= 10;
+				e -= 1;
+			}
+			while (mant > maxm && guard++ < 800) {
+				mant /= 10;
+				e += 1;
+			}
+			if (guard >= 400)
+				ncm_jx_fail(cx, 2, NULL, 0,
+					    "$formatNumber of this value with an exponent is not supported");
+		}
+		mant = round_to(mant, pic->maxfrac);
+		if (fabs(mant) >= 1e21 || pic->maxfrac > 100)
+			ncm_jx_fail(cx, 2, NULL, 0, "$formatNumber of a number this large is not supported");
+		snprintf(str, sizeof(str) - 80, "%.*f", pic->maxfrac, fabs(mant));
+		if (!strchr(str, '.'))
+			strcat(str, ".");
+		/* strip leading and trailing zeros */
+		len = strlen(str);
+		{
+			size_t a = 0;
+
+			while (str[a] == '0')
+				a++;
+			memmove(str, str + a, len - a + 1);
+			len = strlen(str);
+			while (len && str[len - 1] == '0')
+				str[--len] = '\0';
+		}
+		dot = strchr(str, '.');
+		dpos = (long)(dot - str);
+		{
+			long padl = pic->minint - dpos;
+			long padr = pic->minfrac - ((long)strlen(str) - dpos - 1);
+			char tmp[400];
+
+			if (padl > 80 || padr > 80)
+				ncm_jx_fail(cx, 2, NULL, 0, "$formatNumber padding this wide is not supported");
+			tmp[0] = '\0';
+			for (k = 0; k < padl; k++)
+				strcat(tmp, "0");
+			strcat(tmp, str);
+			for (k = 0; k < padr; k++)
+				strcat(tmp, "0");
+			strcpy(str, tmp);
+		}
+		dpos = (long)(strchr(str, '.') - str);
+		if (pic->regular > 0) {
+			long groups = (dpos - 1) / pic->regular, g;
+
+			for (g = 1; g <= groups; g++)
+				insert_at(str, dpos - g * pic->regular, ',');
+		} else {
+			for (k = 0; k < pic->ngpos; k++) {
+				insert_at(str, dpos - pic->gpos[k], ',');
+				dpos++;
+			}
+		}
+		dpos = (long)(strchr(str, '.') - str);
+		for (k = 0; k < pic->nfgpos; k++)
+			insert_at(str, pic->fgpos[k] + dpos + 1, ',');
+		dpos = (long)(strchr(str, '.') - str);
+		if (!memchr(sp, '.', strlen(sp)) || dpos == (long)strlen(str) - 1)
+			str[strlen(str) - 1] = '\0';
+		tput(cx, out, pic->prefix, strlen(pic->prefix));
+		tput(cx, out, str, strlen(str));
+		if (has_e) {
+			char ex[32];
+
+			snprintf(ex, sizeof(ex), "%d", e < 0 ? -e : e);
+			tput(cx, out, "e", 1);
+			if (e < 0)
+				tput(cx, out, "-", 1);
+			for (k = (long)strlen(ex); k < pic->minexp; k++)
+				tput(cx, out, "0", 1);
+			tput(cx, out, ex, strlen(ex));
+		}
+		tput(cx, out, pic->suffix, strlen(pic->suffix));
+	}
+	return ncm_jx_str(cx, out->s, out->n);
+}
