@@ -361,6 +361,11 @@ void *ncm_jx_regex_compile(struct jctx *cx, const char *pat, size_t n, const cha
 	return code;
 }
 
+static void free_mctx(void *p)
+{
+	pcre2_match_context_free(p);
+}
+
 struct rmatch {
 	size_t start, end; /* bytes */
 	int ng;
@@ -378,11 +383,26 @@ static int rx_exec(struct jctx *cx, struct jnode *re, const char *s, size_t n, s
 	if (!md)
 		ncm_jx_fail(cx, 3, NULL, re->pos, NCM_JSONATA_MSG_OOM);
 	ncm_jx_tick(cx, re->pos);
-	rc = pcre2_match(re->re, (PCRE2_SPTR)s, n, from, 0, md, NULL);
+	if (!cx->mctx) {
+		/* bounds backtracking: a pathological pattern fails in milliseconds */
+		cx->mctx = pcre2_match_context_create(NULL);
+		if (!cx->mctx) {
+			pcre2_match_data_free(md);
+			ncm_jx_fail(cx, 3, NULL, re->pos, NCM_JSONATA_MSG_OOM);
+		}
+		ncm_jx_on_cleanup(cx, free_mctx, cx->mctx);
+		pcre2_set_match_limit(cx->mctx, 1000000);
+		pcre2_set_depth_limit(cx->mctx, 10000);
+	}
+	rc = pcre2_match(re->re, (PCRE2_SPTR)s, n, from, 0, md, cx->mctx);
 	if (rc < 0) {
 		pcre2_match_data_free(md);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return 0;
+		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+		    rc == PCRE2_ERROR_HEAPLIMIT)
+			ncm_jx_fail(cx, 3, "U1001", re->pos,
+				    "regular expression needs too much backtracking");
 		ncm_jx_fail(cx, 3, NULL, re->pos, "regular expression failed (%d)", rc);
 	}
 	ov = pcre2_get_ovector_pointer(md);

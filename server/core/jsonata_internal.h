@@ -188,6 +188,7 @@ struct jctx {
 	long long now_ms; /* the evaluation's timestamp, for $now() and $millis() */
 	unsigned rand_state;
 	int eval_nesting; /* $eval recursion */
+	void *mctx;       /* PCRE2 match context with the backtracking limits, made on first use */
 };
 
 /* Aborts the evaluation with a JSONata error: code is 1 (syntax), 2 (evaluation) or 3

@@ -423,6 +423,7 @@ START_TEST(work_memory_and_recursion_limits_are_code_3)
 		"($s := \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; "
 		"$reduce([1..40], function($a, $b){$a & $a}, $s))",
 		"**.**.**.**.**.**.**.**",
+		"$match(\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\", /(a+)+$/)",
 	};
 	json_t *doc = load(shadow_text), *got;
 	struct ncm_jsonata_error err;
