@@ -227,8 +227,6 @@ struct jv *ncm_jx_append(struct jctx *cx, struct jv *a, struct jv *b)
 	return r;
 }
 
-#define append ncm_jx_append
-
 static struct jv *eval(struct jctx *cx, struct jnode *n, struct jv *input, struct jenv *env);
 
 /* fn.lookup: a field of an object, mapped (and flattened one level) over arrays. */
@@ -287,7 +285,7 @@ static struct jv *eval_wildcard(struct jctx *cx, struct jv *input)
 				struct jv *flat = ncm_jx_arr(cx);
 
 				flatten_into(cx, flat, v);
-				r = append(cx, r, flat);
+				r = ncm_jx_append(cx, r, flat);
 			} else if (v) {
 				ncm_jx_push(cx, r, v);
 			}
@@ -302,7 +300,7 @@ static struct jv *eval_wildcard(struct jctx *cx, struct jv *input)
 				struct jv *flat = ncm_jx_arr(cx);
 
 				flatten_into(cx, flat, v);
-				r = append(cx, r, flat);
+				r = ncm_jx_append(cx, r, flat);
 			} else if (v) {
 				ncm_jx_push(cx, r, v);
 			}
@@ -659,7 +657,7 @@ static struct jv *eval_group(struct jctx *cx, struct jnode *obj, struct jv *inpu
 					ncm_jx_fail(cx, 2, "D1009", obj->pairs[p].k->pos,
 						    "Multiple key definitions evaluate to same key: %s",
 						    key->s);
-				ent->a[0] = append(cx, ent->a[0], item);
+				ent->a[0] = ncm_jx_append(cx, ent->a[0], item);
 			} else {
 				ent = ncm_jx_arr(cx);
 				ent->n = p;
@@ -693,7 +691,7 @@ static struct jv *eval_group(struct jctx *cx, struct jnode *obj, struct jv *inpu
 
 						ncm_jx_set(cx, tup, pp->k, pp->klen,
 							   t == 0 ? pp->v
-								  : append(cx, ncm_jx_get(tup, pp->k, pp->klen),
+								  : ncm_jx_append(cx, ncm_jx_get(tup, pp->k, pp->klen),
 									   pp->v));
 					}
 				ctx = ncm_jx_get(tup, "@", 1);

@@ -345,11 +345,13 @@ void *ncm_jx_regex_compile(struct jctx *cx, const char *pat, size_t n, const cha
 	int ec;
 	PCRE2_SIZE eo;
 	pcre2_code *code;
+	struct jcleanup *slot;
 
 	if (strchr(flags, 'i'))
 		opt |= PCRE2_CASELESS;
 	if (strchr(flags, 'm'))
 		opt |= PCRE2_MULTILINE;
+	slot = ncm_jx_cleanup_slot(cx); /* before the code exists: this may unwind */
 	code = pcre2_compile((PCRE2_SPTR)pat, n, opt, &ec, &eo, NULL);
 	if (!code) {
 		PCRE2_UCHAR msg[120];
@@ -357,7 +359,8 @@ void *ncm_jx_regex_compile(struct jctx *cx, const char *pat, size_t n, const cha
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		ncm_jx_fail(cx, 1, "S0303", pos, "Invalid regular expression: %s", (char *)msg);
 	}
-	ncm_jx_on_cleanup(cx, free_code, code);
+	slot->fn = free_code;
+	slot->p = code;
 	return code;
 }
 
@@ -376,27 +379,38 @@ struct rmatch {
 static int rx_exec(struct jctx *cx, struct jnode *re, const char *s, size_t n, size_t from,
 		   struct rmatch *m)
 {
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->re, NULL);
-	PCRE2_SIZE *ov;
+	pcre2_match_data *md;
+	PCRE2_SIZE *ov, *off;
+	uint32_t ncap = 0;
 	int rc, i;
 
-	if (!md)
-		ncm_jx_fail(cx, 3, NULL, re->pos, NCM_JSONATA_MSG_OOM);
+	/* everything that may fail (and unwind) happens before md exists or after it is freed */
 	ncm_jx_tick(cx, re->pos);
 	if (!cx->mctx) {
 		/* bounds backtracking: a pathological pattern fails in milliseconds */
+		struct jcleanup *slot = ncm_jx_cleanup_slot(cx);
+
 		cx->mctx = pcre2_match_context_create(NULL);
-		if (!cx->mctx) {
-			pcre2_match_data_free(md);
+		if (!cx->mctx)
 			ncm_jx_fail(cx, 3, NULL, re->pos, NCM_JSONATA_MSG_OOM);
-		}
-		ncm_jx_on_cleanup(cx, free_mctx, cx->mctx);
+		slot->fn = free_mctx;
+		slot->p = cx->mctx;
 		pcre2_set_match_limit(cx->mctx, 1000000);
 		pcre2_set_depth_limit(cx->mctx, 10000);
 	}
+	pcre2_pattern_info(re->re, PCRE2_INFO_CAPTURECOUNT, &ncap);
+	off = ncm_jx_alloc(cx, (2 * (size_t)ncap + 2) * sizeof(*off));
+	md = pcre2_match_data_create_from_pattern(re->re, NULL);
+	if (!md)
+		ncm_jx_fail(cx, 3, NULL, re->pos, NCM_JSONATA_MSG_OOM);
 	rc = pcre2_match(re->re, (PCRE2_SPTR)s, n, from, 0, md, cx->mctx);
+	if (rc > 0) {
+		ov = pcre2_get_ovector_pointer(md);
+		for (i = 0; i < 2 * (int)ncap + 2; i++)
+			off[i] = i < 2 * rc ? ov[i] : PCRE2_UNSET;
+	}
+	pcre2_match_data_free(md);
 	if (rc < 0) {
-		pcre2_match_data_free(md);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return 0;
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
@@ -405,18 +419,18 @@ static int rx_exec(struct jctx *cx, struct jnode *re, const char *s, size_t n, s
 				    "regular expression needs too much backtracking");
 		ncm_jx_fail(cx, 3, NULL, re->pos, "regular expression failed (%d)", rc);
 	}
-	ov = pcre2_get_ovector_pointer(md);
-	m->start = ov[0];
-	m->end = ov[1];
-	m->ng = (int)pcre2_get_ovector_count(md) - 1;
+	if (rc == 0) /* the ovector was too small: cannot happen with match data from the pattern */
+		ncm_jx_fail(cx, 3, NULL, re->pos, "regular expression failed (ovector)");
+	m->start = off[0];
+	m->end = off[1];
+	m->ng = (int)ncap;
 	m->groups = ncm_jx_alloc(cx, (size_t)(m->ng + 1) * sizeof(*m->groups));
 	for (i = 1; i <= m->ng; i++) {
-		if (i < rc && ov[2 * i] != PCRE2_UNSET)
-			m->groups[i - 1] = strv(cx, s + ov[2 * i], ov[2 * i + 1] - ov[2 * i]);
+		if (off[2 * i] != PCRE2_UNSET)
+			m->groups[i - 1] = strv(cx, s + off[2 * i], off[2 * i + 1] - off[2 * i]);
 		else
 			m->groups[i - 1] = NULL;
 	}
-	pcre2_match_data_free(md);
 	return 1;
 }
 
@@ -1915,8 +1929,9 @@ static struct jv *f_eval(struct jctx *cx, struct jv **a, int n, struct jv *in)
 	cx->eval_nesting--;
 	if (rc == 0)
 		return r;
-	if (inner.code == 3)
-		ncm_jx_fail(cx, 3, inner.ref[0] ? inner.ref : NULL, 0, "%.200s", inner.message);
+	if (inner.code == 3) /* the message already starts with the code */
+		ncm_jx_fail(cx, 3, inner.ref[0] ? inner.ref : NULL, 0, "%.200s",
+			    inner.ref[0] ? inner.message + strlen(inner.ref) + 2 : inner.message);
 	if (inner.code == 1)
 		ncm_jx_fail(cx, 2, "D3120", 0,
 			    "Syntax error in expression passed to function eval: %.150s",

@@ -199,7 +199,9 @@ _Noreturn void ncm_jx_fail(struct jctx *cx, int code, const char *ref, size_t po
 /* jsonata_val.c */
 void *ncm_jx_alloc(struct jctx *cx, size_t n);
 char *ncm_jx_strndup(struct jctx *cx, const char *s, size_t n);
-void ncm_jx_on_cleanup(struct jctx *cx, void (*fn)(void *), void *p);
+/* A cleanup record run when the arena is freed, linked before the resource it will release
+ * is made (so a failing allocation cannot leak it); fill in fn and p once it exists. */
+struct jcleanup *ncm_jx_cleanup_slot(struct jctx *cx);
 void ncm_jx_arena_free(struct jarena *ar);
 struct jv *ncm_jx_num(struct jctx *cx, double d);
 struct jv *ncm_jx_str(struct jctx *cx, const char *s, size_t n);

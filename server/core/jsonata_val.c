@@ -47,14 +47,13 @@ void *ncm_jx_alloc(struct jctx *cx, size_t n)
 	return p;
 }
 
-void ncm_jx_on_cleanup(struct jctx *cx, void (*fn)(void *), void *p)
+struct jcleanup *ncm_jx_cleanup_slot(struct jctx *cx)
 {
 	struct jcleanup *c = ncm_jx_alloc(cx, sizeof(*c));
 
-	c->fn = fn;
-	c->p = p;
 	c->next = cx->ar.cleanups;
 	cx->ar.cleanups = c;
+	return c;
 }
 
 void ncm_jx_arena_free(struct jarena *ar)
@@ -63,7 +62,8 @@ void ncm_jx_arena_free(struct jarena *ar)
 	struct jarena_chunk *c, *next;
 
 	for (cl = ar->cleanups; cl; cl = cl->next)
-		cl->fn(cl->p);
+		if (cl->fn)
+			cl->fn(cl->p);
 	for (c = ar->head; c; c = next) {
 		next = c->next;
 		free(c);

@@ -424,6 +424,9 @@ START_TEST(work_memory_and_recursion_limits_are_code_3)
 		"$reduce([1..40], function($a, $b){$a & $a}, $s))",
 		"**.**.**.**.**.**.**.**",
 		"$match(\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\", /(a+)+$/)",
+		/* a limit hit while regular expressions are in use releases them (valgrind) */
+		"[1..300000].$replace(\"abc\", /(b)/, \"$1$1\")",
+		"$eval(\"[1..1000000].$string($)\")",
 	};
 	json_t *doc = load(shadow_text), *got;
 	struct ncm_jsonata_error err;
