@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * jsonata_internal.h: what the parts of the JSONata engine share and nothing outside them may
  * include: the value model (jsonata_val.c), the AST (jsonata_parse.c, fed by jsonata_lex.c),
- * the evaluator state (jsonata_eval.c) and the function library (jsonata_fn.c). The public
- * contract is jsonata.h; docs/jsonata.md describes the semantics and the limits.
+ * the evaluator state (jsonata_eval.c), the function library (jsonata_fn.c) and the date and
+ * number pictures (jsonata_time.c). The public contract is jsonata.h; docs/jsonata.md
+ * describes the semantics and the limits.
  *
  * Memory: everything an evaluation makes (AST, values, environments) lives in one arena that is
  * dropped as a whole at the end, so values are shared freely and never reference counted. The
