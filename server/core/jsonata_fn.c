@@ -2132,6 +2132,16 @@ static struct jv *f_format_number(struct jctx *cx, struct jv **a, int n, struct 
 	return ncm_jx_format_number(cx, a[0]->n, a[1], round_to);
 }
 
+static struct jv *f_format_integer(struct jctx *cx, struct jv **a, int n, struct jv *in)
+{
+	(void)in;
+	if (!A(0))
+		return NULL;
+	if (!A(1))
+		ncm_jx_fail(cx, 2, NULL, 0, "$formatInteger() without a picture is not supported");
+	return ncm_jx_format_integer(cx, a[0]->n, a[1]);
+}
+
 static struct jv *f_unsupported(struct jctx *cx, struct jv **a, int n, struct jv *in)
 {
 	(void)a;
@@ -2162,7 +2172,7 @@ static const struct jbuiltin builtins[] = {
 	{ "join", "<a<s>s?:s>", f_join, 2 },
 	{ "formatNumber", "<n-so?:s>", f_format_number, 3 },
 	{ "formatBase", "<n-n?:s>", f_format_base, 2 },
-	{ "formatInteger", "<n-s:s>", f_unsupported, 2 },
+	{ "formatInteger", "<n-s:s>", f_format_integer, 2 },
 	{ "parseInteger", "<s-s:n>", f_unsupported, 2 },
 	{ "number", "<(nsb)-:n>", f_number, 1 },
 	{ "floor", "<n-:n>", f_floor, 1 },

@@ -257,6 +257,8 @@ struct jv *ncm_jx_format_datetime(struct jctx *cx, double ms, const struct jv *p
 struct jv *ncm_jx_format_number(struct jctx *cx, double value, const struct jv *picture,
 				double (*round_to)(double, int));
 
+struct jv *ncm_jx_format_integer(struct jctx *cx, double value, const struct jv *picture);
+
 /* jsonata_fn.c */
 const struct jbuiltin *ncm_jx_builtin(const char *name);
 /* Checks args against sig as jsonata-js does (context argument, arrays for 'a'); 0 with the

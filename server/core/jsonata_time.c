@@ -75,7 +75,9 @@ static void int_picture(struct jctx *cx, const char *p, size_t n, struct intfmt 
 		}
 	}
 	if (f->mandatory == 0)
-		unsupported(cx, "a presentation without digits");
+		ncm_jx_fail(cx, 2, "D3130", 0,
+			    "Formatting or parsing an integer as a sequence is not supported by this "
+			    "implementation");
 	/* separators in picture order (left to right) as the reference lists them */
 	for (i = 0; i < ns; i++) {
 		memcpy(f->sep[i], sepc[ns - 1 - i], 8);
@@ -146,8 +148,8 @@ static void fmt_int(struct jctx *cx, struct tbuf *out, long long value, const st
 			res[t] = '\0';
 		}
 	} else {
-		/* each separator at its position from the right, the rightmost first */
-		for (i = f->nsep - 1; i >= 0; i--) {
+		/* each separator at its position from the right, the leftmost first */
+		for (i = 0; i < f->nsep; i++) {
 			int L = (int)strlen(res), at = L - f->seppos[i];
 			char tmp[160];
 
@@ -878,5 +880,34 @@ struct jv *ncm_jx_format_number(struct jctx *cx, double value, const struct jv *
 		}
 		tput(cx, out, pic->suffix, strlen(pic->suffix));
 	}
+	return ncm_jx_str(cx, out->s, out->n);
+}
+
+/* $formatInteger(value, picture) for decimal pictures ("000", "#,##0", "0;o"); letters,
+ * roman numerals and words are refused as not supported. */
+struct jv *ncm_jx_format_integer(struct jctx *cx, double value, const struct jv *picture)
+{
+	struct tbuf *out = ncm_jx_alloc(cx, sizeof(*out));
+	const char *semi = NULL;
+	struct intfmt f;
+	size_t i, plen;
+
+	for (i = picture->slen; i > 0; i--)
+		if (picture->s[i - 1] == ';') {
+			semi = picture->s + i - 1;
+			break;
+		}
+	plen = semi ? (size_t)(semi - picture->s) : picture->slen;
+	if ((plen == 1 && strchr("AaIiWw", picture->s[0])) ||
+	    (plen == 2 && !memcmp(picture->s, "Ww", 2)))
+		unsupported(cx, "a letter, roman or word presentation");
+	int_picture(cx, picture->s, plen, &f);
+	f.ordinal = semi && semi[1] == 'o';
+	if (f.mandatory > 40)
+		unsupported(cx, "a width over 40");
+	value = floor(value);
+	if (!(fabs(value) < 1e18))
+		ncm_jx_fail(cx, 2, NULL, 0, "$formatInteger of a number this large is not supported");
+	fmt_int(cx, out, (long long)value, &f);
 	return ncm_jx_str(cx, out->s, out->n);
 }
