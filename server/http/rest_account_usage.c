@@ -2,8 +2,8 @@
  * rest_account_usage.c: the account's usage, invoices and tags, and the devices' tags
  * (docs/protocol-rest.md#rest-surface, Account and Devices). Operation names, paths and
  * answer shapes: nRF Cloud's OpenAPI as the public generated client NauEngineering/
- * python_nRF_cloud_client (docs/AccountApi.md, docs/AllDevicesApi.md,
- * docs/ApiUsageMetricsSummary.md) lists them. A lab team has no bill: invoices are an
+ * python_nRF_cloud_client (AccountApi.md, AllDevicesApi.md,
+ * ApiUsageMetricsSummary.md) lists them. A lab team has no bill: invoices are an
  * empty page; usage is counted from what the mock stored (devices by type, location
  * answers by service).
  */

@@ -3,8 +3,8 @@
  * send (the SDK's nrf_cloud_alert library: a d2c JSON message with appId "ALERT", over MQTT or
  * POST /v1/devices/{id}/messages; store/messages.c turns each into an ACTIVE alert), listed
  * newest first and archived or restored. Shapes: nRF Cloud's OpenAPI as the public generated
- * client NauEngineering/python_nRF_cloud_client shows it (docs/AlertsApi.md: 200 with
- * ArchivedAlert / ActiveAlert; docs/DeviceAlert.md; PaginatedResultDeviceAlert).
+ * client NauEngineering/python_nRF_cloud_client shows it (AlertsApi.md: 200 with
+ * ArchivedAlert / ActiveAlert; DeviceAlert.md; PaginatedResultDeviceAlert).
  */
 #include <stdio.h>
 #include <stdlib.h>

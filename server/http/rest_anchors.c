@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * rest_anchors.c: /v1/location/anchors[/{macAddress}] (CreateAnchor, ListAnchors, FetchAnchor,
  * UpdateAnchor, DeleteAnchor; nRF Cloud's OpenAPI as NauEngineering/python_nRF_cloud_client
- * docs/AnchorsApi.md, docs/Anchor.md show them: create, update and delete answer 202 with no
+ * AnchorsApi.md, Anchor.md show them: create, update and delete answer 202 with no
  * body, fetch 200 Anchor, list a page of Anchors; MACs are standardised to colons; a name is
  * at most 32 characters, letters, digits, '_', '-' and ' ', others removed). Anchors live with
  * the location fixtures' access points (store/anchors.c), so a ground-fix request naming one

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * rest_binary_logs.c: GET /v1/binary-logs/url (FetchBinaryLogsUrl; nRF Cloud's OpenAPI as
- * NauEngineering/python_nRF_cloud_client docs/BinaryLogsApi.md and docs/FileDownloadInfo.md
+ * NauEngineering/python_nRF_cloud_client BinaryLogsApi.md and FileDownloadInfo.md
  * show it: ?deviceId (required), ?start and ?end (24 h before now and now by default, at most
  * 24 h apart), 200 {"url","contentLength"}). Binary logs are what the SDK's nrf_cloud_log
  * sends in dictionary mode on the d2c/bin topic (docs/protocol-rest.md#rest-surface). The URL

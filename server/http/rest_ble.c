@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * rest_ble.c: the BLE gateway operations (StartScanForBLEDevices, StartPeripheralDiscovery,
  * AddPeripheral, Fetch/UpdateCharacteristicValue, Fetch/UpdateDescriptorValue; nRF Cloud's
- * OpenAPI as NauEngineering/python_nRF_cloud_client docs/BluetoothLowEnergyDevicesApi.md and
- * docs/GatewaysApi.md list them; docs/protocol-rest.md#rest-surface). A team of nRF91 devices
+ * OpenAPI as NauEngineering/python_nRF_cloud_client BluetoothLowEnergyDevicesApi.md and
+ * GatewaysApi.md list them; docs/protocol-rest.md#rest-surface). A team of nRF91 devices
  * has no gateway and no BLE device: an unknown device is 404 40410, a device that is not a
  * gateway (or, for characteristic and descriptor operations, not a BLE device) 400 40000. A
  * device onboarded with a subType containing "gateway" is a gateway, but the mock does not

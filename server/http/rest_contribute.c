@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * rest_contribute.c: /v1/location/contribute[/{id}] (ContributeLocationData,
  * GetContributions, DeleteContribution; nRF Cloud's OpenAPI as NauEngineering/
- * python_nRF_cloud_client docs/ContributeApi.md lists them; docs/protocol-rest.md#rest-surface):
+ * python_nRF_cloud_client ContributeApi.md lists them; docs/protocol-rest.md#rest-surface):
  * location data a team gives back to the location service. The mock keeps each JSON object
  * as sent, answers its id, lists them newest first in pages, and deletes them (202; 404 40410
  * for an unknown id). Contributions do not change later location answers.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * rest_device_image.c: PUT|DELETE /v1/devices/{deviceId}/image (UpdateDeviceImage,
  * DeleteDeviceImage; docs/protocol-rest.md#rest-surface, Devices; operation list: nRF Cloud's
- * OpenAPI as NauEngineering/python_nRF_cloud_client docs/AllDevicesApi.md has it). The
+ * OpenAPI as NauEngineering/python_nRF_cloud_client AllDevicesApi.md has it). The
  * picture the portal shows for a device: the mock keeps its content type, size and a
  * SHA-256, answers 202 like the other device setters, and 404 40410 for an unknown device.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * rest_geo.c: GET /v1/location/geo?lat=&lon= (GetAddressDataFromCoordinates; nRF Cloud's
- * OpenAPI as NauEngineering/python_nRF_cloud_client docs/GeocodingApi.md lists it;
+ * OpenAPI as NauEngineering/python_nRF_cloud_client GeocodingApi.md lists it;
  * docs/protocol-rest.md#rest-surface). The mock has no geocoder: it answers from a small fixed
  * table of places, the nearest one within 50 km of the point, and 404 40499 (not found, no
  * error) when none is that close.

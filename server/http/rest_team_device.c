@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * rest_team_device.c: /v1/devices/mqtt-team[/{deviceId}] (CreateTeamDevice,
  * GetTeamDeviceCertificate, RotateTeamDeviceCertificate, DeleteTeamDevice; nRF Cloud's OpenAPI
- * as NauEngineering/python_nRF_cloud_client docs/MqttTeamDevicesApi.md lists them;
+ * as NauEngineering/python_nRF_cloud_client MqttTeamDevicesApi.md lists them;
  * docs/protocol-rest.md#rest-surface). The team MQTT device is the team-level client that
  * POST /v1/devices/account makes under its older name ("account-<tenantId>",
  * rest_account_device.c): create and rotate issue a new certificate and key (the old one stops
