@@ -5,13 +5,14 @@
  * python_nRF_cloud_client (AccountApi.md, AllDevicesApi.md,
  * ApiUsageMetricsSummary.md) lists them. A lab team has no bill: invoices are an
  * empty page; usage is counted from what the mock stored (devices by type, location
- * answers by service).
+ * stored messages).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "devices.h"
+#include "messages.h"
 #include "rest_common.h"
 #include "runtime.h"
 
@@ -129,22 +130,32 @@ enum MHD_Result ncm_rest_account_tags_get(struct ncm_req *req)
 	return tags_page(req);
 }
 
-/* GET /v1/account/usage/summary (FetchApiUsageSummary): {"currentDevices", "services"}
- * (SPEC ApiUsageMetricsSummary). */
+/* GET /v1/account/usage/summary (FetchApiUsageSummary): {"currentDevices":{"generic",
+ * "gateway","bluetoothLE","total"}, "services":[{"date","fotaJobExecutions",
+ * "locationServices","storedDeviceMessages","messagesRouted"}]} (SPEC ApiUsageMetricsSummary,
+ * DeviceCountByType, ServiceUsageSummary). One services entry, today's, with the messages the
+ * store holds; the mock routes no messages and meters no location or FOTA use. */
 enum MHD_Result ncm_rest_usage_summary_get(struct ncm_req *req)
 {
 	struct ncm_err_info err = { 0 };
 	struct tag_ctx c;
+	char today[40];
 	int rc = scan(&c, &err);
+	int64_t stored = ncm_store_message_count(ncm_rt_db(), NULL);
 
 	json_decref(c.tags);
-	if (rc)
-		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
+	if (rc || stored < 0)
+		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s",
+				       rc ? err.msg : "cannot count messages");
+	ncm_rt_iso8601(ncm_rt_now_ms(), today, sizeof(today));
+	today[10] = '\0';
 	return ncm_reply_json(
 		req, MHD_HTTP_OK,
-		json_pack("{s:{s:I,s:I,s:I,s:I},s:[]}", "currentDevices", "total",
-			  c.generic + c.gateway + c.ble, "generic", c.generic, "gateway", c.gateway,
-			  "ble", c.ble, "services"));
+		json_pack("{s:{s:I,s:I,s:I,s:I},s:[{s:s,s:i,s:{},s:I,s:i}]}", "currentDevices",
+			  "generic", c.generic, "gateway", c.gateway, "bluetoothLE", c.ble, "total",
+			  c.generic + c.gateway + c.ble, "services", "date", today,
+			  "fotaJobExecutions", 0, "locationServices", "storedDeviceMessages",
+			  (json_int_t)stored, "messagesRouted", 0));
 }
 
 /* ?start= / ?end= when given must be ISO 8601 times (42200 otherwise, nRF Cloud's validation

@@ -111,7 +111,11 @@ START_TEST(account_usage_invoices_and_tags)
 	j = ok("GET", "/v1/account/usage/summary", NULL, 200);
 	ck_assert_int_ge(json_integer_value(json_object_get(json_object_get(j, "currentDevices"),
 							    "total")), 1);
-	ck_assert(json_is_array(json_object_get(j, "services")));
+	ck_assert(json_is_integer(json_object_get(json_object_get(j, "currentDevices"),
+						  "bluetoothLE")));
+	ck_assert_int_eq(json_array_size(json_object_get(j, "services")), 1);
+	ck_assert(json_is_integer(json_object_get(json_array_get(json_object_get(j, "services"), 0),
+						  "storedDeviceMessages")));
 	json_decref(j);
 	j = ok("GET", "/v1/account/usage?start=2026-01-01T00:00:00Z", NULL, 200);
 	ck_assert_int_eq(json_array_size(items(j)), 0);
