@@ -11,6 +11,9 @@
 #define KEY_DEV (NCM_AUTH_API_KEY | NCM_AUTH_DEVICE_JWT)
 /* location services: also service-key JWTs and the evaluation token (docs/protocol-rest.md#service-keys-and-evaluation-tokens) */
 #define LOC (KEY_DEV | NCM_AUTH_SERVICE_JWT | NCM_AUTH_EVAL_TOKEN)
+/* geocoding and contributions: the evaluation token and JWTs, not the API key (GeocodingApi.md,
+ * ContributeApi.md of the generated client NauEngineering/python_nRF_cloud_client) */
+#define JWT_EVAL (NCM_AUTH_DEVICE_JWT | NCM_AUTH_SERVICE_JWT | NCM_AUTH_EVAL_TOKEN)
 #define SMALL (64 * 1024)
 #define CSV (4 * 1024 * 1024)
 #define FIRMWARE (64 * 1024 * 1024)
@@ -151,7 +154,7 @@ const struct ncm_route ncm_rest_routes[] = {
 	  "Location history", 0 },
 	{ "DELETE", "/v1/location/history/{deviceId}/{id}", ncm_rest_location_history_delete, 0,
 	  KEY, 0, "DeleteLocationHistory", "Location", "Delete a history entry", 0 },
-	{ "GET", "/v1/location/geo", ncm_rest_geo_get, 0, KEY, 0,
+	{ "GET", "/v1/location/geo", ncm_rest_geo_get, 0, JWT_EVAL, 0,
 	  "GetAddressDataFromCoordinates", "Location", "Address of a point (fixture places)", 0 },
 	{ "GET", "/v1/location/anchors", ncm_rest_anchors_get, 0, KEY, 0, "ListAnchors",
 	  "Location", "List anchors", 0 },
@@ -163,11 +166,11 @@ const struct ncm_route ncm_rest_routes[] = {
 	  "UpdateAnchor", "Location", "Update an anchor", 0 },
 	{ "DELETE", "/v1/location/anchors/{macAddress}", ncm_rest_anchor_delete, 0, KEY, 0,
 	  "DeleteAnchor", "Location", "Delete an anchor", 0 },
-	{ "POST", "/v1/location/contribute", ncm_rest_contribution_post, SMALL, KEY, 0,
+	{ "POST", "/v1/location/contribute", ncm_rest_contribution_post, SMALL, JWT_EVAL, 0,
 	  "ContributeLocationData", "Location", "Contribute location data", 0 },
-	{ "GET", "/v1/location/contribute", ncm_rest_contributions_get, 0, KEY, 0,
+	{ "GET", "/v1/location/contribute", ncm_rest_contributions_get, 0, JWT_EVAL, 0,
 	  "GetContributions", "Location", "List contributions", 0 },
-	{ "DELETE", "/v1/location/contribute/{id}", ncm_rest_contribution_delete, 0, KEY, 0,
+	{ "DELETE", "/v1/location/contribute/{id}", ncm_rest_contribution_delete, 0, JWT_EVAL, 0,
 	  "DeleteContribution", "Location", "Delete a contribution", 0 },
 
 	{ "GET", "/v1/bulk-ops-requests", ncm_rest_bulk_ops_get, 0, KEY, 0, "ListBulkOpsRequests",

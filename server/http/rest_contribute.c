@@ -4,7 +4,9 @@
  * python_nRF_cloud_client ContributeApi.md lists them; docs/protocol-rest.md#rest-surface):
  * location data a team gives back to the location service. The mock keeps each JSON object
  * as sent, answers its id, lists them newest first in pages, and deletes them (202; 404 40410
- * for an unknown id). Contributions do not change later location answers.
+ * for an unknown id). nRF Cloud uses them in the team's later location answers; the mock does
+ * not. Schemes: service evaluation token and JSON Web Tokens, not the API key; 200 {"id"} on
+ * create, 202 on delete, pageSort (ContributeApi.md, ContributeLocationData200Response.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,17 +72,23 @@ static int contributions_fill(const char *after, int limit, json_t *items, void 
 {
 	struct ncm_record_filter f = { 0 };
 
-	(void)userdata;
 	f.kind = NCM_REC_CONTRIBUTION;
 	f.after = after;
-	f.desc = 1;
+	f.desc = *(const int *)userdata;
 	f.limit = limit;
 	return ncm_store_record_list(ncm_rt_db(), &f, append, items, err);
 }
 
+/* GET /v1/location/contribute: newest first unless ?pageSort=asc. */
 enum MHD_Result ncm_rest_contributions_get(struct ncm_req *req)
 {
-	return ncm_rest_paged(req, DEFAULT_PAGE, MAX_PAGE, "id", contributions_fill, NULL);
+	const char *sort = ncm_req_query(req, "pageSort");
+	int desc = !sort || !strcmp(sort, "desc");
+
+	if (sort && strcmp(sort, "asc") && strcmp(sort, "desc"))
+		return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
+				       "pageSort must be asc or desc");
+	return ncm_rest_paged(req, DEFAULT_PAGE, MAX_PAGE, "id", contributions_fill, &desc);
 }
 
 enum MHD_Result ncm_rest_contribution_delete(struct ncm_req *req)

@@ -336,33 +336,58 @@ END_TEST
 START_TEST(contributions_and_geo)
 {
 	json_t *j;
-	char path[256], id[64];
+	char path[256], id[64], *jwt;
 
 	start();
-	j = ok("POST", "/v1/location/contribute", "{\"lat\":63.4,\"lon\":10.4,\"wifi\":[]}", 200);
+	jwt = fixture_device_jwt(&s);
+	j = rest_json(&s, "POST", "/v1/location/contribute", jwt,
+		      "{\"lat\":63.4,\"lon\":10.4,\"wifi\":[]}", 200);
 	snprintf(id, sizeof(id), "%s", str(j, "id"));
 	json_decref(j);
-	j = ok("POST", "/v1/location/contribute", "{\"lat\":1,\"lon\":2}", 200);
+	j = rest_json(&s, "POST", "/v1/location/contribute", jwt, "{\"lat\":1,\"lon\":2}", 200);
 	json_decref(j);
-	j = ok("GET", "/v1/location/contribute", NULL, 200);
+	j = rest_json(&s, "GET", "/v1/location/contribute", jwt, NULL, 200);
 	ck_assert_int_eq(json_array_size(items(j)), 2);
 	ck_assert_str_eq(str(json_array_get(items(j), 1), "id"), id);
 	ck_assert_double_eq(json_number_value(json_object_get(
 				    json_object_get(json_array_get(items(j), 1), "data"), "lat")),
 			    63.4);
 	json_decref(j);
-	snprintf(path, sizeof(path), "/v1/location/contribute/%s", id);
-	empty("DELETE", path, NULL, NULL, 202);
-	err("DELETE", path, NULL, 404, 40410, "contribution");
-	err("POST", "/v1/location/contribute", "{}", 400, 40000, "JSON object");
-	err("POST", "/v1/location/contribute", "nope", 400, 40000, "JSON object");
-
-	j = ok("GET", "/v1/location/geo?lat=63.42&lon=10.40", NULL, 200);
-	ck_assert_str_eq(str(json_object_get(j, "address"), "city"), "Trondheim");
+	j = rest_json(&s, "GET", "/v1/location/contribute?pageSort=asc&pageLimit=1", jwt, NULL, 200);
+	ck_assert_str_eq(str(json_array_get(items(j), 0), "id"), id);
+	ck_assert(json_object_get(j, "pageNextToken") != NULL);
 	json_decref(j);
-	err("GET", "/v1/location/geo?lat=0&lon=0", NULL, 404, 40499, "no address");
-	err("GET", "/v1/location/geo?lat=95&lon=0", NULL, 422, 42200, "lat");
-	err("GET", "/v1/location/geo?lat=1", NULL, 422, 42200, "lon");
+	snprintf(path, sizeof(path), "/v1/location/contribute/%s", id);
+	{
+		char *resp = NULL;
+		long st = http_rest_auth(&s, "DELETE", path, jwt, NULL, NULL, 0, &resp, NULL);
+
+		ck_assert_msg(st == 202 && !*resp, "%ld %s", st, resp);
+		free(resp);
+	}
+	expect_nrf_error(&s, "DELETE", path, jwt, NULL, NULL, 404, 40410, "contribution");
+	expect_nrf_error(&s, "POST", "/v1/location/contribute", jwt, JSON, "{}", 400, 40000,
+			 "JSON object");
+	expect_nrf_error(&s, "POST", "/v1/location/contribute", jwt, JSON, "nope", 400, 40000,
+			 "JSON object");
+	expect_nrf_error(&s, "GET", "/v1/location/contribute?pageSort=up", jwt, NULL, NULL, 400,
+			 40000, "pageSort");
+	/* not with the API key (ContributeApi: evaluation token and JWTs) */
+	err("GET", "/v1/location/contribute", NULL, 403, 40100, "not accepted");
+
+	j = rest_json(&s, "GET", "/v1/location/geo?lat=63.42&lon=10.40", jwt, NULL, 200);
+	ck_assert_str_eq(str(json_object_get(j, "address"), "city"), "Trondheim");
+	ck_assert_str_eq(str(json_object_get(j, "address"), "countryCode"), "NO");
+	ck_assert_int_gt(json_integer_value(json_object_get(j, "uncertainty")), 0);
+	str(j, "formatted");
+	json_decref(j);
+	expect_nrf_error(&s, "GET", "/v1/location/geo?lat=0&lon=0", jwt, NULL, NULL, 404, 40410,
+			 "no address");
+	expect_nrf_error(&s, "GET", "/v1/location/geo?lat=95&lon=0", jwt, NULL, NULL, 422, 42200,
+			 "lat");
+	expect_nrf_error(&s, "GET", "/v1/location/geo?lat=1", jwt, NULL, NULL, 422, 42200, "lon");
+	err("GET", "/v1/location/geo?lat=63.42&lon=10.40", NULL, 403, 40100, "not accepted");
+	free(jwt);
 }
 END_TEST
 
@@ -619,13 +644,13 @@ START_TEST(openapi_lists_exactly_the_routes_with_nrf_operation_ids)
 					      strstr(strstr(resp, routed), upper),
 				      "%s %s is not routed: %ld %s", upper, url, st, resp);
 			free(resp);
-			/* API-key schemes are declared where the route takes the key */
+			/* schemes are declared on every /v1 route but the public two */
 			if (strncmp(path, "/v1/", 4) || !strcmp(path, "/v1/status") ||
 			    !strcmp(path, "/v1/openapi.json"))
 				ck_assert_int_eq(json_array_size(json_object_get(op, "security")), 0);
 			else
-				ck_assert(json_object_get(json_array_get(json_object_get(op, "security"),
-									 0), "Simple Token"));
+				ck_assert_msg(json_array_size(json_object_get(op, "security")) > 0,
+					      "%s %s: no scheme", upper, path);
 		}
 	}
 	ck_assert_int_eq(n_doc, n_nrf + n_mock);
