@@ -5,14 +5,18 @@
  * docs/protocol-rest.md#rest-surface). The team MQTT device is the team-level client that
  * POST /v1/devices/account makes under its older name ("account-<tenantId>",
  * rest_account_device.c): create and rotate issue a new certificate and key (the old one stops
- * working), get returns the certificate only (the private key is never kept), delete removes
- * it. Any other {deviceId} is 404 40410.
+ * working) and answer 201 DeviceCertificate {clientId, caCert, clientCert, privateKey}; get
+ * answers 200 without the private key (never kept); delete 202. Any other {deviceId} is 404
+ * 40410. Simple Token only (MqttTeamDevicesApi.md, DeviceCertificate.md).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "ca.h"
 #include "devices.h"
+#include "pki.h"
 #include "rest_common.h"
 #include "runtime.h"
 
@@ -39,10 +43,14 @@ enum MHD_Result ncm_rest_team_device_get(struct ncm_req *req)
 	struct ncm_err_info err = { 0 };
 	struct ncm_device d = { 0 };
 	enum MHD_Result ret;
+	char *ca_pem = NULL;
 	int rc;
 
 	if (!is_team_device(req, &ret))
 		return ret;
+	if (ncm_pki_cert_to_pem(ncm_rt()->ca.cert, &ca_pem))
+		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010,
+				       "cannot write the CA certificate");
 	rc = ncm_store_device_get(ncm_rt_db(), req->params[0], &d, &err);
 	if (rc == NCM_ERR_NOT_FOUND || (!rc && !d.cert_pem))
 		ret = ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40410, "team device %s not found",
@@ -51,9 +59,10 @@ enum MHD_Result ncm_rest_team_device_get(struct ncm_req *req)
 		ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
 	else
 		ret = ncm_reply_json(req, MHD_HTTP_OK,
-				     json_pack("{s:s,s:s}", "clientId", d.id, "clientCert",
-					       d.cert_pem));
+				     json_pack("{s:s,s:s,s:s}", "clientId", d.id, "clientCert",
+					       d.cert_pem, "caCert", ca_pem));
 	ncm_device_release(&d);
+	free(ca_pem);
 	return ret;
 }
 

@@ -402,7 +402,7 @@ START_TEST(team_device_create_get_rotate_delete)
 	snprintf(id, sizeof(id), "account-%s", s.tenant);
 	snprintf(path, sizeof(path), "/v1/devices/mqtt-team/%s", id);
 	err("GET", path, NULL, 404, 40410, "team device");
-	j = ok("POST", "/v1/devices/mqtt-team", NULL, 200);
+	j = ok("POST", "/v1/devices/mqtt-team", NULL, 201);
 	ck_assert_str_eq(str(j, "clientId"), id);
 	cert1 = strdup(str(j, "clientCert"));
 	str(j, "privateKey");
@@ -410,8 +410,10 @@ START_TEST(team_device_create_get_rotate_delete)
 	j = ok("GET", path, NULL, 200);
 	ck_assert_str_eq(str(j, "clientCert"), cert1);
 	ck_assert(!json_object_get(j, "privateKey"));
+	str(j, "caCert");
 	json_decref(j);
-	j = ok("PATCH", path, NULL, 200);
+	j = ok("PATCH", path, NULL, 201);
+	str(j, "privateKey");
 	ck_assert_str_ne(str(j, "clientCert"), cert1);
 	json_decref(j);
 	free(cert1);
