@@ -253,6 +253,8 @@ static enum MHD_Result delete_journal(struct ncm_req *req)
 	return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:b}", "cleared", 1));
 }
 
+/* admin routes leave the OpenAPI fields of struct ncm_route (REST only) out */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct ncm_route ncm_admin_routes[] = {
 	{ "GET", "/health", get_health, 0, NCM_AUTH_NONE, 0 },
 	{ "GET", "/mock/v1/ca.pem", get_ca_pem, 0, NCM_AUTH_NONE, 0 },

@@ -214,6 +214,19 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  seq INTEGER NOT NULL);"
 	"INSERT INTO msglog_applied (id, seq) VALUES (1, 0);",
+	/* 8: records of the wider REST surface (alerts, contributions, device images, team MQTT
+	 * devices) and the times of anchors made through /v1/location/anchors */
+	"CREATE TABLE records ("
+	"  kind TEXT NOT NULL,"
+	"  id TEXT NOT NULL,"
+	"  device_id TEXT NOT NULL DEFAULT '' COLLATE NOCASE,"
+	"  status TEXT NOT NULL DEFAULT '',"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  body TEXT NOT NULL DEFAULT '{}',"
+	"  PRIMARY KEY (kind, id));"
+	"ALTER TABLE loc_wifi ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loc_wifi ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NCM_DB_SCHEMA_VERSION,

@@ -2,6 +2,7 @@
  * messages.c: the messages table (see messages.h).
  */
 #include "messages.h"
+#include "records.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,8 @@ int ncm_store_message_add(struct ncm_db *db, const struct ncm_message *m,
 	sqlite3_bind_int(st, 6, m->binary ? 1 : 0);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ncm_db_fail(db, err, "writing message");
+	else if (m->app_id && !strcmp(m->app_id, "ALERT"))
+		rc = ncm_store_alert_from_message(db, m->device_id, m->received_ms, m->payload, m->payload_len, err);
 	ncm_db_finish(db, st);
 	return rc;
 }

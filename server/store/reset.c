@@ -12,7 +12,7 @@ int ncm_store_reset(struct ncm_db *db, int keep_devices, struct ncm_err_info *er
 {
 	static const char *const always[] = { "shadows", "messages", "journal", "bulk_ops",
 					      "firmware", "fota_jobs", "fota_executions",
-					      "loc_cells", "loc_wifi", "loc_history" };
+					      "loc_cells", "loc_wifi", "loc_history", "records" };
 	static const char *const devices[] = { "devices", "revoked_certs" };
 	char sql[64];
 	size_t i;
