@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include <openssl/crypto.h>
 
@@ -17,6 +18,7 @@
 #include "devices.h"
 #include "devid.h"
 #include "file.h"
+#include "http.h"
 #include "journal.h"
 #include "log.h"
 #include "pki.h"
@@ -46,14 +48,41 @@ int ncm_admin_authorized(struct ncm_req *req, enum MHD_Result *ret)
 	return 0;
 }
 
+/* One listener's load for /health; appends its name to exhausted when it is at its cap. */
+static void load_entry(json_t *conns, json_t *exhausted, const char *name, int n, int max)
+{
+	json_object_set_new(conns, name, json_pack("{s:i,s:i}", "open", n, "max", max));
+	if (max > 0 && n >= max)
+		json_array_append_new(exhausted, json_string(name));
+}
+
+/* {"status","mqtt","https","version","connections":{name:{"open","max"}},"exhausted":[...]}:
+ * status "exhausted" (still 200: this answer proves the reserve works) when a listener or
+ * the open-file limit is at its cap, so new clients there are being turned away. */
 static enum MHD_Result get_health(struct ncm_req *req)
 {
 	int mqtt = ncm_rt_broker_ready(), https = ncm_rt_https_port() > 0;
+	struct ncm_http_load load;
+	struct rlimit rl = { 0, 0 };
+	json_t *conns = json_object(), *exhausted = json_array(), *o;
+	int mqtt_socks, files;
 
-	return ncm_reply_json(req, mqtt && https ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
-			      json_pack("{s:s,s:b,s:b,s:s}", "status",
-					mqtt && https ? "ok" : "starting", "mqtt", mqtt, "https",
-					https, "version", NCM_VERSION));
+	ncm_http_load(&load);
+	ncm_rt_fd_load(&mqtt_socks, &files);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	load_entry(conns, exhausted, "mqtt", mqtt_socks, ncm_rt()->cfg.mqtt_max_conn);
+	load_entry(conns, exhausted, "https", load.https, load.https_max);
+	load_entry(conns, exhausted, "admin", load.admin, load.admin_max);
+	/* a few descriptors are the reserve the admin API answers from */
+	load_entry(conns, exhausted, "files", files,
+		   rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX ? 0
+									 : (int)rl.rlim_cur - 16);
+	o = json_pack("{s:s,s:b,s:b,s:s,s:o,s:o}", "status",
+		      !(mqtt && https) ? "starting"
+		      : json_array_size(exhausted) ? "exhausted" : "ok",
+		      "mqtt", mqtt, "https", https, "version", NCM_VERSION, "connections", conns,
+		      "exhausted", exhausted);
+	return ncm_reply_json(req, mqtt && https ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o);
 }
 
 static enum MHD_Result get_ca_pem(struct ncm_req *req)

@@ -6,6 +6,7 @@
  * ones (spec/platform.md C.2).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -14,7 +15,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 
+#include "admin.h"
 #include "auth.h"
 #include "ca.h"
 #include "faults.h"
@@ -28,7 +31,6 @@
 
 #define HTTPS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define THREADS 4
-#define CONNECTION_TIMEOUT_S 60
 #define DRAIN_MAX (16u * 1024 * 1024)
 
 static struct MHD_Daemon *https_daemon, *admin_daemon;
@@ -176,7 +178,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	if (!req)
 		return;
-	if (!req->is_admin) {
+	if (!req->is_admin && req->method) {
 		snprintf(what, sizeof(what), "%s %s", req->method, req->url);
 		details = request_details(req);
 		rec.kind = "http.request";
@@ -196,6 +198,127 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 static enum MHD_Result dispatch(struct listener *l, struct ncm_req *req);
+
+/* 1 when host (a Host header, or an Origin's host part) names this machine's loopback:
+ * localhost, 127.0.0.0/8 or [::1], with or without a port. */
+static int loopback_host(const char *host)
+{
+	char name[256];
+	size_t n;
+	const char *end;
+
+	if (host[0] == '[') {
+		end = strchr(host, ']');
+		n = end ? (size_t)(end - host + 1) : strlen(host);
+	} else {
+		n = strcspn(host, ":/");
+	}
+	if (n >= sizeof(name))
+		return 0;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	if (name[n ? n - 1 : 0] == '.')
+		name[n - 1] = '\0';
+	return !strcasecmp(name, "localhost") || !strncmp(name, "127.", 4) ||
+	       !strcmp(name, "[::1]");
+}
+
+/* A JSON media type: application/json or application/<x>+json (parameters allowed). */
+static int json_content_type(const char *ct)
+{
+	size_t n;
+
+	if (!ct)
+		return 0;
+	n = strcspn(ct, "; \t");
+	if (n == 16 && !strncasecmp(ct, "application/json", 16))
+		return 1;
+	return n > 17 && !strncasecmp(ct, "application/", 12) &&
+	       !strncasecmp(ct + n - 5, "+json", 5);
+}
+
+/* The admin API is plain HTTP without CORS, often without a token: a web page the lab user
+ * opens could make the browser send it requests (a "simple" cross-site POST with text/plain,
+ * or DNS rebinding to a name of the page's choosing). So, unless the request carries the admin
+ * token: Host must name loopback (not checked with --admin-insecure, which serves other hosts
+ * on purpose), an Origin must be a loopback one, and a write with a body must say it is JSON,
+ * which a browser sends cross-site only after a CORS preflight this server never grants. */
+static int admin_request_allowed(struct ncm_req *req, enum MHD_Result *ret)
+{
+	const struct ncm_config *cfg = &ncm_rt()->cfg;
+	const char *host = ncm_req_header(req, MHD_HTTP_HEADER_HOST);
+	const char *origin = ncm_req_header(req, "Origin");
+	const char *ct = ncm_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *o;
+	int write = strcmp(req->method, "GET") && strcmp(req->method, "HEAD");
+
+	if (cfg->admin_token[0])
+		return 1; /* every route but /health checks the token; /health only reads */
+	if (!cfg->admin_insecure && (!host || !loopback_host(host))) {
+		*ret = ncm_reply_error(req, MHD_HTTP_FORBIDDEN, 40300,
+				       "admin API answers only Host names of loopback "
+				       "(localhost, 127.0.0.1, [::1]); set --admin-token to "
+				       "serve others");
+		return 0;
+	}
+	if (origin && strcmp(origin, "null")) {
+		o = strstr(origin, "://");
+		if (!o || !loopback_host(o + 3)) {
+			*ret = ncm_reply_error(req, MHD_HTTP_FORBIDDEN, 40300,
+					       "admin API refuses cross-site requests (Origin "
+					       "is not a loopback one)");
+			return 0;
+		}
+	} else if (origin) {
+		*ret = ncm_reply_error(req, MHD_HTTP_FORBIDDEN, 40300,
+				       "admin API refuses cross-site requests (Origin null)");
+		return 0;
+	}
+	if (write && req->body_len && !json_content_type(ct)) {
+		*ret = ncm_reply_error(req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, 41500,
+				       "admin API writes take Content-Type: application/json "
+				       "(or the admin token)");
+		return 0;
+	}
+	return 1;
+}
+
+/* The path as the client sent it, before libmicrohttpd decodes it (the URI log callback runs
+ * first): a %00 would cut the decoded path short ("app.bin%00.txt" reads as "app.bin") and
+ * bytes that are not UTF-8 cannot go into a JSON answer or the journal. Its return value is
+ * the request's first con_cls. */
+static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct ncm_req *req = calloc(1, sizeof(*req));
+	char *path;
+	size_t i, n, len;
+
+	(void)cls;
+	(void)conn;
+	if (!req)
+		return NULL;
+	len = strcspn(uri, "?#");
+	path = malloc(len + 1);
+	if (!path)
+		return req;
+	for (i = 0, n = 0; i < len; i++) {
+		if (uri[i] == '%' && i + 2 < len && isxdigit((unsigned char)uri[i + 1]) &&
+		    isxdigit((unsigned char)uri[i + 2])) {
+			char hex[3] = { uri[i + 1], uri[i + 2], '\0' };
+
+			path[n++] = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			path[n++] = uri[i];
+		}
+	}
+	if (memchr(path, '\0', n))
+		req->bad_path = 1;
+	else if (!ncm_utf8_valid(path, n))
+		req->bad_path = 2;
+	free(path);
+	return req;
+}
 
 /* A REST request held back by a "rest_delay" fault: a waiter whose pattern matches no record,
  * so the broker tick wakes it at its deadline without tying up an HTTP thread. */
@@ -296,6 +419,16 @@ static enum MHD_Result dispatch(struct listener *l, struct ncm_req *req)
 			return ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40420,
 					       "resource not found: %s %s", req->method, req->url);
 	}
+	/* every handler below may use the thread's database connection; /health never does */
+	if (!(req->is_admin && !strcmp(req->url, "/health")) && !ncm_rt_db()) {
+		ncm_log(NCM_LOG_ERR, "http: %s %s answered 503: no database connection on this "
+			"thread (out of file descriptors?)", req->method, req->url);
+		return ncm_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, 50300,
+				       "service unavailable: the server is out of resources; "
+				       "retry later");
+	}
+	if (req->is_admin && !admin_request_allowed(req, &ret))
+		return ret;
 	if (!req->is_admin && req->route->auth != NCM_AUTH_NONE) {
 		if (!ncm_auth_check(req, &ret))
 			return ret;
@@ -317,8 +450,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	char allowed[128];
 
 	(void)version;
-	if (!req) {
-		req = calloc(1, sizeof(*req));
+	if (!req || !req->conn) {
+		if (!req)
+			req = calloc(1, sizeof(*req));
 		if (!req)
 			return MHD_NO;
 		req->conn = conn;
@@ -327,6 +461,14 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		req->is_admin = l->is_admin;
 		req->start_ms = ncm_rt_now_ms();
 		*con_cls = req;
+		if (req->bad_path) {
+			req->url = req->bad_path == 1 ? "(path with %00)" : "(path not UTF-8)";
+			return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "%s",
+					       req->bad_path == 1
+						       ? "a NUL (%00) is not allowed in a path"
+						       : "the path is not valid UTF-8 once "
+							 "percent-decoded");
+		}
 		req->route = ncm_route_find(l->routes, l->n_routes, method, url, req, allowed,
 					    sizeof(allowed));
 		req->body_max = req->route ? req->route->max_body : 0;
@@ -412,6 +554,9 @@ static struct MHD_Daemon *start(struct listener *l, const char *bind, int port, 
 	struct sockaddr_storage addr;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	const struct ncm_config *cfg = &ncm_rt()->cfg;
+	unsigned int limit = (unsigned int)(l->is_admin ? cfg->admin_max_conn : cfg->https_max_conn);
+	unsigned int per_ip = l->is_admin ? 0 : (unsigned int)cfg->https_max_per_ip;
 	struct MHD_Daemon *d;
 	int v6;
 
@@ -428,7 +573,12 @@ static struct MHD_Daemon *start(struct listener *l, const char *bind, int port, 
 			     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)THREADS,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->http_timeout,
+			     /* libmicrohttpd's default is FD_SETSIZE - 4 (1020) whatever the
+			      * polling; split evenly over the pool's threads */
+			     MHD_OPTION_CONNECTION_LIMIT, limit < THREADS ? THREADS : limit,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+			     MHD_OPTION_URI_LOG_CALLBACK, uri_logger, NULL,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			     cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 			     MHD_OPTION_HTTPS_MEM_KEY, key,
@@ -463,6 +613,10 @@ int ncm_http_start(struct ncm_err_info *err)
 		rc = ncm_file_read(key_path, NCM_CA_MAX_PEM, &key, NULL, err);
 	if (rc)
 		goto out;
+	/* one connection per worker thread, opened while file descriptors are free */
+	rc = ncm_rt_db_prepare(2 * THREADS, err);
+	if (rc)
+		goto out;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	https_daemon = start(&https_listener, rt->cfg.https_bind, rt->cfg.https_port, cert, key,
@@ -484,6 +638,21 @@ out:
 	free(key);
 	free(cert);
 	return rc;
+}
+
+void ncm_http_load(struct ncm_http_load *out)
+{
+	const union MHD_DaemonInfo *i;
+
+	memset(out, 0, sizeof(*out));
+	out->https_max = ncm_rt()->cfg.https_max_conn;
+	out->admin_max = ncm_rt()->cfg.admin_max_conn;
+	if (https_daemon &&
+	    (i = MHD_get_daemon_info(https_daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)))
+		out->https = (int)i->num_connections;
+	if (admin_daemon &&
+	    (i = MHD_get_daemon_info(admin_daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)))
+		out->admin = (int)i->num_connections;
 }
 
 void ncm_http_stop(void)

@@ -70,6 +70,7 @@ struct ncm_req {
 	int pub_total, pub_done, pub_failed;    /* broker publishes waited for (admin.h) */
 	char *answer;                           /* a copy of a JSON answer, for the journal */
 	size_t answer_len;
+	int bad_path;                           /* raw path: 1 has %00, 2 is not UTF-8 */
 };
 
 /* Route lookup: the route whose pattern matches url and method. When the path matches only

@@ -22,6 +22,12 @@ int ncm_mqtt_on_message(int event, void *event_data, void *userdata);
  * as a chain's end (tls.c says why). 0, or -1. */
 int ncm_mqtt_trust_partial_chains(void);
 
+/* preconnect.c: the auth event marks the client's socket as having sent CONNECT; the tick
+ * shuts down sockets that did not within --mqtt-connect-timeout. Broker thread. */
+struct mosquitto;
+void ncm_mqtt_preconnect_seen(struct mosquitto *client);
+void ncm_mqtt_preconnect_tick(int64_t now_ms);
+
 /* Sets the function the first tick calls. */
 void ncm_mqtt_tick_set_ready(ncm_mqtt_ready_fn fn);
 

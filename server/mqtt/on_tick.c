@@ -69,6 +69,7 @@ int ncm_mqtt_on_tick(int event, void *event_data, void *userdata)
 			ready_fn();
 	}
 	ncm_waiters_expire(ncm_rt_now_ms());
+	ncm_mqtt_preconnect_tick(ncm_rt_now_ms());
 	ncm_mqtt_delayed_flush(ncm_rt_now_ms());
 	for (cmd = ncm_cmdq_take_all(); cmd; cmd = next) {
 		next = cmd->next;

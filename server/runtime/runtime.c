@@ -28,12 +28,36 @@ static int db_key_made;
 static atomic_int broker_ready;
 static atomic_int https_port;
 static atomic_int admin_port;
+static atomic_int mqtt_socks, open_files;
 static int record_fd = -1;
 static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Connections opened at start for the HTTP worker threads, handed out on a thread's first
+ * use: opening one later needs file descriptors, which a flood of idle connections may have
+ * used up (then every request of that thread would fail). */
+#define DB_POOL 16
+static struct ncm_db *db_pool[DB_POOL];
+static int db_pool_n;
+static pthread_mutex_t db_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void db_key_free(void *p)
 {
 	ncm_db_close(p);
+}
+
+int ncm_rt_db_prepare(int n, struct ncm_err_info *err)
+{
+	int rc = NCM_OK;
+
+	pthread_mutex_lock(&db_pool_lock);
+	while (db_pool_n < n && db_pool_n < DB_POOL) {
+		rc = ncm_db_open(rt.db_path, &db_pool[db_pool_n], err);
+		if (rc)
+			break;
+		db_pool_n++;
+	}
+	pthread_mutex_unlock(&db_pool_lock);
+	return rc;
 }
 
 int ncm_rt_init(const char *config_path, struct ncm_err_info *err)
@@ -86,6 +110,10 @@ void ncm_rt_cleanup(void)
 		pthread_setspecific(db_key, NULL);
 		ncm_db_close(db);
 	}
+	pthread_mutex_lock(&db_pool_lock);
+	while (db_pool_n > 0)
+		ncm_db_close(db_pool[--db_pool_n]);
+	pthread_mutex_unlock(&db_pool_lock);
 	ncm_ca_release(&rt.ca);
 	ncm_loc_svc_reset();
 }
@@ -102,7 +130,11 @@ struct ncm_db *ncm_rt_db(void)
 
 	if (db)
 		return db;
-	if (ncm_db_open(rt.db_path, &db, &err)) {
+	pthread_mutex_lock(&db_pool_lock);
+	if (db_pool_n > 0)
+		db = db_pool[--db_pool_n];
+	pthread_mutex_unlock(&db_pool_lock);
+	if (!db && ncm_db_open(rt.db_path, &db, &err)) {
 		ncm_log(NCM_LOG_ERR, "%s", err.msg);
 		return NULL;
 	}
@@ -230,4 +262,16 @@ void ncm_rt_set_admin_port(int port)
 int ncm_rt_admin_port(void)
 {
 	return atomic_load(&admin_port);
+}
+
+void ncm_rt_set_fd_load(int mqtt_sockets, int files)
+{
+	atomic_store(&mqtt_socks, mqtt_sockets);
+	atomic_store(&open_files, files);
+}
+
+void ncm_rt_fd_load(int *mqtt_sockets, int *files)
+{
+	*mqtt_sockets = atomic_load(&mqtt_socks);
+	*files = atomic_load(&open_files);
 }

@@ -32,9 +32,13 @@ void ncm_rt_cleanup(void);
 /* The shared state (read-only after init). */
 const struct ncm_runtime *ncm_rt(void);
 
-/* The calling thread's database connection, opened on first use and closed when the thread
- * exits; NULL (and logged) when it cannot be opened. */
+/* The calling thread's database connection, taken on first use from the ones opened by
+ * ncm_rt_db_prepare (else opened then) and closed when the thread exits; NULL (and logged)
+ * when it cannot be opened: every caller must handle that (HTTP answers 503). */
 struct ncm_db *ncm_rt_db(void);
+/* Opens n connections (at most 16) for threads about to start, while file descriptors are
+ * still free. */
+int ncm_rt_db_prepare(int n, struct ncm_err_info *err);
 
 /* Wall clock in milliseconds since the epoch. */
 int64_t ncm_rt_now_ms(void);
@@ -60,5 +64,8 @@ void ncm_rt_set_https_port(int port);
 int ncm_rt_https_port(void);
 void ncm_rt_set_admin_port(int port);
 int ncm_rt_admin_port(void);
+/* MQTT sockets and all open files as last counted by the broker tick (mqtt/preconnect.c). */
+void ncm_rt_set_fd_load(int mqtt_sockets, int open_files);
+void ncm_rt_fd_load(int *mqtt_sockets, int *open_files);
 
 #endif
