@@ -26,6 +26,7 @@
 #include "publish.h"
 #include "request.h"
 #include "rest_common.h"
+#include "stream.h"
 #include "runtime.h"
 
 #define DEVICE_BODY_MAX (64 * 1024)
@@ -143,45 +144,80 @@ static enum MHD_Result post_publish(struct ncm_req *req)
 	return ncm_http_publish_then(req, &out, NULL, NULL, NULL, publish_resumed);
 }
 
-struct journal_out {
-	json_t *items;   /* JSON answer */
-	char *lines;     /* or JSON Lines */
-	size_t len, cap;
+/* A streamed journal answer: the filter, where the last piece ended and what is left. */
+struct journal_stream {
+	struct ncm_journal_filter f;
+	char *kind, *device, *topic;   /* the filter's strings, owned */
+	int left;                      /* records still to send */
+	int ndjson;
+	int started;                   /* the opening "{"items":[" is out */
+	int n;                         /* records sent */
+	struct ncm_sbuf *out;          /* the piece being filled */
 };
+
+#define JOURNAL_PIECE 256
 
 static int journal_cb(const struct ncm_journal_rec *rec, void *userdata)
 {
-	struct journal_out *o = userdata;
+	struct journal_stream *js = userdata;
 	json_t *j = ncm_rt_journal_json(rec);
 	char *text;
-	size_t n;
+	int rc;
 
 	if (!j)
 		return NCM_ERR_NOMEM;
-	if (o->items)
-		return json_array_append_new(o->items, j) ? NCM_ERR_NOMEM : NCM_OK;
 	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	if (!text)
 		return NCM_ERR_NOMEM;
-	n = strlen(text);
-	if (o->len + n + 2 > o->cap) {
-		size_t cap = (o->len + n + 2) * 2;
-		char *grown = realloc(o->lines, cap);
-
-		if (!grown) {
-			free(text);
-			return NCM_ERR_NOMEM;
-		}
-		o->lines = grown;
-		o->cap = cap;
-	}
-	memcpy(o->lines + o->len, text, n);
-	o->len += n;
-	o->lines[o->len++] = '\n';
-	o->lines[o->len] = '\0';
+	rc = (!js->ndjson && js->n && ncm_sbuf_add(js->out, ",", 1)) ||
+	     ncm_sbuf_add(js->out, text, strlen(text)) ||
+	     (js->ndjson && ncm_sbuf_add(js->out, "\n", 1));
 	free(text);
-	return NCM_OK;
+	js->f.after_seq = rec->seq;
+	js->n++;
+	js->left--;
+	return rc ? NCM_ERR_NOMEM : NCM_OK;
+}
+
+/* The next JOURNAL_PIECE records after the last one sent (each piece its own query, so no read
+ * transaction stays open while the client reads slowly). */
+static int journal_fill(void *state, struct ncm_sbuf *out)
+{
+	struct journal_stream *js = state;
+	struct ncm_err_info err;
+	struct ncm_db *db = ncm_rt_db();
+	int before = js->n;
+
+	js->out = out;
+	if (!js->started) {
+		js->started = 1;
+		if (!js->ndjson && ncm_sbuf_add(out, "{\"items\":[", 10))
+			return -1;
+	}
+	if (js->left > 0) {
+		js->f.limit = js->left < JOURNAL_PIECE ? js->left : JOURNAL_PIECE;
+		if (!db || ncm_store_journal_foreach(db, &js->f, journal_cb, js, &err)) {
+			ncm_log(NCM_LOG_ERR, "http: journal answer cut short: %s",
+				db ? err.msg : "no database connection");
+			return -1;
+		}
+		if (js->n - before == js->f.limit && js->left > 0)
+			return 0;
+	}
+	if (!js->ndjson && ncm_sbuf_add(out, "]}", 2))
+		return -1;
+	return 1;
+}
+
+static void journal_stream_free(void *state)
+{
+	struct journal_stream *js = state;
+
+	free(js->kind);
+	free(js->device);
+	free(js->topic);
+	free(js);
 }
 
 /* A time query parameter: milliseconds since the epoch, or ISO 8601. -1 when malformed. */
@@ -225,31 +261,37 @@ static int journal_filter(struct ncm_req *req, struct ncm_journal_filter *f, enu
 }
 
 /* GET /mock/v1/journal: {"items":[...]}, or JSON Lines (one record per line, the recording
- * format) with Accept: application/x-ndjson. */
+ * format) with Accept: application/x-ndjson. Streamed: memory stays flat whatever the limit. */
 static enum MHD_Result get_journal(struct ncm_req *req)
 {
-	struct ncm_journal_filter f;
-	struct ncm_err_info err;
-	struct journal_out o = { NULL, NULL, 0, 0 };
+	struct journal_stream *js;
 	const char *accept = ncm_req_header(req, MHD_HTTP_HEADER_ACCEPT);
 	enum MHD_Result ret;
-	int ndjson = accept && strstr(accept, "application/x-ndjson");
 
 	NCM_REQUIRE_ADMIN(req);
-	if (journal_filter(req, &f, &ret))
+	js = calloc(1, sizeof(*js));
+	if (!js)
+		return MHD_NO;
+	if (journal_filter(req, &js->f, &ret)) {
+		free(js);
 		return ret;
-	if (!ndjson)
-		o.items = json_array();
-	if (ncm_store_journal_foreach(ncm_rt_db(), &f, journal_cb, &o, &err)) {
-		json_decref(o.items);
-		free(o.lines);
-		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
 	}
-	if (!ndjson)
-		return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:o}", "items", o.items));
-	ret = ncm_reply_text(req, MHD_HTTP_OK, "application/x-ndjson", o.lines ? o.lines : "");
-	free(o.lines);
-	return ret;
+	js->ndjson = accept && strstr(accept, "application/x-ndjson");
+	js->left = js->f.limit > 0 ? js->f.limit : 1000;
+	js->kind = js->f.kind ? strdup(js->f.kind) : NULL;
+	js->device = js->f.device ? strdup(js->f.device) : NULL;
+	js->topic = js->f.topic ? strdup(js->f.topic) : NULL;
+	if ((js->f.kind && !js->kind) || (js->f.device && !js->device) ||
+	    (js->f.topic && !js->topic)) {
+		journal_stream_free(js);
+		return MHD_NO;
+	}
+	js->f.kind = js->kind;
+	js->f.device = js->device;
+	js->f.topic = js->topic;
+	return ncm_reply_stream(req, MHD_HTTP_OK,
+				js->ndjson ? "application/x-ndjson" : "application/json",
+				journal_fill, js, journal_stream_free);
 }
 
 static enum MHD_Result get_journal_count(struct ncm_req *req)
