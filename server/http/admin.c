@@ -152,10 +152,12 @@ struct journal_stream {
 	int ndjson;
 	int started;                   /* the opening "{"items":[" is out */
 	int n;                         /* records sent */
+	int full;                      /* the piece reached PIECE_BYTES */
 	struct ncm_sbuf *out;          /* the piece being filled */
 };
 
 #define JOURNAL_PIECE 256
+#define PIECE_BYTES (256 * 1024)
 
 static int journal_cb(const struct ncm_journal_rec *rec, void *userdata)
 {
@@ -177,7 +179,13 @@ static int journal_cb(const struct ncm_journal_rec *rec, void *userdata)
 	js->f.after_seq = rec->seq;
 	js->n++;
 	js->left--;
-	return rc ? NCM_ERR_NOMEM : NCM_OK;
+	if (rc)
+		return NCM_ERR_NOMEM;
+	if (js->out->len >= PIECE_BYTES) {
+		js->full = 1;
+		return NCM_ERR_TOO_BIG; /* stops this piece; not an error (journal_fill) */
+	}
+	return NCM_OK;
 }
 
 /* The next JOURNAL_PIECE records after the last one sent (each piece its own query, so no read
@@ -185,7 +193,7 @@ static int journal_cb(const struct ncm_journal_rec *rec, void *userdata)
 static int journal_fill(void *state, struct ncm_sbuf *out)
 {
 	struct journal_stream *js = state;
-	struct ncm_err_info err;
+	struct ncm_err_info err = { 0 };
 	struct ncm_db *db = ncm_rt_db();
 	int before = js->n;
 
@@ -196,13 +204,20 @@ static int journal_fill(void *state, struct ncm_sbuf *out)
 			return -1;
 	}
 	if (js->left > 0) {
+		int rc = NCM_ERR_IO;
+
 		js->f.limit = js->left < JOURNAL_PIECE ? js->left : JOURNAL_PIECE;
-		if (!db || ncm_store_journal_foreach(db, &js->f, journal_cb, js, &err)) {
+		js->full = 0;
+		if (db)
+			rc = ncm_store_journal_foreach(db, &js->f, journal_cb, js, &err);
+		if (rc == NCM_ERR_TOO_BIG && js->full)
+			rc = NCM_OK;
+		if (rc) {
 			ncm_log(NCM_LOG_ERR, "http: journal answer cut short: %s",
 				db ? err.msg : "no database connection");
 			return -1;
 		}
-		if (js->n - before == js->f.limit && js->left > 0)
+		if ((js->full || js->n - before == js->f.limit) && js->left > 0)
 			return 0;
 	}
 	if (!js->ndjson && ncm_sbuf_add(out, "]}", 2))

@@ -156,7 +156,7 @@ struct messages_stream {
 	int started, n;
 };
 
-#define MESSAGES_PIECE 64
+#define MESSAGES_PIECE 8 /* a message may be 256 kB */
 
 static int messages_fill(void *state, struct ncm_sbuf *out)
 {
