@@ -40,7 +40,7 @@ void ncm_config_defaults(struct ncm_config *cfg)
 	cfg->https_max_per_ip = 512;
 	cfg->admin_max_conn = 256;
 	cfg->http_timeout = 30;
-	cfg->mqtt_connect_timeout = 10;
+	cfg->mqtt_connect_timeout = 30;
 	cfg->firmware_max_bytes = (int64_t)2 << 30;
 	cfg->firmware_bundle_max = (int64_t)256 << 20;
 	cfg->journal_max_bytes = (int64_t)256 << 20;
