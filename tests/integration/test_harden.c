@@ -4,8 +4,8 @@
  * paths with %00 and bytes that are not UTF-8, cross-site writes to the admin API and a public
  * admin listener without a token, ZIP bombs and the firmware disk budget, and large answers
  * that must not grow the server's memory. Connections come from a helper process forked before
- * the test lowers its own open-file limit (which the server inherits), so the flood is not
- * bound by that limit.
+ * the server starts, and a server with a low open-file limit is started from a helper process
+ * that has that limit, so the flood and the test are not bound by it.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -208,10 +208,72 @@ static void flooder_stop(struct flooder *f)
 	waitpid(f->pid, NULL, 0);
 }
 
-/* The server process is still there (no crash). */
+/* The server process is still there (no crash): not gone, not a zombie. */
 static void assert_alive(void)
 {
-	ck_assert_int_eq(waitpid(s.pid, NULL, WNOHANG), 0);
+	char path[64], stat[256];
+	const char *state;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)s.pid);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "the server (pid %d) is gone", (int)s.pid);
+	ck_assert_ptr_nonnull(fgets(stat, sizeof(stat), f));
+	fclose(f);
+	state = strrchr(stat, ')');
+	ck_assert_msg(state && state[2] != 'Z', "the server (pid %d) died", (int)s.pid);
+}
+
+/* Starts the server from a helper process whose open-file limit (soft and hard) is limit, so
+ * the server inherits it while the test keeps its own (a lowered hard limit cannot be raised
+ * again, and without CK_FORK the next test would inherit it). Writing to *ctl makes the helper
+ * stop the server cleanly and exit; returns the helper's pid. */
+static pid_t start_limited(rlim_t limit, const char *const *flags, int *ctl)
+{
+	int out[2], in[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct rlimit rl = { limit, limit };
+
+		close(out[0]);
+		close(in[1]);
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(1);
+		srv_start(&s, flags);
+		if (write(out[1], &s, sizeof(s)) != (ssize_t)sizeof(s))
+			_exit(1);
+		if (read(in[0], &c, 1) < 0)
+			_exit(1);
+		srv_cleanup(&s);
+		_exit(0);
+	}
+	close(out[1]);
+	close(in[0]);
+	ck_assert_msg(read(out[0], &s, sizeof(s)) == (ssize_t)sizeof(s),
+		      "the server with %llu open files did not start", (unsigned long long)limit);
+	close(out[0]);
+	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
+	*ctl = in[1];
+	return pid;
+}
+
+static void stop_limited(pid_t helper, int ctl)
+{
+	int status = 0;
+
+	ck_assert_int_eq(write(ctl, "x", 1), 1);
+	close(ctl);
+	ck_assert_int_eq(waitpid(helper, &status, 0), helper);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the server did not stop cleanly (helper status 0x%x)", status);
+	s.pid = 0;      /* the helper reaped it */
+	s.dir[0] = '\0'; /* and removed its folder */
 }
 
 /* GET /v1/account with the API key; its status. */
@@ -244,15 +306,14 @@ static void device_works(void)
 START_TEST(fd_exhaustion_leaves_rest_and_health_answering)
 {
 	static const char *const flags[] = { "--mqtt-connect-timeout", "120", NULL };
-	struct rlimit rl = { 400, 400 };
 	struct flooder f;
 	json_t *h;
+	pid_t helper;
 	long st;
-	int n;
+	int n, ctl;
 
 	flooder_start(&f);
-	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
-	start(flags);
+	helper = start_limited(400, flags, &ctl);
 	n = flooder_ask(&f, "open %d %d %d %d\n", s.mqtt_port, 600, SEND_NOTHING, 1);
 	ck_assert_int_ge(n, 400);
 	ck_assert_int_eq(rest_account(), 200);
@@ -266,6 +327,7 @@ START_TEST(fd_exhaustion_leaves_rest_and_health_answering)
 	ck_assert_int_eq(http_admin(&s, "DELETE", "/mock/v1/journal", NULL, NULL), 200);
 	assert_alive();
 	flooder_stop(&f);
+	stop_limited(helper, ctl);
 }
 END_TEST
 
