@@ -23,7 +23,9 @@ if [ -n "${BUILD:-}" ]; then build=$BUILD; else bench_build; fi
 
 tmp=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+# KEEP=1 keeps the folder (broker logs, load output) and prints its path
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	if [ -n "${KEEP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi' EXIT
 
 rss() { awk '/^VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
 
@@ -56,7 +58,9 @@ pid=
 
 # plain Mosquitto: the same TLS listener settings, no plugin
 plain_port=$((mqtt_port + 1))
-cat >"$tmp/plain.conf" <<CONF
+# as root, Mosquitto would drop to user mosquitto, which cannot read the data folder
+[ "$(id -u)" = 0 ] && echo "user root" >"$tmp/plain.conf" || : >"$tmp/plain.conf"
+cat >>"$tmp/plain.conf" <<CONF
 per_listener_settings false
 allow_anonymous true
 persistence false

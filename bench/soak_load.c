@@ -7,8 +7,9 @@
  *
  *   soak_load DATA_DIR HOST PORT PREFIX DEVICES SECONDS INTERVAL_S
  *
- * PREFIX is the topic prefix ("<stage>/<tenant>/", or "" for plain Mosquitto). Prints
- * "connected N" once every device has its CONNACK (or after 120 s), then a line every 10 s,
+ * PREFIX is the topic prefix ("<stage>/<tenant>/", or "" for plain Mosquitto). Connects the
+ * devices one after another, prints "connected N" once they all have their CONNACK, then a
+ * line every 10 s,
  * then "done connected=N lost=N published=N".
  */
 #include <errno.h>
@@ -61,6 +62,39 @@ static void on_disconnect(struct mosquitto *m, void *ud, int rc)
 	if (d->connected)
 		d->lost = 1;
 	d->connected = 0;
+}
+
+/* One round over devices [0, n): poll (up to timeout_ms), read and write what is ready, and
+ * every second the keepalive work (PINGREQ) of each. */
+static void service(struct device *devs, int n, struct pollfd *pfd, int *pidx, int timeout_ms)
+{
+	static long long last_misc;
+	int i, np = 0;
+
+	for (i = 0; i < n; i++) {
+		int fd = mosquitto_socket(devs[i].m);
+
+		if (fd < 0)
+			continue;
+		pfd[np].fd = fd;
+		pfd[np].events = POLLIN | (mosquitto_want_write(devs[i].m) ? POLLOUT : 0);
+		pidx[np++] = i;
+	}
+	if (poll(pfd, (nfds_t)np, timeout_ms) > 0) {
+		for (i = 0; i < np; i++) {
+			struct mosquitto *m = devs[pidx[i]].m;
+
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				mosquitto_loop_read(m, 1);
+			if (pfd[i].revents & POLLOUT)
+				mosquitto_loop_write(m, 1);
+		}
+	}
+	if (now_ms() - last_misc >= 1000) {
+		for (i = 0; i < n; i++)
+			mosquitto_loop_misc(devs[i].m);
+		last_misc = now_ms();
+	}
 }
 
 /* Writes <dir>/<id>.crt and .key for every device; the key is shared. */
@@ -156,21 +190,40 @@ int main(int argc, char **argv)
 				strerror(errno));
 			return 1;
 		}
-		/* spread the trickle over the interval */
-		d->next_pub_ms = start + 120000 + (long long)(rand() % (interval * 1000 + 1));
-		/* drive handshakes while connecting: at most ~256 in flight */
-		if (i % 256 == 255) {
-			int j;
+		/* one at a time: the TLS handshake and CONNACK of this device before the next
+		 * (mosquitto_loop uses select(), which stops at descriptor 1024: poll here) */
+		{
+			long long until = now_ms() + 5000;
 
-			for (j = 0; j <= i; j++)
-				mosquitto_loop(devs[j].m, 0, 1);
+			while (!d->connected && now_ms() < until) {
+				struct pollfd p = { .fd = mosquitto_socket(d->m), .events = POLLIN };
+
+				if (p.fd < 0)
+					break;
+				if (mosquitto_want_write(d->m))
+					p.events |= POLLOUT;
+				if (poll(&p, 1, 50) <= 0)
+					continue;
+				if (p.revents & (POLLIN | POLLHUP | POLLERR))
+					mosquitto_loop_read(d->m, 1);
+				if (p.revents & POLLOUT)
+					mosquitto_loop_write(d->m, 1);
+			}
+		}
+		if (i % 1000 == 999) {
+			printf("connecting: %d\n", i + 1);
+			fflush(stdout);
+		}
+		/* keep the earlier ones alive (PINGREQ, PUBACKs) while connecting */
+		if (now_ms() - last_misc >= 1000) {
+			service(devs, i + 1, pfd, pidx, 0);
+			last_misc = now_ms();
 		}
 	}
-	deadline = now_ms() + 120000;
+	deadline = now_ms() + 10000;
 	last_report = now_ms();
 	for (;;) {
 		long long t = now_ms();
-		int np = 0;
 
 		connected = 0;
 		for (i = 0; i < n; i++)
@@ -196,7 +249,6 @@ int main(int argc, char **argv)
 		}
 		for (i = 0; i < n; i++) {
 			struct device *d = &devs[i];
-			int fd = mosquitto_socket(d->m);
 
 			if (!deadline && d->connected && t >= d->next_pub_ms) {
 				char payload[96];
@@ -210,27 +262,8 @@ int main(int argc, char **argv)
 					published++;
 				d->next_pub_ms = t + (long long)interval * 1000;
 			}
-			if (fd < 0)
-				continue;
-			pfd[np].fd = fd;
-			pfd[np].events = POLLIN | (mosquitto_want_write(d->m) ? POLLOUT : 0);
-			pidx[np++] = i;
 		}
-		if (poll(pfd, (nfds_t)np, 100) > 0) {
-			for (i = 0; i < np; i++) {
-				struct mosquitto *m = devs[pidx[i]].m;
-
-				if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-					mosquitto_loop_read(m, 1);
-				if (pfd[i].revents & POLLOUT)
-					mosquitto_loop_write(m, 1);
-			}
-		}
-		if (t - last_misc >= 1000) {
-			for (i = 0; i < n; i++)
-				mosquitto_loop_misc(devs[i].m);
-			last_misc = t;
-		}
+		service(devs, n, pfd, pidx, 100);
 	}
 	lost = 0;
 	for (i = 0; i < n; i++) {
