@@ -43,6 +43,11 @@ struct listener {
 
 static struct listener https_listener, admin_listener;
 
+/* What the URI log callback found in a raw path: its return value becomes the request's first
+ * con_cls, so these two markers (never freed) or NULL. Nothing is allocated there: libmicrohttpd
+ * calls the completion callback only for requests that reached the access handler. */
+static char bad_nul, bad_utf8;
+
 static void req_free(struct ncm_req *req)
 {
 	ncm_req_forget(req);
@@ -176,9 +181,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	(void)cls;
 	(void)conn;
-	if (!req)
+	if (!req || (void *)req == &bad_nul || (void *)req == &bad_utf8)
 		return;
-	if (!req->is_admin && req->method) {
+	if (!req->is_admin) {
 		snprintf(what, sizeof(what), "%s %s", req->method, req->url);
 		details = request_details(req);
 		rec.kind = "http.request";
@@ -285,22 +290,19 @@ static int admin_request_allowed(struct ncm_req *req, enum MHD_Result *ret)
 
 /* The path as the client sent it, before libmicrohttpd decodes it (the URI log callback runs
  * first): a %00 would cut the decoded path short ("app.bin%00.txt" reads as "app.bin") and
- * bytes that are not UTF-8 cannot go into a JSON answer or the journal. Its return value is
- * the request's first con_cls. */
+ * bytes that are not UTF-8 cannot go into a JSON answer or the journal. */
 static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	struct ncm_req *req = calloc(1, sizeof(*req));
 	char *path;
 	size_t i, n, len;
+	void *mark = NULL;
 
 	(void)cls;
 	(void)conn;
-	if (!req)
-		return NULL;
 	len = strcspn(uri, "?#");
 	path = malloc(len + 1);
 	if (!path)
-		return req;
+		return NULL;
 	for (i = 0, n = 0; i < len; i++) {
 		if (uri[i] == '%' && i + 2 < len && isxdigit((unsigned char)uri[i + 1]) &&
 		    isxdigit((unsigned char)uri[i + 2])) {
@@ -313,11 +315,11 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
 		}
 	}
 	if (memchr(path, '\0', n))
-		req->bad_path = 1;
+		mark = &bad_nul;
 	else if (!ncm_utf8_valid(path, n))
-		req->bad_path = 2;
+		mark = &bad_utf8;
 	free(path);
-	return req;
+	return mark;
 }
 
 /* A REST request held back by a "rest_delay" fault: a waiter whose pattern matches no record,
@@ -450,11 +452,14 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	char allowed[128];
 
 	(void)version;
-	if (!req || !req->conn) {
-		if (!req)
-			req = calloc(1, sizeof(*req));
+	if (!req || (void *)req == &bad_nul || (void *)req == &bad_utf8) {
+		int bad = !req ? 0 : (void *)req == &bad_nul ? 1 : 2;
+
+		*con_cls = NULL;
+		req = calloc(1, sizeof(*req));
 		if (!req)
 			return MHD_NO;
+		req->bad_path = bad;
 		req->conn = conn;
 		req->method = method;
 		req->url = url;
