@@ -6,7 +6,6 @@
  * ones (spec/platform.md C.2).
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -24,6 +23,7 @@
 #include "file.h"
 #include "http.h"
 #include "log.h"
+#include "reqcheck.h"
 #include "request.h"
 #include "runtime.h"
 #include "utf8.h"
@@ -204,44 +204,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 static enum MHD_Result dispatch(struct listener *l, struct ncm_req *req);
 
-/* 1 when host (a Host header, or an Origin's host part) names this machine's loopback:
- * localhost, 127.0.0.0/8 or [::1], with or without a port. */
-static int loopback_host(const char *host)
-{
-	char name[256];
-	size_t n;
-	const char *end;
-
-	if (host[0] == '[') {
-		end = strchr(host, ']');
-		n = end ? (size_t)(end - host + 1) : strlen(host);
-	} else {
-		n = strcspn(host, ":/");
-	}
-	if (n >= sizeof(name))
-		return 0;
-	memcpy(name, host, n);
-	name[n] = '\0';
-	if (name[n ? n - 1 : 0] == '.')
-		name[n - 1] = '\0';
-	return !strcasecmp(name, "localhost") || !strncmp(name, "127.", 4) ||
-	       !strcmp(name, "[::1]");
-}
-
-/* A JSON media type: application/json or application/<x>+json (parameters allowed). */
-static int json_content_type(const char *ct)
-{
-	size_t n;
-
-	if (!ct)
-		return 0;
-	n = strcspn(ct, "; \t");
-	if (n == 16 && !strncasecmp(ct, "application/json", 16))
-		return 1;
-	return n > 17 && !strncasecmp(ct, "application/", 12) &&
-	       !strncasecmp(ct + n - 5, "+json", 5);
-}
-
 /* The admin API is plain HTTP without CORS, often without a token: a web page the lab user
  * opens could make the browser send it requests (a "simple" cross-site POST with text/plain,
  * or DNS rebinding to a name of the page's choosing). So, unless the request carries the admin
@@ -254,32 +216,24 @@ static int admin_request_allowed(struct ncm_req *req, enum MHD_Result *ret)
 	const char *host = ncm_req_header(req, MHD_HTTP_HEADER_HOST);
 	const char *origin = ncm_req_header(req, "Origin");
 	const char *ct = ncm_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-	const char *o;
 	int write = strcmp(req->method, "GET") && strcmp(req->method, "HEAD");
 
 	if (cfg->admin_token[0])
 		return 1; /* every route but /health checks the token; /health only reads */
-	if (!cfg->admin_insecure && (!host || !loopback_host(host))) {
+	if (!cfg->admin_insecure && (!host || !ncm_reqcheck_loopback_host(host))) {
 		*ret = ncm_reply_error(req, MHD_HTTP_FORBIDDEN, 40300,
 				       "admin API answers only Host names of loopback "
 				       "(localhost, 127.0.0.1, [::1]); set --admin-token to "
 				       "serve others");
 		return 0;
 	}
-	if (origin && strcmp(origin, "null")) {
-		o = strstr(origin, "://");
-		if (!o || !loopback_host(o + 3)) {
-			*ret = ncm_reply_error(req, MHD_HTTP_FORBIDDEN, 40300,
-					       "admin API refuses cross-site requests (Origin "
-					       "is not a loopback one)");
-			return 0;
-		}
-	} else if (origin) {
+	if (origin && !ncm_reqcheck_loopback_origin(origin)) {
 		*ret = ncm_reply_error(req, MHD_HTTP_FORBIDDEN, 40300,
-				       "admin API refuses cross-site requests (Origin null)");
+				       "admin API refuses cross-site requests (Origin is not a "
+				       "loopback one)");
 		return 0;
 	}
-	if (write && req->body_len && !json_content_type(ct)) {
+	if (write && req->body_len && !ncm_reqcheck_json_type(ct)) {
 		*ret = ncm_reply_error(req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, 41500,
 				       "admin API writes take Content-Type: application/json "
 				       "(or the admin token)");
@@ -293,33 +247,13 @@ static int admin_request_allowed(struct ncm_req *req, enum MHD_Result *ret)
  * bytes that are not UTF-8 cannot go into a JSON answer or the journal. */
 static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	char *path;
-	size_t i, n, len;
-	void *mark = NULL;
-
 	(void)cls;
 	(void)conn;
-	len = strcspn(uri, "?#");
-	path = malloc(len + 1);
-	if (!path)
-		return NULL;
-	for (i = 0, n = 0; i < len; i++) {
-		if (uri[i] == '%' && i + 2 < len && isxdigit((unsigned char)uri[i + 1]) &&
-		    isxdigit((unsigned char)uri[i + 2])) {
-			char hex[3] = { uri[i + 1], uri[i + 2], '\0' };
-
-			path[n++] = (char)strtol(hex, NULL, 16);
-			i += 2;
-		} else {
-			path[n++] = uri[i];
-		}
+	switch (ncm_reqcheck_raw_path(uri)) {
+	case NCM_PATH_NUL: return &bad_nul;
+	case NCM_PATH_NOT_UTF8: return &bad_utf8;
+	default: return NULL;
 	}
-	if (memchr(path, '\0', n))
-		mark = &bad_nul;
-	else if (!ncm_utf8_valid(path, n))
-		mark = &bad_utf8;
-	free(path);
-	return mark;
 }
 
 /* A REST request held back by a "rest_delay" fault: a waiter whose pattern matches no record,
