@@ -14,9 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/resource.h>
 
-#include "admin.h"
 #include "auth.h"
 #include "ca.h"
 #include "faults.h"
