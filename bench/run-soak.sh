@@ -28,6 +28,7 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	if [ -n "${KEEP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi' EXIT
 
 rss() { awk '/^VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
+hwm() { awk '/^VmHWM/ {print $2 " kB"}' "/proc/$1/status"; }
 
 # soak NAME PID PORT PREFIX: runs the load and prints RSS at start (all connected) and end.
 soak() {
@@ -41,8 +42,8 @@ soak() {
 	start_rss=$(rss "$2")
 	wait "$load"
 	end_rss=$(rss "$2")
-	printf '%-14s %-22s start %-12s end %-12s %s\n' "$1" \
-		"$(grep '^connected' "$tmp/load-$1")" "$start_rss" "$end_rss" \
+	printf '%-14s %-16s RSS start %-10s end %-10s peak %-10s %s\n' "$1" \
+		"$(grep '^connected' "$tmp/load-$1")" "$start_rss" "$end_rss" "$(hwm "$2")" \
 		"$(tail -n 1 "$tmp/load-$1")"
 }
 
