@@ -27,6 +27,8 @@ int ncm_mqtt_trust_partial_chains(void);
 struct mosquitto;
 void ncm_mqtt_preconnect_seen(struct mosquitto *client);
 void ncm_mqtt_preconnect_tick(int64_t now_ms);
+/* Forgets every socket (plugin cleanup). */
+void ncm_mqtt_preconnect_clear(void);
 
 /* Sets the function the first tick calls. */
 void ncm_mqtt_tick_set_ready(ncm_mqtt_ready_fn fn);

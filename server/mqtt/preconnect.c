@@ -189,3 +189,12 @@ void ncm_mqtt_preconnect_tick(int64_t now_ms)
 		ncm_rt_journal(&rec);
 	}
 }
+
+void ncm_mqtt_preconnect_clear(void)
+{
+	free(slots);
+	slots = NULL;
+	n_slots = 0;
+	last_scan_ms = 0;
+	layout_bad = 0;
+}

@@ -51,4 +51,5 @@ void ncm_mqtt_unregister(mosquitto_plugin_id_t *id)
 		mosquitto_callback_unregister(id, callbacks[i].event, callbacks[i].cb, NULL);
 	ncm_clients_clear();
 	ncm_mqtt_delayed_clear();
+	ncm_mqtt_preconnect_clear();
 }

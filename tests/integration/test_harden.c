@@ -822,6 +822,7 @@ START_TEST(large_answers_are_streamed_and_rss_stays_bounded)
 	long before, after;
 	size_t got, n;
 	json_t *j;
+	int sanitized = getenv("ASAN_OPTIONS") != NULL;
 
 	start(NULL);
 	publish_big(300, 100000);
@@ -838,7 +839,9 @@ START_TEST(large_answers_are_streamed_and_rss_stays_bounded)
 	after = server_hwm_kb();
 	fprintf(stderr, "large answers: VmHWM %ld kB before, %ld kB after two ~30 MB answers\n",
 		before, after);
-	ck_assert_msg(after - before < 12 * 1024, "peak RSS grew by %ld kB", after - before);
+	/* a sanitized server keeps freed memory in quarantine: there the figures are only shown */
+	ck_assert_msg(after - before < 12 * 1024 || sanitized, "peak RSS grew by %ld kB",
+		      after - before);
 	before = after;
 	/* REST pages end at 4 MB of messages, with a token for the rest */
 	snprintf(path, sizeof(path), "/v1/messages?deviceId=%s&pageLimit=1000", FIXTURE_DEVICE);
@@ -850,7 +853,8 @@ START_TEST(large_answers_are_streamed_and_rss_stays_bounded)
 	after = server_hwm_kb();
 	fprintf(stderr, "large answers: VmHWM %ld kB before, %ld kB after a 4 MB REST page\n",
 		before, after);
-	ck_assert_msg(after - before < 24 * 1024, "peak RSS grew by %ld kB", after - before);
+	ck_assert_msg(after - before < 24 * 1024 || sanitized, "peak RSS grew by %ld kB",
+		      after - before);
 }
 END_TEST
 
