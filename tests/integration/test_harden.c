@@ -4,8 +4,8 @@
  * paths with %00 and bytes that are not UTF-8, cross-site writes to the admin API and a public
  * admin listener without a token, ZIP bombs and the firmware disk budget, and large answers
  * that must not grow the server's memory. Connections come from a helper process forked before
- * the server starts, and a server with a low open-file limit is started from a helper process
- * that has that limit, so the flood and the test are not bound by it.
+ * the server starts, and a server with a low open-file limit gets it from a wrapper script,
+ * so the flood and the test are not bound by it.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -232,59 +233,28 @@ static void assert_alive(void)
 	ck_assert_msg(state && state[2] != 'Z', "the server (pid %d) died", (int)s.pid);
 }
 
-/* Starts the server from a helper process whose open-file limit (soft and hard) is limit, so
- * the server inherits it while the test keeps its own (a lowered hard limit cannot be raised
- * again, and without CK_FORK the next test would inherit it). The test sets the helper's limit
- * with prlimit(2): under valgrind a process's own setrlimit only changes valgrind's view.
- * Writing to *ctl makes the helper stop the server cleanly and exit; returns the helper's pid. */
-static pid_t start_limited(rlim_t limit, const char *const *flags, int *ctl)
+/* Starts the server with an open-file limit (soft and hard) of limit: NCM_BIN points at a
+ * wrapper script that sets it and execs the real binary, so only the server has it (the test
+ * could not raise a lowered hard limit again, and under valgrind its own limit is valgrind's). */
+static void start_limited(unsigned limit, const char *const *flags)
 {
-	struct rlimit rl = { limit, limit };
-	int out[2], in[2];
-	pid_t pid;
-	char c;
+	const char *bin = getenv("NCM_BIN");
+	char dir[] = "/tmp/ncm-limit-XXXXXX", wrapper[64], *real = strdup(bin);
+	FILE *f;
 
-	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(out[0]);
-		close(in[1]);
-		/* wait for the limit */
-		if (read(in[0], &c, 1) != 1)
-			_exit(1);
-		srv_start(&s, flags);
-		if (write(out[1], &s, sizeof(s)) != (ssize_t)sizeof(s))
-			_exit(1);
-		if (read(in[0], &c, 1) < 0)
-			_exit(1);
-		srv_cleanup(&s);
-		_exit(0);
-	}
-	close(out[1]);
-	close(in[0]);
-	ck_assert_int_eq(prlimit(pid, RLIMIT_NOFILE, &rl, NULL), 0);
-	ck_assert_int_eq(write(in[1], "x", 1), 1);
-	ck_assert_msg(read(out[0], &s, sizeof(s)) == (ssize_t)sizeof(s),
-		      "the server with %llu open files did not start", (unsigned long long)limit);
-	close(out[0]);
-	snprintf(api, sizeof(api), "Bearer %s", s.api_key);
-	*ctl = in[1];
-	return pid;
-}
-
-static void stop_limited(pid_t helper, int ctl)
-{
-	int status = 0;
-
-	ck_assert_int_eq(write(ctl, "x", 1), 1);
-	close(ctl);
-	ck_assert_int_eq(waitpid(helper, &status, 0), helper);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "the server did not stop cleanly (helper status 0x%x)", status);
-	s.pid = 0;      /* the helper reaped it */
-	s.dir[0] = '\0'; /* and removed its folder */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(wrapper, sizeof(wrapper), "%s/nrfcloud-mock", dir);
+	f = fopen(wrapper, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\nulimit -n %u || exit 1\nexec '%s' \"$@\"\n", limit, real);
+	fclose(f);
+	chmod(wrapper, 0755);
+	setenv("NCM_BIN", wrapper, 1);
+	start(flags);
+	setenv("NCM_BIN", real, 1);
+	unlink(wrapper);
+	rmdir(dir);
+	free(real);
 }
 
 /* GET /health answers 200 with JSON. */
@@ -330,12 +300,11 @@ START_TEST(fd_exhaustion_leaves_rest_and_health_answering)
 	static const char *const flags[] = { "--mqtt-connect-timeout", "120", NULL };
 	struct flooder f;
 	json_t *h;
-	pid_t helper;
 	long st;
-	int n, ctl;
+	int n;
 
 	flooder_start(&f);
-	helper = start_limited(400, flags, &ctl);
+	start_limited(400, flags);
 	n = flooder_ask(&f, "open %d %d %d %d\n", s.mqtt_port, 600, SEND_NOTHING, 1);
 	ck_assert_int_ge(n, 400);
 	ck_assert_int_eq(rest_account(), 200);
@@ -349,7 +318,6 @@ START_TEST(fd_exhaustion_leaves_rest_and_health_answering)
 	ck_assert_int_eq(http_admin(&s, "DELETE", "/mock/v1/journal", NULL, NULL), 200);
 	assert_alive();
 	flooder_stop(&f);
-	stop_limited(helper, ctl);
 }
 END_TEST
 
