@@ -77,6 +77,7 @@ struct ncm_req {
 	char *answer;                           /* a copy of a JSON answer, for the journal */
 	size_t answer_len;
 	uint64_t sent_bytes;                    /* body bytes answered (data usage) */
+	int bad_path;                           /* raw path: 1 has %00, 2 is not UTF-8 */
 };
 
 /* Route lookup: the route whose pattern matches url and method. When the path matches only

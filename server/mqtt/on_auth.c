@@ -168,6 +168,7 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 	if (ncm_mqtt_wake_check(ed->username, ed->password) > 0)
 		return MOSQ_ERR_SUCCESS;
 	a.client_id = mosquitto_client_id(ed->client);
+	ncm_mqtt_preconnect_seen(ed->client);
 	rc = decide(&a, ed->client);
 	if (rc == MOSQ_ERR_SUCCESS &&
 	    ncm_faults_fire(NCM_FAULT_REFUSE_CONNECT, a.client_id, NULL, NULL, &hit)) {

@@ -60,4 +60,5 @@ void ncm_mqtt_unregister(mosquitto_plugin_id_t *id)
 	ncm_mqtt_delayed_clear();
 	ncm_mqtt_hold_clear();
 	ncm_mqtt_tls_watch_close();
+	ncm_mqtt_preconnect_clear();
 }

@@ -43,6 +43,17 @@ struct ncm_config {
 	char record_path[PATH_MAX];   /* "" for none */
 	char plugin_path[PATH_MAX];
 	char mosquitto_path[PATH_MAX];
+	/* limits (docs/limits.md) */
+	int admin_insecure;           /* allow a non-loopback --admin-bind without a token */
+	int https_max_conn;           /* HTTPS listener connections at once */
+	int https_max_per_ip;         /* of those from one address; 0 for no per-address cap */
+	int admin_max_conn;           /* admin listener connections at once */
+	int mqtt_max_conn;            /* MQTT connections at once; 0: what the fd limit allows */
+	int http_timeout;             /* seconds an idle HTTPS or admin connection is kept */
+	int mqtt_connect_timeout;     /* seconds a new MQTT connection has to send CONNECT */
+	int64_t firmware_max_bytes;   /* all firmware images together */
+	int64_t firmware_bundle_max;  /* the images of one bundle */
+	int64_t journal_max_bytes;    /* journal payload bytes kept */
 };
 
 void ncm_config_defaults(struct ncm_config *cfg);

@@ -35,9 +35,18 @@ static atomic_int https_port;
 static atomic_int admin_port;
 static _Atomic int record_fd = -1; /* atomic: PUT /mock/v1/record opens it later */
 static struct ncm_msglog *msglog;
+static atomic_int mqtt_socks, open_files;
 static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int record_paused;
 static char record_opened[PATH_MAX]; /* the file PUT /mock/v1/record opened, if any */
+
+/* Connections opened at start for the HTTP worker threads, handed out on a thread's first
+ * use: opening one later needs file descriptors, which a flood of idle connections may have
+ * used up (then every request of that thread would fail). */
+#define DB_POOL 16
+static struct ncm_db *db_pool[DB_POOL];
+static int db_pool_n;
+static pthread_mutex_t db_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void db_key_free(void *p)
 {
@@ -50,6 +59,21 @@ static int msglog_sync(struct ncm_db *db, struct ncm_err_info *err)
 	if (!db)
 		return ncm_err_set(err, NCM_ERR_IO, "store: no database connection");
 	return msglog ? ncm_msglog_apply(msglog, db, err) : NCM_OK;
+}
+
+int ncm_rt_db_prepare(int n, struct ncm_err_info *err)
+{
+	int rc = NCM_OK;
+
+	pthread_mutex_lock(&db_pool_lock);
+	while (db_pool_n < n && db_pool_n < DB_POOL) {
+		rc = ncm_db_open(rt.db_path, &db_pool[db_pool_n], err);
+		if (rc)
+			break;
+		db_pool_n++;
+	}
+	pthread_mutex_unlock(&db_pool_lock);
+	return rc;
 }
 
 int ncm_rt_init(const char *config_path, struct ncm_err_info *err)
@@ -133,6 +157,10 @@ void ncm_rt_cleanup(void)
 		pthread_setspecific(db_key, NULL);
 		ncm_db_close(db);
 	}
+	pthread_mutex_lock(&db_pool_lock);
+	while (db_pool_n > 0)
+		ncm_db_close(db_pool[--db_pool_n]);
+	pthread_mutex_unlock(&db_pool_lock);
 	ncm_ca_release(&rt.ca);
 	ncm_loc_svc_reset();
 	ncm_journal_tap_clear();
@@ -151,7 +179,11 @@ struct ncm_db *ncm_rt_db(void)
 
 	if (db)
 		return db;
-	if (ncm_db_open(rt.db_path, &db, &err)) {
+	pthread_mutex_lock(&db_pool_lock);
+	if (db_pool_n > 0)
+		db = db_pool[--db_pool_n];
+	pthread_mutex_unlock(&db_pool_lock);
+	if (!db && ncm_db_open(rt.db_path, &db, &err)) {
 		ncm_log(NCM_LOG_ERR, "%s", err.msg);
 		return NULL;
 	}
@@ -318,4 +350,16 @@ int ncm_rt_record_state(char *path, size_t size)
 	snprintf(path, size, "%s", rt.cfg.record_path[0] ? rt.cfg.record_path : record_opened);
 	pthread_mutex_unlock(&record_lock);
 	return record_fd >= 0 && !atomic_load(&record_paused);
+}
+
+void ncm_rt_set_fd_load(int mqtt_sockets, int files)
+{
+	atomic_store(&mqtt_socks, mqtt_sockets);
+	atomic_store(&open_files, files);
+}
+
+void ncm_rt_fd_load(int *mqtt_sockets, int *files)
+{
+	*mqtt_sockets = atomic_load(&mqtt_socks);
+	*files = atomic_load(&open_files);
 }

@@ -36,9 +36,13 @@ void ncm_rt_cleanup(void);
 /* The shared state (read-only after init). */
 const struct ncm_runtime *ncm_rt(void);
 
-/* The calling thread's database connection, opened on first use and closed when the thread
- * exits; NULL (and logged) when it cannot be opened. */
+/* The calling thread's database connection, taken on first use from the ones opened by
+ * ncm_rt_db_prepare (else opened then) and closed when the thread exits; NULL (and logged)
+ * when it cannot be opened: every caller must handle that (HTTP answers 503). */
 struct ncm_db *ncm_rt_db(void);
+/* Opens n connections (at most 16) for threads about to start, while file descriptors are
+ * still free. */
+int ncm_rt_db_prepare(int n, struct ncm_err_info *err);
 
 /* Commits device messages: one write to the message log (msglog.h), stored in the messages
  * table behind; readers of messages see them at once. Once it returns NCM_OK they survive
@@ -70,6 +74,9 @@ void ncm_rt_set_https_port(int port);
 int ncm_rt_https_port(void);
 void ncm_rt_set_admin_port(int port);
 int ncm_rt_admin_port(void);
+/* MQTT sockets and all open files as last counted by the broker tick (mqtt/preconnect.c). */
+void ncm_rt_set_fd_load(int mqtt_sockets, int open_files);
+void ncm_rt_fd_load(int *mqtt_sockets, int *open_files);
 
 /* Recording (the --record file) on or off at run time; see runtime.c. */
 int ncm_rt_record_set(int on, struct ncm_err_info *err);

@@ -198,3 +198,37 @@ int ncm_store_journal_clear(struct ncm_db *db, struct ncm_err_info *err)
 	sqlite3_free(msg);
 	return rc;
 }
+
+int ncm_store_journal_trim_bytes(struct ncm_db *db, int64_t max_bytes, struct ncm_err_info *err)
+{
+	sqlite3 *h = ncm_db_handle(db);
+	sqlite3_stmt *st = NULL;
+	int64_t cut = -1;
+	int rc;
+
+	if (max_bytes <= 0)
+		return NCM_OK;
+	/* the newest records first, a running total of their size; the first seq past the cap
+	 * and everything older goes (64 bytes a record for its fixed columns and index entries) */
+	if (sqlite3_prepare_v2(h, "SELECT seq FROM (SELECT seq, SUM(ifnull(length(payload), 0) +"
+			       " ifnull(length(topic), 0) + ifnull(length(reason), 0) + 64)"
+			       " OVER (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING) AS c"
+			       " FROM journal) WHERE c > ? ORDER BY seq DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return ncm_db_fail(db, err, "sizing journal");
+	sqlite3_bind_int64(st, 1, max_bytes);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		cut = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ncm_db_fail(db, err, "sizing journal");
+	if (cut < 0)
+		return NCM_OK;
+	if (sqlite3_prepare_v2(h, "DELETE FROM journal WHERE seq <= ?", -1, &st, NULL) != SQLITE_OK)
+		return ncm_db_fail(db, err, "trimming journal");
+	sqlite3_bind_int64(st, 1, cut);
+	rc = sqlite3_step(st) == SQLITE_DONE ? NCM_OK : ncm_db_fail(db, err, "trimming journal");
+	sqlite3_finalize(st);
+	return rc;
+}

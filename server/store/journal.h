@@ -66,6 +66,10 @@ int ncm_store_journal_foreach(struct ncm_db *db, const struct ncm_journal_filter
 int64_t ncm_store_journal_count(struct ncm_db *db, const struct ncm_journal_filter *f,
 				struct ncm_err_info *err);
 
+/* Drops the oldest records until the rest take at most max_bytes (payload, topic and reason,
+ * plus 64 bytes a record); max_bytes <= 0: no cap. */
+int ncm_store_journal_trim_bytes(struct ncm_db *db, int64_t max_bytes, struct ncm_err_info *err);
+
 /* Removes every record (the sequence keeps counting up). */
 int ncm_store_journal_clear(struct ncm_db *db, struct ncm_err_info *err);
 
