@@ -21,7 +21,7 @@ cd "$src"
 
 # Pages other branches are adding; a link to one is accepted while it is missing (and checked
 # once it exists). Remove a name here when its page has landed.
-pending="docs/limits.md"
+pending=""
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
