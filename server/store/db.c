@@ -323,9 +323,11 @@ int ncm_db_open(const char *path, struct ncm_db **out, struct ncm_err_info *err)
 	/* WAL with synchronous=NORMAL: a commit is a write(2) to the WAL, without fsync, so it
 	 * survives the process dying (kill -9, a crash, docker stop) but an OS crash or a power
 	 * cut can lose the last commits; the WAL is fsync'd at each checkpoint
-	 * (docs/performance.md#durability). */
+	 * (docs/performance.md#durability). No memory map for reads: mapped pages count in the
+	 * server's RSS, per connection, and a 256 MiB map let one long listing of messages grow
+	 * it by the listing's size (test_harden rss, docs/limits.md). */
 	rc = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			 "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456;", err);
+			 "PRAGMA foreign_keys=ON; PRAGMA mmap_size=0;", err);
 	if (rc)
 		goto out;
 	rc = db_migrate(db, err);
