@@ -4,7 +4,8 @@
 #   ```sh             blocks run in order, in one bash with -e, in a folder laid out like the
 #                     source folder after the Quick start (build/ -> BUILD_DIR, fixtures/ ->
 #                     the source's), against `./build/nrfcloud-mock serve` started there on free
-#                     ports; the README's ports 8883, 8443 and 8080 are rewritten to those, and
+#                     ports; the README's ports 8883, 8443 and 8080 (-p, --mqtt-port, localhost:)
+#                     are rewritten to those, and
 #                     curl fails on an HTTP error status (--fail-with-body).
 #   ```sh quickstart  the two Quick start commands (install, build, serve; install and run every
 #                     test). CI runs them as .ci/run -> tests/run-all.sh, which calls the same
@@ -90,7 +91,7 @@ done
 	echo 'curl() { command curl --fail-with-body "$@"; }'
 	echo 'wait() { local p; for p in $(jobs -p); do builtin wait "$p" || return 1; done; }'
 	sed -e "s/localhost:8080/localhost:$admin/g" -e "s/localhost:8443/localhost:$https/g" \
-		-e "s/-p 8883/-p $mqtt/g" "$work/blocks.sh"
+		-e "s/-p 8883/-p $mqtt/g" -e "s/--mqtt-port 8883/--mqtt-port $mqtt/g" "$work/blocks.sh"
 	echo 'wait'
 } >"$work/run.sh"
 if ! (cd "$work" && bash -e "$work/run.sh") >"$work/run.out" 2>&1; then
