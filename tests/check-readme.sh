@@ -34,6 +34,10 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "check-readme: $*" >&2; exit 1; }
 
+# The README stays a front page; the rest lives in docs/ (docs/development.md#readme-commands).
+chars=$(LC_ALL=C.UTF-8 wc -m <"$readme")
+[ "$chars" -le 8000 ] || fail "README.md has $chars characters (at most 8000: move details to docs/)"
+
 # ---- the fenced blocks ----
 awk -v run="$work/blocks.sh" -v quick="$work/quickstart" '
 /^```/ {
