@@ -185,6 +185,27 @@ static int hand_data_to_user(const struct ncm_config *cfg, const char **conf_use
 	return 0;
 }
 
+/* Writes a file of run/ only when its text changed: on an existing data folder the start
+ * then costs no fsync or rename (they were a good part of the start-up time, docs/performance.md#start-up).
+ * A file with the same text but another mode is rewritten. */
+static int write_if_changed(const char *path, const char *text, size_t len, mode_t mode,
+			    struct ncm_err_info *err)
+{
+	struct stat st;
+	char *old = NULL;
+	size_t old_len = 0;
+	int same;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == mode &&
+	    (size_t)st.st_size == len && !ncm_file_read(path, len + 1, &old, &old_len, NULL)) {
+		same = old_len == len && !memcmp(old, text, len);
+		free(old);
+		if (same)
+			return 0;
+	}
+	return ncm_file_write(path, text, len, mode, err);
+}
+
 static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_dir,
 				const char *conf_user, const char *config_json, char *conf_path,
 				size_t size)
@@ -234,7 +255,7 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 		free(text);
 		return fail(1, "data path too long");
 	}
-	rc = ncm_file_write(conf_path, text, len, 0644, &err);
+	rc = write_if_changed(conf_path, text, len, 0644, &err);
 	free(text);
 	return rc ? fail(1, "%s", err.msg) : 0;
 }
@@ -319,7 +340,7 @@ int ncm_cmd_serve(int argc, char **argv)
 		return rc;
 	if (ncm_config_to_json(&cfg, &json))
 		return fail(1, "out of memory");
-	rc = ncm_file_write(config_json, json, strlen(json), 0600, &err);
+	rc = write_if_changed(config_json, json, strlen(json), 0600, &err);
 	free(json);
 	if (rc)
 		return fail(1, "%s", err.msg);
