@@ -185,16 +185,18 @@ static int hand_data_to_user(const struct ncm_config *cfg, const char **conf_use
 	return 0;
 }
 
-/* Writes a file of run/ only when its text changed: on an existing data folder the start
- * then costs no fsync or rename (they were a good part of the start-up time, docs/performance.md#start-up).
- * A file with the same text but another mode is rewritten. */
-static int write_if_changed(const char *path, const char *text, size_t len, mode_t mode,
-			    struct ncm_err_info *err)
+/* Writes a file of run/ (a new name, then rename(2), so a reader sees the old text or the new)
+ * without fsync: both are written again at every start, so an OS crash cannot leave a stale
+ * one in use, and the four fsyncs were most of the start-up time on a busy disk
+ * (docs/performance.md#start-up). Nothing is written when the text is the same. */
+static int write_run_file(const char *path, const char *text, size_t len, mode_t mode,
+			  struct ncm_err_info *err)
 {
+	char tmp[PATH_MAX], *old = NULL;
+	size_t old_len = 0, done = 0;
 	struct stat st;
-	char *old = NULL;
-	size_t old_len = 0;
-	int same;
+	int fd, same;
+	ssize_t n;
 
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == mode &&
 	    (size_t)st.st_size == len && !ncm_file_read(path, len + 1, &old, &old_len, NULL)) {
@@ -203,7 +205,35 @@ static int write_if_changed(const char *path, const char *text, size_t len, mode
 		if (same)
 			return 0;
 	}
-	return ncm_file_write(path, text, len, mode, err);
+	if (ncm_path(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path))
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "path too long: %s", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return ncm_err_set(err, NCM_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+	if (fchmod(fd, mode) < 0)
+		goto fail;
+	while (done < len) {
+		n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	return 0;
+fail:
+	ncm_err_set(err, NCM_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return err ? err->code : NCM_ERR_IO;
 }
 
 static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_dir,
@@ -255,7 +285,7 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 		free(text);
 		return fail(1, "data path too long");
 	}
-	rc = write_if_changed(conf_path, text, len, 0644, &err);
+	rc = write_run_file(conf_path, text, len, 0644, &err);
 	free(text);
 	return rc ? fail(1, "%s", err.msg) : 0;
 }
@@ -340,7 +370,7 @@ int ncm_cmd_serve(int argc, char **argv)
 		return rc;
 	if (ncm_config_to_json(&cfg, &json))
 		return fail(1, "out of memory");
-	rc = write_if_changed(config_json, json, strlen(json), 0600, &err);
+	rc = write_run_file(config_json, json, strlen(json), 0600, &err);
 	free(json);
 	if (rc)
 		return fail(1, "%s", err.msg);
