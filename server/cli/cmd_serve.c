@@ -186,6 +186,57 @@ static int hand_data_to_user(const struct ncm_config *cfg, const char **conf_use
 	return 0;
 }
 
+/* Writes a file of run/ (a new name, then rename(2), so a reader sees the old text or the new)
+ * without fsync: both are written again at every start, so an OS crash cannot leave a stale
+ * one in use, and the four fsyncs were most of the start-up time on a busy disk
+ * (docs/performance.md#start-up). Nothing is written when the text is the same. */
+static int write_run_file(const char *path, const char *text, size_t len, mode_t mode,
+			  struct ncm_err_info *err)
+{
+	char tmp[PATH_MAX], *old = NULL;
+	size_t old_len = 0, done = 0;
+	struct stat st;
+	int fd, same;
+	ssize_t n;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == mode &&
+	    (size_t)st.st_size == len && !ncm_file_read(path, len + 1, &old, &old_len, NULL)) {
+		same = old_len == len && !memcmp(old, text, len);
+		free(old);
+		if (same)
+			return 0;
+	}
+	if (ncm_path(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path))
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "path too long: %s", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return ncm_err_set(err, NCM_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+	if (fchmod(fd, mode) < 0)
+		goto fail;
+	while (done < len) {
+		n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	return 0;
+fail:
+	ncm_err_set(err, NCM_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return err ? err->code : NCM_ERR_IO;
+}
+
 static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_dir,
 				const char *conf_user, const char *config_json, char *conf_path,
 				size_t size)
@@ -237,7 +288,7 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 		free(text);
 		return fail(1, "data path too long");
 	}
-	rc = ncm_file_write(conf_path, text, len, 0644, &err);
+	rc = write_run_file(conf_path, text, len, 0644, &err);
 	free(text);
 	return rc ? fail(1, "%s", err.msg) : 0;
 }
@@ -380,7 +431,7 @@ int ncm_cmd_serve(int argc, char **argv)
 		return rc;
 	if (ncm_config_to_json(&cfg, &json))
 		return fail(1, "out of memory");
-	rc = ncm_file_write(config_json, json, strlen(json), 0600, &err);
+	rc = write_run_file(config_json, json, strlen(json), 0600, &err);
 	free(json);
 	if (rc)
 		return fail(1, "%s", err.msg);
