@@ -14,6 +14,8 @@ build="$runtime gcc meson ninja-build pkg-config mosquitto-dev libmosquitto-dev
 test="$build check libsubunit-dev valgrind mosquitto-clients python3 python3-yaml sqlite3 openssl"
 docker="docker.io docker-compose debootstrap iptables mosquitto-clients curl ca-certificates openssl python3"
 test="$test nodejs chromium" # the portal's browser test (tests/browser)
+test="$test python3-pytest python3-serial python3-pexpect" # the HIL suite (hil/, docs/hil.md)
+test="$test gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm" # the lab shell on a Cortex-M33 (docs/firmware.md)
 case "$what" in
 runtime) pkgs=$runtime ;;
 build) pkgs=$build ;;
