@@ -73,12 +73,21 @@ class Mock:
 
     # --- journal, wait, faults ----------------------------------------------------------------
     def wait(self, timeout_ms=30000, **match):
-        """POST /mock/v1/wait: the first record that matches (one already there counts)."""
-        body = dict(match, timeout_ms=timeout_ms)
-        status, obj = self.admin("POST", "/mock/v1/wait", body, timeout=timeout_ms / 1000 + 10)
-        if status != 200:
-            raise LabError("no journal record %r within %d ms: %r" % (match, timeout_ms, obj))
-        return obj.get("record", obj)
+        """POST /mock/v1/wait: the first record that matches (one already there counts).
+
+        Asked in slices of at most 2 s: a record journaled inside a store transaction that is
+        still open is offered to waiters before other connections can read it, so a wait that
+        arrives in between misses it (reported upstream); the next slice's scan finds it."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            left = int((deadline - time.monotonic()) * 1000)
+            body = dict(match, timeout_ms=max(1, min(left, 2000)))
+            status, obj = self.admin("POST", "/mock/v1/wait", body, timeout=15)
+            if status == 200:
+                return obj.get("record", obj)
+            if status != 408 or left <= 2000:
+                raise LabError("no journal record %r within %d ms: %r" %
+                               (match, timeout_ms, obj))
 
     def journal(self, **query):
         q = "&".join("%s=%s" % (k, urllib.request.quote(str(v), safe="")) for k, v in
@@ -246,10 +255,10 @@ class Proc:
         return self.head + "".join(self.tail)
 
     def stop(self):
+        """SIGTERM, then the exit status (the sim prints its summary on the way out)."""
         if self.child.isalive():
             self.child.kill(15)
-            self.child.wait() if not self.child.closed else None
-        self._t.join(5)
+        self._t.join(10)
         self.child.close(force=True)
         return self.child.exitstatus
 
