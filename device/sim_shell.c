@@ -77,6 +77,18 @@ void ncm_sim_shell_line(struct ncm_dev *dev, const char *line, int64_t now, int 
 	case LAB_CMD_REBOOT:
 		ncm_dev_reboot(dev, now, out);
 		break;
+	case LAB_CMD_REPORT: {
+		json_t *v = json_loads(c.data, JSON_DECODE_ANY, NULL);
+
+		rc = ncm_dev_report_config(dev, c.app_id, v ? v : json_string(c.data), out);
+		break;
+	}
+	case LAB_CMD_FOTA:
+		rc = ncm_dev_fota_check(dev, out);
+		break;
+	case LAB_CMD_RECONNECT:
+		rc = ncm_dev_reconnect(dev, now, out);
+		break;
 	}
 	if (rc)
 		emit(fd, buf, lab_fmt_err(buf, sizeof(buf), "not connected", c.name));

@@ -48,10 +48,3 @@ def test_d2c_is_stored(dut, mock):
     items = mock.ok(mock.rest("GET", "/v1/messages?deviceId=%s" % dut.id), 200)["items"]
     assert any(data in str(i.get("message")) for i in items)
 
-
-def test_shell_errors(dut):
-    ok, obj = dut.cmd_raw("frobnicate")
-    assert not ok and obj == {"error": "unknown command", "command": "frobnicate"}
-    ok, obj = dut.cmd_raw("send HIL")
-    assert not ok and obj == {"error": "usage: send APPID DATA"}
-    assert "status" in dut.cmd("help")["commands"]

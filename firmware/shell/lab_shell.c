@@ -8,7 +8,8 @@
 #include <string.h>
 
 const char *const lab_cmd_help[] = { "help", "status", "version", "send APPID DATA",
-				     "location", "agnss", "pgps", "reboot", NULL };
+				     "location", "agnss", "pgps", "reboot",
+				     "report KEY VALUE", "fota", "reconnect", NULL };
 
 static const struct {
 	const char *name;
@@ -18,6 +19,8 @@ static const struct {
 	{ "version", LAB_CMD_VERSION },	  { "send", LAB_CMD_SEND },
 	{ "location", LAB_CMD_LOCATION }, { "agnss", LAB_CMD_AGNSS },
 	{ "pgps", LAB_CMD_PGPS },	  { "reboot", LAB_CMD_REBOOT },
+	{ "report", LAB_CMD_REPORT },	  { "fota", LAB_CMD_FOTA },
+	{ "reconnect", LAB_CMD_RECONNECT },
 };
 
 static int blank(char c)
@@ -45,7 +48,7 @@ static size_t word(const char **p, char *dst, size_t size)
 }
 
 /* Parses one command line: the first word names the command; `send` takes APPID and the rest
- * of the line as DATA (its inner spaces kept, trailing blanks and the line end dropped), as
+ * of the line as DATA (`report`: KEY and VALUE alike) (its inner spaces kept, trailing blanks and the line end dropped), as
  * the sim's shell always did. */
 void lab_cmd_parse(const char *line, struct lab_cmd *out)
 {
@@ -70,7 +73,7 @@ void lab_cmd_parse(const char *line, struct lab_cmd *out)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(out->name, cmds[i].name))
 			out->kind = cmds[i].kind;
-	if (out->kind != LAB_CMD_SEND)
+	if (out->kind != LAB_CMD_SEND && out->kind != LAB_CMD_REPORT)
 		return;
 	while (blank(*p))
 		p++;
@@ -208,8 +211,10 @@ int lab_fmt_err(char *buf, size_t size, const char *error, const char *name)
 
 int lab_fmt_usage(char *buf, size_t size, const char *name)
 {
-	(void)name; /* only `send` takes arguments today */
-	return lab_fmt_err(buf, size, "usage: send APPID DATA", NULL);
+	return lab_fmt_err(buf, size,
+			   name && !strcmp(name, "report") ? "usage: report KEY VALUE"
+							   : "usage: send APPID DATA",
+			   NULL);
 }
 
 int lab_fmt_status(char *buf, size_t size, const struct lab_status *st)

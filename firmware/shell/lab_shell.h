@@ -20,6 +20,9 @@ enum lab_cmd_kind {
 	LAB_CMD_AGNSS,
 	LAB_CMD_PGPS,
 	LAB_CMD_REBOOT,
+	LAB_CMD_REPORT,    /* report KEY VALUE: reported config.KEY = VALUE (JSON, else a string) */
+	LAB_CMD_FOTA,      /* fota: ask the cloud for a pending FOTA job now */
+	LAB_CMD_RECONNECT, /* reconnect: drop the cloud connection and connect again */
 	LAB_CMD_UNKNOWN,   /* answer lab_fmt_err(..., "unknown command", name) */
 	LAB_CMD_USAGE,     /* a known command with bad arguments: answer lab_fmt_usage() */
 };
@@ -31,8 +34,8 @@ enum lab_cmd_kind {
 struct lab_cmd {
 	enum lab_cmd_kind kind;
 	char name[LAB_NAME_MAX];     /* the first word as typed (cut to LAB_NAME_MAX - 1) */
-	char app_id[LAB_APPID_MAX];  /* send: APPID */
-	char data[LAB_DATA_MAX];     /* send: the rest of the line, inner spaces kept */
+	char app_id[LAB_APPID_MAX];  /* send: APPID; report: KEY */
+	char data[LAB_DATA_MAX];     /* send, report: the rest of the line, inner spaces kept */
 };
 
 /* Parses one line (a trailing "\r\n" or "\n" is ignored; words are separated by blanks). */
@@ -56,7 +59,8 @@ int lab_fmt_ok_command(char *buf, size_t size, const char *name);
 int lab_fmt_help(char *buf, size_t size);
 /* "@err {"error":ERROR,"command":NAME}" (no "command" member when name is NULL) */
 int lab_fmt_err(char *buf, size_t size, const char *error, const char *name);
-/* "@err {"error":"usage: send APPID DATA"}" for a LAB_CMD_USAGE parse of name */
+/* "@err {"error":"usage: send APPID DATA"}" (or "usage: report KEY VALUE") for a
+ * LAB_CMD_USAGE parse of name */
 int lab_fmt_usage(char *buf, size_t size, const char *name);
 
 struct lab_status {

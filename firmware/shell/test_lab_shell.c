@@ -61,6 +61,11 @@ static void parse_words(void)
 	CHECK(c.kind == LAB_CMD_PGPS);
 	lab_cmd_parse("reboot", &c);
 	CHECK(c.kind == LAB_CMD_REBOOT);
+	lab_cmd_parse("fota\r\n", &c);
+	CHECK(c.kind == LAB_CMD_FOTA);
+	lab_cmd_parse("reconnect", &c);
+	CHECK(c.kind == LAB_CMD_RECONNECT);
+	CHECK_STR(lab_cmd_name(LAB_CMD_RECONNECT), "reconnect");
 	lab_cmd_parse("Status", &c); /* case matters */
 	CHECK(c.kind == LAB_CMD_UNKNOWN);
 	CHECK_STR(c.name, "Status");
@@ -93,6 +98,13 @@ static void parse_send(void)
 	CHECK(c.kind == LAB_CMD_USAGE);
 	lab_cmd_parse("send TEMP   ", &c);
 	CHECK(c.kind == LAB_CMD_USAGE);
+	lab_cmd_parse("report hilKey {\"a\": 1}", &c);
+	CHECK(c.kind == LAB_CMD_REPORT);
+	CHECK_STR(c.app_id, "hilKey");
+	CHECK_STR(c.data, "{\"a\": 1}");
+	lab_cmd_parse("report hilKey", &c);
+	CHECK(c.kind == LAB_CMD_USAGE);
+	CHECK_STR(c.name, "report");
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = 0;
 	memcpy(big, "send A ", 7);
@@ -102,7 +114,7 @@ static void parse_send(void)
 
 static void format_answers(void)
 {
-	char b[256];
+	char b[300];
 	struct lab_status st = { "sim-000001", "ready", "3.3", "1.0.0", "mfw_nrf9160_1.3.4", 0,
 				 1 };
 
@@ -112,6 +124,8 @@ static void format_answers(void)
 	CHECK_STR(b, "@err {\"error\":\"unknown command\",\"command\":\"frob\"}\r\n");
 	CHECK(lab_fmt_usage(b, sizeof(b), "send") > 0);
 	CHECK_STR(b, "@err {\"error\":\"usage: send APPID DATA\"}\r\n");
+	CHECK(lab_fmt_usage(b, sizeof(b), "report") > 0);
+	CHECK_STR(b, "@err {\"error\":\"usage: report KEY VALUE\"}\r\n");
 	CHECK(lab_fmt_status(b, sizeof(b), &st) == (int)strlen(b));
 	CHECK_STR(b, "@ok {\"id\":\"sim-000001\",\"state\":\"ready\",\"ncs\":\"3.3\",\"app\":"
 		     "\"1.0.0\",\"modem\":\"mfw_nrf9160_1.3.4\",\"alertsEn\":false,\"logLvl\":1}\r\n");
@@ -123,7 +137,8 @@ static void format_answers(void)
 	CHECK_STR(b, "@ok {\"ncs\":\"2.5\",\"app\":\"1.0.0\",\"modem\":\"mfw\"}\r\n");
 	CHECK(lab_fmt_help(b, sizeof(b)) > 0);
 	CHECK_STR(b, "@ok {\"commands\":[\"help\",\"status\",\"version\",\"send APPID DATA\","
-		     "\"location\",\"agnss\",\"pgps\",\"reboot\"]}\r\n");
+		     "\"location\",\"agnss\",\"pgps\",\"reboot\",\"report KEY VALUE\",\"fota\","
+		     "\"reconnect\"]}\r\n");
 }
 
 static void format_events_and_escapes(void)
