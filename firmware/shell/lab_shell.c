@@ -170,6 +170,13 @@ static int member(char *buf, size_t size, size_t *pos, const char *key, const ch
 	return lab_json_str(buf, size, pos, val ? val : "");
 }
 
+int lab_json_member(char *buf, size_t size, size_t *pos, const char *key, const char *val)
+{
+	if (*pos < size)
+		buf[*pos] = 0;
+	return member(buf, size, pos, key, val, 0);
+}
+
 static int end(char *buf, size_t size, size_t *pos)
 {
 	return put(buf, size, pos, "}\r\n") ? -1 : (int)*pos;

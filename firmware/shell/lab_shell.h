@@ -53,6 +53,10 @@ extern const char *const lab_cmd_help[];
  * bytes >= 0x80 are copied (the caller passes UTF-8). */
 int lab_json_str(char *buf, size_t size, size_t *pos, const char *s);
 
+/* Appends `,"KEY":"VALUE"` (both escaped) at buf+*pos, for the fields of lab_fmt_event();
+ * returns 0 or -1 when it does not fit. */
+int lab_json_member(char *buf, size_t size, size_t *pos, const char *key, const char *val);
+
 /* "@ok {"command":NAME}" */
 int lab_fmt_ok_command(char *buf, size_t size, const char *name);
 /* "@ok {"commands":[...]}" */

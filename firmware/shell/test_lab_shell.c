@@ -152,6 +152,13 @@ static void format_events_and_escapes(void)
 	CHECK_STR(b, "@ev {\"ev\":\"ready\",\"id\":\"d1\"}\r\n");
 	CHECK(lab_json_str(b, sizeof(b), &pos, "a\"b\\c\nd\x01") == 0);
 	CHECK_STR(b, "\"a\\\"b\\\\c\\nd\\u0001\"");
+	pos = 0;
+	CHECK(lab_json_member(b, sizeof(b), &pos, "ncs", "2.8") == 0);
+	CHECK(lab_json_member(b, sizeof(b), &pos, "app", "v\"1") == 0);
+	CHECK_STR(b, ",\"ncs\":\"2.8\",\"app\":\"v\\\"1\"");
+	pos = 0;
+	CHECK(lab_json_member(b, 8, &pos, "ncs", "2.8") == -1);
+	CHECK(strlen(b) < 8);
 	/* too small: -1, and the buffer stays terminated */
 	CHECK(lab_fmt_ok_command(b, 10, "location") == -1);
 	CHECK(strlen(b) < 10);
