@@ -111,6 +111,7 @@ def kit(lab, pytestconfig):
     if flash:
         subprocess.run(flash, shell=True, check=True)
     d = Dut(lab.dut_spec, pytestconfig.getoption("--baud"))
+    d.id = pytestconfig.getoption("--dut-id")
     yield d
     d.close()
 
@@ -134,6 +135,7 @@ class SimDut(Dut):
         super().__init__(self.proc.match.group(1))
         self.id = prefix + "000001"
         self.ncs = lab.ncs
+        self.simulated = True
 
     def close(self):
         super().close()

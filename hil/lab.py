@@ -147,6 +147,7 @@ class Dut:
         self.log = log or []
         self.id = None
         self.ncs = None
+        self.simulated = False  # sim --pty: events carry what a kit's library hides
 
     def close(self):
         try:

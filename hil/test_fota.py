@@ -47,7 +47,21 @@ def version():
     return "v9.%d.%d" % (int(time.time()) % 1000, int(time.time() * 1000) % 1000)
 
 
+def wait_execution(mock, dut, job, want, seq):
+    """Waits on the journal's fota.status records until the execution is `want`."""
+    after = seq
+    while True:
+        st = execution(mock, dut, job)["status"]
+        if st == want:
+            return
+        rec = mock.wait(kind="fota.status", device=dut.id, after=after, timeout_ms=120000)
+        after = rec["seq"]
+
+
 def app_update(dut, mock, fault=None):
+    """A kit's nrf_cloud library does not put the job ID, the byte count or the final status
+    in its events (docs/firmware.md#events), so those are checked on sim only; the cloud side
+    (execution SUCCEEDED, the new appVersion) is checked on both."""
     ver = version()
     bundle = upload_app(mock, ver)
     if fault:
@@ -55,17 +69,19 @@ def app_update(dut, mock, fault=None):
     seq = mock.last_seq()
     m = dut.mark()
     job = create_job(mock, dut, bundle)
-    dut.wait_event("fota", since=m, job=job, status="received", timeout=60)
+    jobm = {"job": job} if dut.simulated else {}
+    dut.wait_event("fota", since=m, status="received", timeout=60, **jobm)
     if fault:
         mock.wait(kind="fault.fired", after=seq)
-        dut.wait_event("fota", since=m, job=job, status="resume", timeout=60)
-    done = dut.wait_event("fota", since=m, job=job, status="downloaded", timeout=120)
-    assert done["bytes"] == IMAGE_SIZE
-    dut.wait_event("fota", since=m, job=job, status="SUCCEEDED", timeout=120)
-    ready = dut.wait_event("ready", since=m, app=ver, timeout=120)
+        if dut.simulated:
+            dut.wait_event("fota", since=m, job=job, status="resume", timeout=60)
+    done = dut.wait_event("fota", since=m, status="downloaded", timeout=120, **jobm)
+    if dut.simulated:
+        assert done["bytes"] == IMAGE_SIZE
+        dut.wait_event("fota", since=m, job=job, status="SUCCEEDED", timeout=120)
+    ready = dut.wait_event("ready", since=m, app=ver, timeout=180)
     assert ready["app"] == ver
-    mock.wait(kind="fota.status", device=dut.id, after=seq)
-    assert execution(mock, dut, job)["status"] == "SUCCEEDED"
+    wait_execution(mock, dut, job, "SUCCEEDED", seq)
     assert dut.cmd("status")["app"] == ver
     mock.wait(kind="mqtt.publish", device=dut.id, after=seq,
               payload={"state": {"reported": {"device": {"deviceInfo": {"appVersion": ver}}}}})

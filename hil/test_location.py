@@ -18,5 +18,7 @@ def test_agnss(dut, mock):
     m = dut.mark()
     assert dut.cmd("agnss") == {"command": "agnss"}
     ev = dut.wait_event("agnss", since=m)
-    assert ev["parts"] >= 1 and ev["bytes"] > 0
+    assert ev["parts"] >= 1
+    if dut.simulated:  # a kit's library hides the part sizes (docs/firmware.md#events)
+        assert ev["bytes"] > 0
     mock.wait(kind="location.request", device=dut.id, after=seq)

@@ -48,8 +48,9 @@ def test_reboot(dut, mock):
 
 
 def test_shell_errors(dut):
-    ok, obj = dut.cmd_raw("frobnicate")
-    assert not ok and obj == {"error": "unknown command", "command": "frobnicate"}
+    if dut.simulated:  # on a kit Zephyr's shell answers an unknown command itself
+        ok, obj = dut.cmd_raw("frobnicate")
+        assert not ok and obj == {"error": "unknown command", "command": "frobnicate"}
     ok, obj = dut.cmd_raw("send HIL")
     assert not ok and obj == {"error": "usage: send APPID DATA"}
     ok, obj = dut.cmd_raw("report hilKey")

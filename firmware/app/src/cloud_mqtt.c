@@ -362,17 +362,21 @@ int lab_cloud_location(void)
 }
 
 /* A-GNSS: the library asks for every type and injects the answer into the modem; the app sees
- * no event, so it asks nrf_cloud_agnss_processed() every 500 ms until the data is in. */
+ * no event, so it looks every 500 ms until the request is no longer in progress and
+ * nrf_cloud_agnss_processed() lists what arrived (nrf_cloud_agnss.h, v2.5.0..v3.3.0). */
 static void agnss_fn(struct k_work *w)
 {
 	struct nrf_modem_gnss_agnss_data_frame got = { 0 };
 
 	ARG_UNUSED(w);
-	if (nrf_cloud_agnss_processed(&got)) {
+	nrf_cloud_agnss_processed(&got);
+	if (!nrf_cloud_agnss_request_in_progress() &&
+	    (got.data_flags || got.system[0].sv_mask_ephe || got.system[0].sv_mask_alm)) {
+		/* parts and bytes are the library's business: 1 and 0 (docs/firmware.md) */
 		snprintf(fields, sizeof(fields),
 			 ",\"parts\":1,\"bytes\":0,\"counts\":{\"ephe\":%u,\"alm\":%u}",
-			 (unsigned)__builtin_popcount(got.system[0].sv_mask_ephe),
-			 (unsigned)__builtin_popcount(got.system[0].sv_mask_alm));
+			 (unsigned)__builtin_popcountll(got.system[0].sv_mask_ephe),
+			 (unsigned)__builtin_popcountll(got.system[0].sv_mask_alm));
 		lab_event("agnss", fields);
 	} else if (k_uptime_get() < agnss_deadline) {
 		k_work_reschedule(&agnss_work, K_MSEC(500));
