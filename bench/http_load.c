@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * http_load.c: a small HTTPS load generator for the benchmarks: T threads, each with one
  * keep-alive libcurl handle, send N requests in total to one URL with one Authorization header
- * (GET, or POST of a JSON BODY when one is given), and the program prints requests per second
+ * (GET, or POST of a JSON BODY when one is given; HTTP_LOAD_METHOD in the environment names
+ * another method for the body), and the program prints requests per second
  * and latency percentiles as one line of JSON.
  * Loopback only: it refuses URLs whose host is not 127.0.0.1, ::1 or localhost.
  */
@@ -49,6 +50,9 @@ static void *run(void *arg)
 	if (j->body) {
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body);
+		/* HTTP_LOAD_METHOD=PATCH (or PUT) sends the body with that method */
+		if (getenv("HTTP_LOAD_METHOD"))
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, getenv("HTTP_LOAD_METHOD"));
 	}
 	curl_easy_setopt(c, CURLOPT_URL, j->url);
 	curl_easy_setopt(c, CURLOPT_CAINFO, j->ca);

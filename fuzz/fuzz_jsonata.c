@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * fuzz_jsonata.c: fuzz target for the JSONata subset (core/jsonata.h), which evaluates the
- * transforms devices send on <id>/shadow/get/tf and REST clients in ?transform=. The input is
- * the expression; it is evaluated over a shadow-shaped document, an array and no input, and
- * every answer must be a value or a well-formed error. Uses core only.
+ * fuzz_jsonata.c: fuzz target for JSONata (core/jsonata.h), which evaluates the transforms
+ * devices send on <id>/shadow/get/tf and REST clients in ?transform=: the whole language
+ * (paths, predicates, binds, operators, constructors, lambdas, regexes, the function library;
+ * seeds in corpus/jsonata/grammar_*). The input is the expression; it is evaluated over a
+ * shadow-shaped document, an array and no input, and every answer must be a value or a
+ * well-formed error within the limits. Uses core only.
  */
 #include <string.h>
 
@@ -47,6 +49,9 @@ static void eval_one(const char *expr, size_t len, const json_t *input)
 	FUZZ_CHECK(err.position >= 1 &&
 		   err.position <= (len > NCM_JSONATA_MAX_LEN ? NCM_JSONATA_MAX_LEN : len) + 1);
 	FUZZ_CHECK(memchr(err.message, '\0', sizeof(err.message)) && err.message[0]);
+	/* the reference code, when there is one, leads the message */
+	FUZZ_CHECK(memchr(err.ref, '\0', sizeof(err.ref)) != NULL);
+	FUZZ_CHECK(!err.ref[0] || !strncmp(err.message, err.ref, strlen(err.ref)));
 	/* The error object goes to the device as JSON: the message must be valid UTF-8. */
 	ej = ncm_jsonata_error_json(&err);
 	FUZZ_CHECK(ej != NULL);

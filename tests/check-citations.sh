@@ -21,8 +21,7 @@ cd "$src"
 
 # Pages other branches are adding; a link to one is accepted while it is missing (and checked
 # once it exists). Remove a name here when its page has landed.
-pending="docs/limits.md docs/performance.md
-docs/jsonata.md"
+pending=""
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -112,7 +111,7 @@ function check(path, frag,    p) {
 		# (bench/range_load, the syntax line of a Dockerfile), not a citation
 		if (path !~ /\/$/ && p !~ /\.[A-Za-z0-9]+$/) return
 		# a file git is told to ignore is generated (certs/ca.pem from `ca export`), not missing
-		if (ingit && system("git check-ignore -q \"" p "\"") == 0) return
+		if (ingit && system("git check-ignore -q \"" path "\"") == 0) return
 		report("no such file in the repository: " path)
 		return
 	}

@@ -103,7 +103,9 @@ export default async function device(id) {
   }
   function redrawChart() {
     const series = new Map();
-    for (const m of msgs) {
+    // msgs is newest first; oldest first here, so that the chart's stable sort by time keeps
+    // the order of messages received within one millisecond
+    for (const m of [...msgs].reverse()) {
       const v = numericOf(m.message);
       if (v == null) continue;
       const name = m.message.appId;

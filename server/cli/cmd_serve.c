@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -190,7 +191,7 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 				size_t size)
 {
 	struct ncm_err_info err = { 0 };
-	char *text = NULL;
+	char *text = NULL, wake[PATH_MAX];
 	size_t len;
 	FILE *f;
 	int rc;
@@ -202,6 +203,8 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	fprintf(f, "per_listener_settings false\n"); /* true stops TICK in 2.0.11 (platform C.8) */
 	fprintf(f, "allow_anonymous false\n");
 	fprintf(f, "persistence false\n");
+	/* replies go out at once, not after the client's delayed ACK (Nagle, ~40 ms) */
+	fprintf(f, "set_tcp_nodelay true\n");
 	/* every input has a bound: AWS IoT (and so nRF Cloud) caps payloads at 128 KB; a larger
 	 * packet makes the broker drop the client */
 	fprintf(f, "max_packet_size %d\n", 256 * 1024);
@@ -215,6 +218,8 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	fprintf(f, "plugin %s\n", cfg->plugin_path);
 	fprintf(f, "plugin_opt_config %s\n", config_json);
 	fprintf(f, "\nlistener %d %s\n", cfg->mqtt_port, cfg->mqtt_bind);
+	/* more are accepted and closed at once, so the HTTP listeners keep their descriptors */
+	fprintf(f, "max_connections %d\n", cfg->mqtt_max_conn);
 	fprintf(f, "protocol mqtt\n");
 	fprintf(f, "capath %s/ca/trust\n", cfg->data_dir);
 	fprintf(f, "certfile %s/ca/server.pem\n", cfg->data_dir);
@@ -222,6 +227,11 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	fprintf(f, "require_certificate true\n");
 	fprintf(f, "tls_version tlsv1.2\n"); /* 2.0.11 would otherwise allow TLS 1.1 */
 	fprintf(f, "ciphers %s\n", MQTT_CIPHERS);
+	/* last, so that when the plugin can connect here every listener is up: its own client
+	 * that wakes the broker loop when other threads queue work (server/mqtt/wake.c); no TLS,
+	 * the plugin refuses anyone but that client */
+	if (!ncm_config_wake_socket(cfg, wake, sizeof(wake)))
+		fprintf(f, "\nlistener 0 %s\nprotocol mqtt\n", wake);
 	fclose(f);
 	if (ncm_path(conf_path, size, "%s/mosquitto.conf", run_dir)) {
 		free(text);
@@ -253,6 +263,57 @@ static int prepare_store(const struct ncm_config *cfg, time_t now)
 	if (rc)
 		return fail(rc == NCM_ERR_INVAL ? 2 : 1, "%s", err.msg);
 	return 0;
+}
+
+/* File descriptors the process needs besides its connections: SQLite (3 per connection, one
+ * connection per thread), listeners, epoll and event descriptors, logs, and the reserve that
+ * keeps the admin API answering when every listener is full. */
+#define FD_OVERHEAD 96
+
+/* Raises the soft open-file limit to the hard one (the default soft 1024 is what let ~1000 idle
+ * connections starve the REST listener) and splits it between the listeners: HTTPS and admin
+ * keep their caps when they fit in half of it (else a quarter and a sixteenth), MQTT gets the
+ * rest (or --mqtt-max-connections when that is smaller). */
+static int budget_files(struct ncm_config *cfg)
+{
+	struct rlimit rl;
+	long long files, rest;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return fail(1, "cannot read the open-file limit: %s", strerror(errno));
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t soft = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			rl.rlim_cur = soft;
+	}
+	files = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT32_MAX ? INT32_MAX
+									 : (long long)rl.rlim_cur;
+	if (files < FD_OVERHEAD + 64)
+		return fail(2, "the open-file limit (%lld) is too low to serve; raise it with "
+			    "'ulimit -n' (at least %d)", files, FD_OVERHEAD + 64);
+	if ((long long)cfg->https_max_conn + cfg->admin_max_conn + FD_OVERHEAD > files / 2) {
+		if (cfg->https_max_conn > files / 4)
+			cfg->https_max_conn = (int)(files / 4);
+		if (cfg->admin_max_conn > files / 16)
+			cfg->admin_max_conn = (int)(files / 16) < 8 ? 8 : (int)(files / 16);
+	}
+	rest = files - cfg->https_max_conn - cfg->admin_max_conn - FD_OVERHEAD;
+	if (!cfg->mqtt_max_conn || cfg->mqtt_max_conn > rest)
+		cfg->mqtt_max_conn = (int)rest;
+	return 0;
+}
+
+/* 1 when addr is a loopback address (127.0.0.0/8, ::1). */
+static int loopback_addr(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 static void usage(const struct ncm_opt *opts, size_t n)
@@ -292,6 +353,13 @@ int ncm_cmd_serve(int argc, char **argv)
 		return fail(2, "%s", err.msg);
 	if (cfg.mqtt_port > 65535 || cfg.https_port > 65535 || cfg.admin_port > 65535)
 		return fail(2, "ports must be 0 to 65535");
+	if (!loopback_addr(cfg.admin_bind) && !cfg.admin_token[0] && !cfg.admin_insecure)
+		return fail(2, "--admin-bind %s is not a loopback address: anyone who reaches it could "
+			    "reset the server or add devices; set --admin-token, or --admin-insecure "
+			    "to serve it without one", cfg.admin_bind);
+	rc = budget_files(&cfg);
+	if (rc)
+		return rc;
 	if (find_plugin(&cfg))
 		return fail(2, "plugin %s not found; build it or pass --plugin FILE",
 			    cfg.plugin_path);

@@ -14,7 +14,7 @@
 
 const struct ncm_opt *ncm_cli_config_opts(struct ncm_config *cfg, int serve_only, size_t *n)
 {
-	static struct ncm_opt opts[32];
+	static struct ncm_opt opts[48];
 	const struct ncm_opt all[] = {
 		S("data", data_dir, "DIR", "data folder (CA, state.db, devices)"),
 		S("mqtt-host", mqtt_host, "NAME", "public MQTT host name, in the server certificate"),
@@ -49,6 +49,27 @@ const struct ncm_opt *ncm_cli_config_opts(struct ncm_config *cfg, int serve_only
 		S("record", record_path, "FILE", "append every journal record here (JSON Lines)"),
 		S("plugin", plugin_path, "FILE", "the nrfcloud-mock.so plugin to load"),
 		S("mosquitto", mosquitto_path, "FILE", "the mosquitto broker to run"),
+		/* limits (docs/limits.md) */
+		I("admin-insecure", NCM_OPT_BOOL, admin_insecure, NULL,
+		  "allow a non-loopback --admin-bind without --admin-token"),
+		I("https-max-connections", NCM_OPT_INT, https_max_conn, "N",
+		  "HTTPS connections at once (more are closed at accept)"),
+		I("https-max-per-ip", NCM_OPT_INT, https_max_per_ip, "N",
+		  "HTTPS connections at once from one address; 0 for no cap"),
+		I("admin-max-connections", NCM_OPT_INT, admin_max_conn, "N",
+		  "admin API connections at once"),
+		I("mqtt-max-connections", NCM_OPT_INT, mqtt_max_conn, "N",
+		  "MQTT connections at once; 0: what the open-file limit leaves"),
+		I("http-timeout", NCM_OPT_INT, http_timeout, "SECONDS",
+		  "close an HTTPS or admin connection idle this long"),
+		I("mqtt-connect-timeout", NCM_OPT_INT, mqtt_connect_timeout, "SECONDS",
+		  "close an MQTT connection that sends no CONNECT within this time"),
+		I("firmware-max-bytes", NCM_OPT_I64, firmware_max_bytes, "BYTES",
+		  "disk budget for all firmware images (413 past it)"),
+		I("firmware-bundle-max-bytes", NCM_OPT_I64, firmware_bundle_max, "BYTES",
+		  "largest unpacked firmware bundle (413 past it)"),
+		I("journal-max-bytes", NCM_OPT_I64, journal_max_bytes, "BYTES",
+		  "journal payload bytes kept (oldest records go first)"),
 	};
 	size_t i, count = serve_only ? sizeof(all) / sizeof(all[0]) : 5;
 

@@ -1,592 +1,659 @@
 /* SPDX-License-Identifier: MIT
- * jsonata_parse.c: the recursive-descent parser of the JSONata subset (jsonata.h). It pulls
- * tokens from jsonata_lex.c, counts constructor depth explicitly, builds the AST of
- * jsonata_internal.h and rejects, with a 1-based position and a message naming the feature,
- * everything outside the subset. Knows nothing of evaluation (jsonata_eval.c). Pure: no I/O, no
- * globals.
+ * jsonata_parse.c: the JSONata parser: a Pratt (top-down operator precedence) parser with the
+ * reference implementation's binding powers, that builds the evaluator's AST directly in the
+ * shape jsonata-js's processAST gives it: '.' chains become one path of steps, predicates on a
+ * step become its stages, '@'/'#' binds mark tuple steps, '{' after an expression is a
+ * group-by, '^(...)' an order-by step. Errors carry the reference's S02xx codes. Nesting is
+ * bounded (NCM_JSONATA_MAX_DEPTH). The parent operator '%' is refused. Pure. Any thread.
  */
-#include "jsonata_internal.h"
+#include "jsonata_lex.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-/* Token text to feature message, for tokens right after a complete operand. */
-struct feature {
-	const char *op;
-	const char *msg;
+struct jparser {
+	struct jctx *cx;
+	struct jlex lx;
+	struct jtok cur;
+	int depth;
+	int end_seen;   /* an operand was missing at the end (reported once parsing is done) */
+	size_t end_pos;
 };
 
-static const struct feature infix_features[] = {
-	{ "+", "arithmetic operators (+) are not supported" },
-	{ "-", "arithmetic operators (-) are not supported" },
-	{ "*", "arithmetic operators (*) are not supported" },
-	{ "/", "arithmetic operators (/) are not supported" },
-	{ "%", "arithmetic operators (%) are not supported" },
-	{ "&", "string concatenation (&) is not supported" },
-	{ "=", "comparison operators (=) are not supported" },
-	{ "!=", "comparison operators (!=) are not supported" },
-	{ "<", "comparison operators (<) are not supported" },
-	{ "<=", "comparison operators (<=) are not supported" },
-	{ ">", "comparison operators (>) are not supported" },
-	{ ">=", "comparison operators (>=) are not supported" },
-	{ "?", "conditional expressions (? :) are not supported" },
-	{ "?:", "the default operator (?:) is not supported" },
-	{ "??", "the coalescing operator (?\?) is not supported" },
-	{ "~>", "function application (~>) is not supported" },
-	{ ":=", "variable binding (:=) is not supported" },
-	{ "..", "ranges (..) are not supported" },
-	{ "[", "predicates and filters ([...]) are not supported" },
-	{ "{", "grouping (expr{...}) is not supported" },
-	{ "@", "context variable binding (@) is not supported" },
-	{ "#", "positional variable binding (#) is not supported" },
-	{ "^", "sorting (^(...)) is not supported" },
-	{ "|", "transforms (|...|) are not supported" },
-	{ "**", "descendant wildcards (**) are not supported" },
-};
+static struct jnode *expression(struct jparser *p, int rbp);
 
-/* The same for tokens where an operand should start. */
-static const struct feature prefix_features[] = {
-	{ "*", "wildcards (*) are not supported" },
-	{ "**", "descendant wildcards (**) are not supported" },
-	{ "%", "the parent operator (%) is not supported" },
-	{ "/", "regular expressions (/.../) are not supported" },
-	{ "(", "parenthesised expressions and blocks ((...)) are not supported" },
-	{ "|", "transforms (|...|) are not supported" },
-	{ "^", "sorting (^(...)) is not supported" },
-};
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static int parse_expr(struct ncm_jsonata_parser *p);
-
-static int tok_is(const struct ncm_jsonata_parser *p, const char *op)
+static int is_op(const struct jtok *t, const char *op)
 {
-	size_t n = p->tok.end - p->tok.start;
-
-	return p->tok.kind == NCM_JSONATA_TOK_PUNCT && strlen(op) == n &&
-	       !memcmp(p->s + p->tok.start, op, n);
+	return t->type == TK_OP && !strcmp(t->op, op);
 }
 
-static int tok_word(const struct ncm_jsonata_parser *p, const struct ncm_jsonata_tok *t,
-		    const char *w)
+static int lbp(const struct jtok *t)
 {
-	size_t n = t->end - t->start;
-
-	return t->kind == NCM_JSONATA_TOK_NAME && strlen(w) == n && !memcmp(p->s + t->start, w, n);
-}
-
-static int is_literal_word(const struct ncm_jsonata_parser *p, const struct ncm_jsonata_tok *t)
-{
-	return tok_word(p, t, "true") || tok_word(p, t, "false") || tok_word(p, t, "null");
-}
-
-/* "'text'" or "end of expression", for "found ..." in messages. */
-static void describe(const struct ncm_jsonata_parser *p, const struct ncm_jsonata_tok *t,
-		     char *buf)
-{
-	char text[NCM_JSONATA_SHOW_SIZE];
-
-	if (t->kind == NCM_JSONATA_TOK_EOF) {
-		snprintf(buf, NCM_JSONATA_SHOW_SIZE + 2, "end of expression");
-		return;
-	}
-	ncm_jsonata_show(text, p->s + t->start, t->end - t->start);
-	snprintf(buf, NCM_JSONATA_SHOW_SIZE + 2, "'%s'", text);
-}
-
-/* Adds a node; takes over val (released on failure). */
-static int new_node(struct ncm_jsonata_parser *p, enum ncm_jsonata_node_kind kind, size_t pos,
-		    json_t *val)
-{
-	struct ncm_jsonata_node *grown;
-	size_t cap;
-
-	if (p->n == p->cap) {
-		cap = p->cap ? p->cap * 2 : 32;
-		grown = realloc(p->nodes, cap * sizeof(*grown));
-		if (!grown) {
-			json_decref(val);
-			ncm_jsonata_fail(p, NCM_JSONATA_ERR_LIMIT, pos, NCM_JSONATA_MSG_OOM);
-			return -1;
-		}
-		p->nodes = grown;
-		p->cap = cap;
-	}
-	p->nodes[p->n] = (struct ncm_jsonata_node){ kind, pos, val, -1, -1 };
-	return (int)p->n++;
-}
-
-/* Appends child to parent's children; *last tracks the previous one. */
-static void link_child(struct ncm_jsonata_parser *p, int parent, int *last, int child)
-{
-	if (*last < 0)
-		p->nodes[parent].child = child;
-	else
-		p->nodes[*last].next = child;
-	*last = child;
-}
-
-/* $name, $ or $$ at the lookahead: a variable, or a function call when '(' follows. */
-static int fail_var(struct ncm_jsonata_parser *p)
-{
-	char text[NCM_JSONATA_SHOW_SIZE];
-	size_t k = ncm_jsonata_skip_space(p, p->tok.end);
-
-	ncm_jsonata_show(text, p->s + p->tok.start, p->tok.end - p->tok.start);
-	if (k < p->len && p->s[k] == '(')
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, p->tok.start,
-				 "function calls (%s) are not supported", text);
-	else
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, p->tok.start,
-				 "variables (%s) are not supported", text);
-	return -1;
-}
-
-/* Fails with the feature the lookahead starts, looked up in table; 0 if it starts none. */
-static int fail_feature(struct ncm_jsonata_parser *p, const struct feature *table, size_t n,
-			size_t at)
-{
+	static const struct {
+		const char *op;
+		int bp;
+	} tab[] = {
+		{ ".", 75 }, { "[", 80 }, { "{", 70 }, { "(", 80 }, { "@", 80 }, { "#", 80 },
+		{ "?", 20 }, { "+", 50 }, { "-", 50 }, { "*", 60 }, { "/", 60 }, { "%", 60 },
+		{ "=", 40 }, { "<", 40 }, { ">", 40 }, { "^", 40 }, { ":=", 10 }, { "!=", 40 },
+		{ "<=", 40 }, { ">=", 40 }, { "~>", 40 }, { "and", 30 }, { "or", 25 },
+		{ "in", 40 }, { "&", 50 },
+	};
 	size_t i;
 
-	if (p->tok.kind != NCM_JSONATA_TOK_PUNCT)
+	if (t->type != TK_OP)
 		return 0;
-	for (i = 0; i < n; i++) {
-		if (tok_is(p, table[i].op)) {
-			ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, at, "%s", table[i].msg);
-			return -1;
-		}
-	}
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (!strcmp(tab[i].op, t->op))
+			return tab[i].bp;
 	return 0;
 }
 
-static void fail_literal_step(struct ncm_jsonata_parser *p, const struct ncm_jsonata_tok *t,
-			      size_t at)
+static const char *tok_text(const struct jtok *t)
 {
-	char text[NCM_JSONATA_SHOW_SIZE];
-
-	ncm_jsonata_show(text, p->s + t->start, t->end - t->start);
-	ncm_jsonata_fail(p, NCM_JSONATA_ERR_SYNTAX, at,
-			 "the literal value %s cannot be used as a step within a path", text);
+	switch (t->type) {
+	case TK_END: return "(end)";
+	case TK_OP: return t->op;
+	case TK_NUM: return "number";
+	case TK_STR: return "string";
+	case TK_REGEX: return "regex";
+	case TK_VALUE: return t->vkind == 2 ? "null" : t->vkind ? "true" : "false";
+	default: return t->s;
+	}
 }
 
-/* One path step at the lookahead (a name, a `quoted name` or a string literal). */
-static int parse_step(struct ncm_jsonata_parser *p)
+static struct jnode *node(struct jparser *p, enum jnode_type type, size_t pos)
 {
-	struct ncm_jsonata_tok t = p->tok;
-	char text[NCM_JSONATA_SHOW_SIZE + 2];
-	json_t *name = NULL;
-	int idx;
+	struct jnode *n = ncm_jx_alloc(p->cx, sizeof(*n));
 
-	switch (t.kind) {
-	case NCM_JSONATA_TOK_NAME:
-		if (is_literal_word(p, &t)) {
-			fail_literal_step(p, &t, t.start);
-			return -1;
-		}
-		name = json_stringn(p->s + t.start, t.end - t.start);
-		break;
-	case NCM_JSONATA_TOK_QNAME:
-		name = json_stringn(p->s + t.start + 1, t.end - t.start - 2);
-		break;
-	case NCM_JSONATA_TOK_STRING:
-		/* JSONata turns string literals inside a path into field names. */
-		name = ncm_jsonata_decode_string(p, t.start, t.end);
-		if (!name)
-			return -1;
-		break;
-	case NCM_JSONATA_TOK_NUMBER:
-		fail_literal_step(p, &t, t.start);
-		return -1;
-	case NCM_JSONATA_TOK_VAR:
-		return fail_var(p);
-	case NCM_JSONATA_TOK_PUNCT:
-		if (tok_is(p, "[") || tok_is(p, "{")) {
-			ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, t.start,
-					 "constructors as path steps (.[...], .{...}) "
-					 "are not supported");
-			return -1;
-		}
-		if (fail_feature(p, prefix_features, COUNT(prefix_features), t.start))
-			return -1;
-		/* fall through */
-	default:
-		describe(p, &t, text);
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_SYNTAX, t.start,
-				 "expected a field name after '.', found %s", text);
-		return -1;
-	}
-	if (!name) {
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_LIMIT, t.start, NCM_JSONATA_MSG_OOM);
-		return -1;
-	}
-	idx = new_node(p, NCM_JSONATA_NODE_STEP, t.start, name);
-	if (idx < 0 || ncm_jsonata_next(p))
-		return -1;
-	if (tok_is(p, "(")) {
-		ncm_jsonata_show(text, p->s + t.start, t.end - t.start);
-		if (tok_word(p, &t, "function"))
-			ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, t.start,
-					 "lambda functions (function(...){...}) are not supported");
-		else
-			ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, t.start,
-					 "function calls (%s(...)) are not supported", text);
-		return -1;
-	}
-	return idx;
+	n->type = type;
+	n->pos = pos;
+	return n;
 }
 
-/* step ('.' step)*. first, when set, is a string literal already read that turned out to be
- * the first step ("a".b is a path in JSONata); it is taken over. */
-static int parse_path(struct ncm_jsonata_parser *p, size_t start, json_t *first)
+static void push_node(struct jparser *p, struct jnode ***arr, int *n, struct jnode *x)
 {
-	int path, step, last = -1;
+	struct jnode **a = ncm_jx_alloc(p->cx, (size_t)(*n + 1) * sizeof(*a));
 
-	path = new_node(p, NCM_JSONATA_NODE_PATH, start, NULL);
-	if (path < 0) {
-		json_decref(first);
-		return -1;
+	if (*n)
+		memcpy(a, *arr, (size_t)*n * sizeof(*a));
+	a[(*n)++] = x;
+	*arr = a;
+}
+
+static void push_stage(struct jparser *p, struct jnode *step, int is_index, struct jnode *e,
+		       const char *var)
+{
+	struct jstage *a = ncm_jx_alloc(p->cx, (size_t)(step->nstages + 1) * sizeof(*a));
+
+	if (step->nstages)
+		memcpy(a, step->stages, (size_t)step->nstages * sizeof(*a));
+	a[step->nstages].is_index = is_index;
+	a[step->nstages].expr = e;
+	a[step->nstages].var = var;
+	step->stages = a;
+	step->nstages++;
+}
+
+/* Reads the next token; when id is given the current one must be it (S0202/S0203). */
+static void advance(struct jparser *p, const char *id, int infix)
+{
+	if (id && !is_op(&p->cur, id)) {
+		if (p->cur.type == TK_END)
+			ncm_jx_fail(p->cx, 1, "S0203", p->cur.pos,
+				    "Expected \"%s\" before end of expression", id);
+		ncm_jx_fail(p->cx, 1, "S0202", p->cur.pos, "Expected \"%s\", got \"%s\"", id,
+			    tok_text(&p->cur));
 	}
-	step = first ? new_node(p, NCM_JSONATA_NODE_STEP, start, first) : parse_step(p);
-	if (step < 0)
-		return -1;
-	link_child(p, path, &last, step);
-	while (tok_is(p, ".")) {
-		if (ncm_jsonata_next(p))
-			return -1;
-		step = parse_step(p);
-		if (step < 0)
-			return -1;
-		link_child(p, path, &last, step);
+	ncm_jx_lex(&p->lx, &p->cur, infix);
+	if (p->cur.type == TK_OP) {
+		static const char *const known[] = { ".", "[", "]", "{", "}", "(", ")", ",", "@",
+			"#", ";", ":", "?", "+", "-", "*", "/", "%", "|", "=", "<", ">", "^", "**",
+			"..", ":=", "!=", "<=", ">=", "~>", "and", "or", "in", "&" };
+		size_t i;
+
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (!strcmp(known[i], p->cur.op))
+				return;
+		ncm_jx_fail(p->cx, 1, "S0204", p->cur.pos, "Unknown operator: \"%s\"", p->cur.op);
 	}
+}
+
+static struct jnode *as_path(struct jparser *p, struct jnode *n)
+{
+	struct jnode *path;
+
+	if (n->type == N_PATH)
+		return n;
+	path = node(p, N_PATH, n->pos);
+	push_node(p, &path->items, &path->nitems, n);
 	return path;
 }
 
-/* A literal value node; number and true/false/null literals cannot start a path. */
-static int literal(struct ncm_jsonata_parser *p, const struct ncm_jsonata_tok *t, json_t *v,
-		   size_t at)
+static struct jnode *name_path(struct jparser *p, const char *name, size_t len, size_t pos)
 {
-	if (!v) {
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_LIMIT, at, NCM_JSONATA_MSG_OOM);
-		return -1;
-	}
-	if (ncm_jsonata_next(p)) {
-		json_decref(v);
-		return -1;
-	}
-	if (tok_is(p, ".")) {
-		json_decref(v);
-		fail_literal_step(p, t, at);
-		return -1;
-	}
-	return new_node(p, NCM_JSONATA_NODE_LIT, at, v);
+	struct jnode *step = node(p, N_NAME, pos);
+
+	step->name = ncm_jx_strndup(p->cx, name, len);
+	step->lit = ncm_jx_str(p->cx, name, len);
+	return as_path(p, step);
 }
 
-/* The lookahead where an object key should be: anything that starts an expression is a
- * computed key, anything else a syntax error. */
-static int fail_key(struct ncm_jsonata_parser *p)
+/* processAST's '.': lhs . rhs as one path. */
+static struct jnode *make_path(struct jparser *p, struct jnode *lhs, struct jnode *rhs)
 {
-	char text[NCM_JSONATA_SHOW_SIZE + 2];
-	enum ncm_jsonata_tok_kind k = p->tok.kind;
+	struct jnode *path = lhs->type == N_PATH ? lhs : as_path(p, lhs);
+	struct jnode *first, *last;
+	int i;
 
-	if (k == NCM_JSONATA_TOK_NAME || k == NCM_JSONATA_TOK_QNAME ||
-	    k == NCM_JSONATA_TOK_NUMBER || k == NCM_JSONATA_TOK_VAR ||
-	    (k == NCM_JSONATA_TOK_PUNCT && strchr("[{(-*%/|^", p->s[p->tok.start]))) {
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, p->tok.start,
-				 "object keys other than string literals are not supported");
-		return -1;
-	}
-	describe(p, &p->tok, text);
-	ncm_jsonata_fail(p, NCM_JSONATA_ERR_SYNTAX, p->tok.start,
-			 "expected a string key or '}' in object constructor, found %s", text);
-	return -1;
-}
-
-/* Tokens that may follow a complete operand but would extend it: all unsupported. */
-static int check_follow(struct ncm_jsonata_parser *p, size_t operand_pos)
-{
-	char text[NCM_JSONATA_SHOW_SIZE];
-
-	if (tok_word(p, &p->tok, "and") || tok_word(p, &p->tok, "or")) {
-		ncm_jsonata_show(text, p->s + p->tok.start, p->tok.end - p->tok.start);
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, p->tok.start,
-				 "boolean operators (%s) are not supported", text);
-		return -1;
-	}
-	if (tok_word(p, &p->tok, "in")) {
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, p->tok.start,
-				 "the membership operator (in) is not supported");
-		return -1;
-	}
-	if (tok_is(p, "(")) {
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, operand_pos,
-				 "function calls (...) are not supported");
-		return -1;
-	}
-	return fail_feature(p, infix_features, COUNT(infix_features), p->tok.start);
-}
-
-static int enter(struct ncm_jsonata_parser *p)
-{
-	if (++p->depth > NCM_JSONATA_MAX_DEPTH) {
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_LIMIT, p->tok.start,
-				 "constructors nested deeper than %d levels",
-				 NCM_JSONATA_MAX_DEPTH);
-		return -1;
-	}
-	return 0;
-}
-
-static int same_key(const json_t *a, const json_t *b)
-{
-	size_t n = json_string_length(a);
-
-	return n == json_string_length(b) && !memcmp(json_string_value(a), json_string_value(b), n);
-}
-
-/* After a constructor member: ',' continues (1), the closing token ends (0), anything else is
- * an error (-1). */
-static int after_member(struct ncm_jsonata_parser *p, const char *close, const char *what)
-{
-	char text[NCM_JSONATA_SHOW_SIZE + 2];
-
-	if (tok_is(p, close))
-		return 0;
-	if (!tok_is(p, ",")) {
-		describe(p, &p->tok, text);
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_SYNTAX, p->tok.start,
-				 "expected ',' or '%s' in %s constructor, found %s",
-				 close, what, text);
-		return -1;
-	}
-	return ncm_jsonata_next(p) ? -1 : 1;
-}
-
-/* "key": expr, with the lookahead on the key; obj's earlier pairs are checked for the key. */
-static int parse_pair(struct ncm_jsonata_parser *p, int obj)
-{
-	char text[NCM_JSONATA_SHOW_SIZE + 2];
-	struct ncm_jsonata_tok k = p->tok;
-	int pair, value, i;
-	json_t *key;
-
-	if (k.kind != NCM_JSONATA_TOK_STRING)
-		return fail_key(p);
-	key = ncm_jsonata_decode_string(p, k.start, k.end);
-	if (!key)
-		return -1;
-	/* JSONata rejects this too (D1009): two pairs would claim one key. */
-	for (i = p->nodes[obj].child; i >= 0; i = p->nodes[i].next) {
-		if (same_key(p->nodes[i].val, key)) {
-			ncm_jsonata_show(text, json_string_value(key), json_string_length(key));
-			json_decref(key);
-			ncm_jsonata_fail(p, NCM_JSONATA_ERR_SYNTAX, k.start,
-					 "multiple key definitions evaluate to the same key: "
-					 "\"%s\"", text);
-			return -1;
+	if (rhs->type == N_PATH) {
+		for (i = 0; i < rhs->nitems; i++)
+			push_node(p, &path->items, &path->nitems, rhs->items[i]);
+	} else {
+		if (rhs->npreds) {
+			for (i = 0; i < rhs->npreds; i++)
+				push_stage(p, rhs, 0, rhs->preds[i], NULL);
+			rhs->preds = NULL;
+			rhs->npreds = 0;
 		}
+		push_node(p, &path->items, &path->nitems, rhs);
 	}
-	pair = new_node(p, NCM_JSONATA_NODE_PAIR, k.start, key);
-	if (pair < 0 || ncm_jsonata_next(p))
-		return -1;
-	if (!tok_is(p, ":")) {
-		if (tok_is(p, ".")) {
-			ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, k.start,
-					 "object keys other than string literals "
-					 "are not supported");
-			return -1;
+	for (i = 0; i < path->nitems; i++) {
+		struct jnode *s = path->items[i];
+
+		if (s->type == N_NUMBER || s->type == N_VALUE)
+			ncm_jx_fail(p->cx, 1, "S0213", s->pos,
+				    "The literal value %s cannot be used as a step within a path "
+				    "expression", s->type == N_NUMBER ? "number" : "true/false/null");
+		if (s->type == N_STRING) {
+			s->type = N_NAME;
+			s->name = s->lit->s;
 		}
-		if (check_follow(p, k.start))
-			return -1;
-		describe(p, &p->tok, text);
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_SYNTAX, p->tok.start,
-				 "expected ':' after object key, found %s", text);
-		return -1;
+		if (s->keep_array)
+			path->keep_singleton = 1;
 	}
-	if (ncm_jsonata_next(p))
-		return -1;
-	value = parse_expr(p);
-	if (value < 0)
-		return -1;
-	p->nodes[pair].child = value;
-	return pair;
+	first = path->items[0];
+	last = path->items[path->nitems - 1];
+	if (first->type == N_ARRAY)
+		first->consarray = 1;
+	if (last->type == N_ARRAY)
+		last->consarray = 1;
+	return path;
 }
 
-/* { "key": expr, ... } with the lookahead on '{'. */
-static int parse_object(struct ncm_jsonata_parser *p)
+static void parse_sig(struct jparser *p, struct jnode *lambda)
 {
-	int obj, pair, more, last = -1;
+	/* the signature's tokens are glued back together, as the reference does */
+	char buf[256];
+	size_t n = 0, pos = p->cur.pos;
+	int depth = 1;
 
-	if (enter(p))
-		return -1;
-	obj = new_node(p, NCM_JSONATA_NODE_OBJECT, p->tok.start, NULL);
-	if (obj < 0 || ncm_jsonata_next(p))
-		return -1;
-	more = !tok_is(p, "}");
-	while (more > 0) {
-		pair = parse_pair(p, obj);
-		if (pair < 0)
-			return -1;
-		link_child(p, obj, &last, pair);
-		more = after_member(p, "}", "object");
+	buf[n++] = '<';
+	while (depth > 0 && !is_op(&p->cur, "{") && p->cur.type != TK_END) {
+		const char *txt;
+		size_t l;
+
+		advance(p, NULL, 0);
+		if (is_op(&p->cur, ">"))
+			depth--;
+		else if (is_op(&p->cur, "<"))
+			depth++;
+		txt = p->cur.type == TK_OP ? p->cur.op : p->cur.type == TK_NAME ? p->cur.s : "";
+		l = strlen(txt);
+		if (n + l >= sizeof(buf))
+			ncm_jx_fail(p->cx, 1, "S0401", pos, "function signature too long");
+		memcpy(buf + n, txt, l);
+		n += l;
 	}
-	if (more < 0)
-		return -1;
-	p->depth--;
-	return ncm_jsonata_next(p) ? -1 : obj;
+	advance(p, ">", 0);
+	lambda->sig = ncm_jx_parse_sig(p->cx, buf, n, pos);
 }
 
-/* [ expr, ... ] with the lookahead on '['. */
-static int parse_array(struct ncm_jsonata_parser *p)
+static struct jnode *nud(struct jparser *p, struct jtok *t)
 {
-	int arr, el, more, last = -1;
+	struct jnode *n, *e;
 
-	if (enter(p))
-		return -1;
-	arr = new_node(p, NCM_JSONATA_NODE_ARRAY, p->tok.start, NULL);
-	if (arr < 0 || ncm_jsonata_next(p))
-		return -1;
-	more = !tok_is(p, "]");
-	while (more > 0) {
-		el = parse_expr(p);
-		if (el < 0)
-			return -1;
-		link_child(p, arr, &last, el);
-		more = after_member(p, "]", "array");
-	}
-	if (more < 0)
-		return -1;
-	p->depth--;
-	return ncm_jsonata_next(p) ? -1 : arr;
-}
-
-static int parse_operand(struct ncm_jsonata_parser *p)
-{
-	struct ncm_jsonata_tok t = p->tok;
-	char text[NCM_JSONATA_SHOW_SIZE + 2];
-	json_t *v;
-	size_t minus;
-
-	switch (t.kind) {
-	case NCM_JSONATA_TOK_STRING:
-		v = ncm_jsonata_decode_string(p, t.start, t.end);
-		if (!v)
-			return -1;
-		if (ncm_jsonata_next(p)) {
-			json_decref(v);
-			return -1;
+	switch (t->type) {
+	case TK_END:
+		/* the reference reports an expected closing token first, if there is one */
+		if (!p->end_seen) {
+			p->end_seen = 1;
+			p->end_pos = t->pos;
 		}
-		if (tok_is(p, "."))
-			return parse_path(p, t.start, v);
-		return new_node(p, NCM_JSONATA_NODE_LIT, t.start, v);
-	case NCM_JSONATA_TOK_NUMBER:
-		v = ncm_jsonata_number_value(p, t.start, t.end, 0, t.start);
-		return v ? literal(p, &t, v, t.start) : -1;
-	case NCM_JSONATA_TOK_NAME:
-		if (tok_word(p, &t, "true"))
-			return literal(p, &t, json_true(), t.start);
-		if (tok_word(p, &t, "false"))
-			return literal(p, &t, json_false(), t.start);
-		if (tok_word(p, &t, "null"))
-			return literal(p, &t, json_null(), t.start);
-		return parse_path(p, t.start, NULL);
-	case NCM_JSONATA_TOK_QNAME:
-		return parse_path(p, t.start, NULL);
-	case NCM_JSONATA_TOK_VAR:
-		return fail_var(p);
-	case NCM_JSONATA_TOK_PUNCT:
-		if (tok_is(p, "{"))
-			return parse_object(p);
-		if (tok_is(p, "["))
-			return parse_array(p);
-		if (tok_is(p, "-")) {
-			/* A negative number literal; JSONata folds "- 1" the same way. */
-			if (ncm_jsonata_number_at(p, ncm_jsonata_skip_space(p, t.end))) {
-				minus = t.start;
-				if (ncm_jsonata_next(p))
-					return -1;
-				t = p->tok;
-				v = ncm_jsonata_number_value(p, t.start, t.end, 1, minus);
-				return v ? literal(p, &t, v, minus) : -1;
-			}
-			ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, t.start,
-					 "negation (-) of anything but a number literal "
-					 "is not supported");
-			return -1;
-		}
-		if (fail_feature(p, prefix_features, COUNT(prefix_features), t.start))
-			return -1;
+		return node(p, N_PLACEHOLDER, t->pos);
+	case TK_NAME:
+		return name_path(p, t->s, t->slen, t->pos);
+	case TK_VAR:
+		n = node(p, N_VARIABLE, t->pos);
+		n->name = t->s;
+		return n;
+	case TK_STR:
+		n = node(p, N_STRING, t->pos);
+		n->lit = ncm_jx_str(p->cx, t->s, t->slen);
+		return n;
+	case TK_NUM:
+		n = node(p, N_NUMBER, t->pos);
+		n->lit = ncm_jx_num(p->cx, t->num);
+		return n;
+	case TK_VALUE:
+		n = node(p, N_VALUE, t->pos);
+		n->lit = t->vkind == 2 ? ncm_jx_null(p->cx) : ncm_jx_bool(p->cx, t->vkind);
+		return n;
+	case TK_REGEX:
+		n = node(p, N_REGEX, t->pos);
+		n->re = ncm_jx_regex_compile(p->cx, t->s, t->slen, t->flags, t->pos);
+		n->lit = ncm_jx_str(p->cx, t->s, t->slen);
+		return n;
+	case TK_OP:
 		break;
-	case NCM_JSONATA_TOK_EOF:
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_SYNTAX, t.start,
-				 "unexpected end of expression");
-		return -1;
 	}
-	describe(p, &t, text);
-	ncm_jsonata_fail(p, NCM_JSONATA_ERR_SYNTAX, t.start, "unexpected %s", text);
-	return -1;
+	if (!strcmp(t->op, "and") || !strcmp(t->op, "or") || !strcmp(t->op, "in"))
+		return name_path(p, t->op, strlen(t->op), t->pos);
+	if (!strcmp(t->op, "-")) {
+		e = expression(p, 70);
+		if (e->type == N_NUMBER) {
+			e->lit = ncm_jx_num(p->cx, -e->lit->n);
+			return e;
+		}
+		n = node(p, N_NEG, t->pos);
+		n->lhs = e;
+		return n;
+	}
+	if (!strcmp(t->op, "*"))
+		return node(p, N_WILDCARD, t->pos);
+	if (!strcmp(t->op, "**"))
+		return node(p, N_DESCENDANT, t->pos);
+	if (!strcmp(t->op, "%"))
+		ncm_jx_fail(p->cx, 2, NULL, t->pos,
+			    "the parent operator (%%) is not supported by this implementation");
+	if (!strcmp(t->op, "(")) {
+		n = node(p, N_BLOCK, t->pos);
+		while (!is_op(&p->cur, ")")) {
+			e = expression(p, 0);
+			if (e->consarray || (e->type == N_PATH && e->items[0]->consarray))
+				n->consarray = 1;
+			push_node(p, &n->items, &n->nitems, e);
+			if (!is_op(&p->cur, ";"))
+				break;
+			advance(p, ";", 0);
+		}
+		advance(p, ")", 1);
+		return n;
+	}
+	if (!strcmp(t->op, "[")) {
+		n = node(p, N_ARRAY, t->pos);
+		if (!is_op(&p->cur, "]")) {
+			for (;;) {
+				e = expression(p, 0);
+				if (is_op(&p->cur, "..")) {
+					struct jnode *r = node(p, N_BINARY, p->cur.pos);
+
+					r->op = OP_RANGE;
+					r->lhs = e;
+					advance(p, "..", 0);
+					r->rhs = expression(p, 0);
+					e = r;
+				}
+				push_node(p, &n->items, &n->nitems, e);
+				if (!is_op(&p->cur, ","))
+					break;
+				advance(p, ",", 0);
+			}
+		}
+		advance(p, "]", 1);
+		return n;
+	}
+	if (!strcmp(t->op, "{")) {
+		n = node(p, N_OBJECT, t->pos);
+		if (!is_op(&p->cur, "}")) {
+			for (;;) {
+				struct jpair *a = ncm_jx_alloc(p->cx, (size_t)(n->npairs + 1) * sizeof(*a));
+
+				if (n->npairs)
+					memcpy(a, n->pairs, (size_t)n->npairs * sizeof(*a));
+				a[n->npairs].k = expression(p, 0);
+				advance(p, ":", 0);
+				a[n->npairs].v = expression(p, 0);
+				n->pairs = a;
+				n->npairs++;
+				if (!is_op(&p->cur, ","))
+					break;
+				advance(p, ",", 0);
+			}
+		}
+		advance(p, "}", 1);
+		return n;
+	}
+	if (!strcmp(t->op, "|")) {
+		n = node(p, N_TRANSFORM, t->pos);
+		n->lhs = expression(p, 0);
+		advance(p, "|", 0);
+		n->rhs = expression(p, 0);
+		if (is_op(&p->cur, ",")) {
+			advance(p, ",", 0);
+			n->els = expression(p, 0);
+		}
+		advance(p, "|", 0);
+		return n;
+	}
+	ncm_jx_fail(p->cx, 1, "S0211", t->pos,
+		    "The symbol \"%s\" cannot be used as a unary operator", t->op);
 }
 
-static int parse_expr(struct ncm_jsonata_parser *p)
+static enum jop binop(const char *op)
 {
-	size_t start = p->tok.start;
-	int idx = parse_operand(p);
+	static const struct {
+		const char *op;
+		enum jop code;
+	} tab[] = {
+		{ "+", OP_ADD }, { "-", OP_SUB }, { "*", OP_MUL }, { "/", OP_DIV }, { "%", OP_MOD },
+		{ "=", OP_EQ }, { "!=", OP_NE }, { "<", OP_LT }, { "<=", OP_LE }, { ">", OP_GT },
+		{ ">=", OP_GE }, { "&", OP_CONCAT }, { "and", OP_AND }, { "or", OP_OR },
+		{ "in", OP_IN },
+	};
+	size_t i;
 
-	if (idx < 0)
-		return -1;
-	/* Paths consume their dots and literals refuse them, so this follows a constructor. */
-	if (tok_is(p, ".")) {
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_UNSUPPORTED, p->tok.start,
-				 "paths on constructed values ({...}.name, [...].name) "
-				 "are not supported");
-		return -1;
-	}
-	return check_follow(p, start) ? -1 : idx;
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (!strcmp(tab[i].op, op))
+			return tab[i].code;
+	return OP_ADD;
 }
 
-/* The whole expression: one operand, then the end. */
-int ncm_jsonata_parse(struct ncm_jsonata_parser *p, const char *expr, size_t len,
-		      struct ncm_jsonata_error *err)
+/* The step a postfix operator applies to: the last step of a path, else the node. */
+static struct jnode *last_step(struct jnode *n)
 {
-	char text[NCM_JSONATA_SHOW_SIZE + 2];
-	int root;
+	return n->type == N_PATH ? n->items[n->nitems - 1] : n;
+}
 
-	memset(err, 0, sizeof(*err));
-	*p = (struct ncm_jsonata_parser){ .s = expr, .len = len, .err = err };
-	if (!expr) {
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_SYNTAX, 0, "no expression");
-		return -1;
+static struct jnode *led(struct jparser *p, struct jtok *t, struct jnode *left)
+{
+	struct jnode *n, *r, *step;
+	int bp = lbp(t);
+
+	if (!strcmp(t->op, ".")) {
+		r = expression(p, bp);
+		return make_path(p, left, r);
 	}
-	if (len > NCM_JSONATA_MAX_LEN) {
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_LIMIT, NCM_JSONATA_MAX_LEN,
-				 "expression longer than %d bytes", NCM_JSONATA_MAX_LEN);
-		return -1;
+	if (!strcmp(t->op, "(")) {
+		int is_lambda = left->type == N_PATH && left->nitems == 1 &&
+				left->items[0]->type == N_NAME &&
+				(!strcmp(left->items[0]->name, "function") ||
+				 !strcmp(left->items[0]->name, "\xce\xbb"));
+
+		n = node(p, N_FUNCTION, t->pos);
+		n->lhs = left;
+		if (left->type == N_PATH && left->items[0]->type == N_NAME)
+			n->name = left->items[0]->name;
+		else if (left->type == N_VARIABLE)
+			n->name = left->name;
+		if (!is_op(&p->cur, ")")) {
+			for (;;) {
+				if (is_op(&p->cur, "?")) {
+					n->type = N_PARTIAL;
+					push_node(p, &n->items, &n->nitems, node(p, N_PLACEHOLDER, p->cur.pos));
+					advance(p, "?", 0);
+				} else {
+					push_node(p, &n->items, &n->nitems, expression(p, 0));
+				}
+				if (!is_op(&p->cur, ","))
+					break;
+				advance(p, ",", 0);
+			}
+		}
+		advance(p, ")", 1);
+		if (is_lambda) {
+			int i;
+
+			for (i = 0; i < n->nitems; i++)
+				if (n->items[i]->type != N_VARIABLE)
+					ncm_jx_fail(p->cx, 1, "S0208", n->items[i]->pos,
+						    "Parameter %d of function definition must be a variable "
+						    "name (start with $)", i + 1);
+			n->type = N_LAMBDA;
+			n->lhs = NULL;
+			if (is_op(&p->cur, "<"))
+				parse_sig(p, n);
+			advance(p, "{", 0);
+			n->rhs = expression(p, 0);
+			advance(p, "}", 0);
+		}
+		return n;
 	}
-	if (ncm_jsonata_next(p))
-		return -1;
-	if (p->tok.kind == NCM_JSONATA_TOK_EOF) {
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_SYNTAX, p->tok.start, "empty expression");
-		return -1;
+	if (!strcmp(t->op, "[")) {
+		if (is_op(&p->cur, "]")) {
+			step = last_step(left);
+			step->keep_array = 1;
+			if (left->type == N_PATH)
+				left->keep_singleton = 1;
+			advance(p, "]", 0);
+			return left;
+		}
+		r = expression(p, 0);
+		advance(p, "]", 1);
+		step = last_step(left);
+		if (step->group)
+			ncm_jx_fail(p->cx, 1, "S0209", t->pos,
+				    "A predicate cannot follow a grouping expression in a step");
+		if (left->type == N_PATH)
+			push_stage(p, step, 0, r, NULL);
+		else
+			push_node(p, &step->preds, &step->npreds, r);
+		return left;
 	}
-	root = parse_expr(p);
-	if (root < 0)
-		return -1;
-	if (p->tok.kind != NCM_JSONATA_TOK_EOF) {
-		describe(p, &p->tok, text);
-		ncm_jsonata_fail(p, NCM_JSONATA_ERR_SYNTAX, p->tok.start,
-				 "expected end of expression, found %s", text);
-		return -1;
+	if (!strcmp(t->op, "{")) {
+		struct jtok open = *t;
+
+		r = nud(p, &open); /* the object constructor, parsed as its prefix form */
+		if (left->group)
+			ncm_jx_fail(p->cx, 1, "S0210", t->pos,
+				    "Each step can only have one grouping expression");
+		left->group = r;
+		return left;
 	}
+	if (!strcmp(t->op, "^")) {
+		n = node(p, N_SORT, t->pos);
+		advance(p, "(", 0);
+		for (;;) {
+			int desc = 0;
+
+			if (is_op(&p->cur, "<")) {
+				advance(p, "<", 0);
+			} else if (is_op(&p->cur, ">")) {
+				desc = 1;
+				advance(p, ">", 0);
+			}
+			r = expression(p, 0);
+			step = node(p, N_BLOCK, r->pos); /* a term: its expression and direction */
+			step->lhs = r;
+			step->descending = (unsigned char)desc;
+			push_node(p, &n->items, &n->nitems, step);
+			if (!is_op(&p->cur, ","))
+				break;
+			advance(p, ",", 0);
+		}
+		advance(p, ")", 0);
+		left = as_path(p, left);
+		push_node(p, &left->items, &left->nitems, n);
+		return left;
+	}
+	if (!strcmp(t->op, ":=")) {
+		if (left->type != N_VARIABLE)
+			ncm_jx_fail(p->cx, 1, "S0212", left->pos,
+				    "The left side of := must be a variable name (start with $)");
+		n = node(p, N_BIND, t->pos);
+		n->lhs = left;
+		n->rhs = expression(p, bp - 1);
+		return n;
+	}
+	if (!strcmp(t->op, "@") || !strcmp(t->op, "#")) {
+		r = expression(p, bp);
+		if (r->type != N_VARIABLE)
+			ncm_jx_fail(p->cx, 1, "S0214", r->pos,
+				    "The right side of %s must be a variable name (start with $)", t->op);
+		if (t->op[0] == '@') {
+			step = last_step(left);
+			if (step->nstages || step->npreds)
+				ncm_jx_fail(p->cx, 1, "S0215", t->pos,
+					    "A context variable binding must precede any predicates on "
+					    "a step");
+			if (step->type == N_SORT)
+				ncm_jx_fail(p->cx, 1, "S0216", t->pos,
+					    "A context variable binding must precede the 'order-by' "
+					    "clause on a step");
+			step->focus = r->name;
+			step->tuple = 1;
+			return left;
+		}
+		if (left->type == N_PATH) {
+			step = last_step(left);
+		} else {
+			step = left;
+			left = as_path(p, left);
+			if (step->npreds) {
+				int i;
+
+				for (i = 0; i < step->npreds; i++)
+					push_stage(p, step, 0, step->preds[i], NULL);
+				step->preds = NULL;
+				step->npreds = 0;
+			}
+		}
+		if (!step->nstages)
+			step->index = r->name;
+		else
+			push_stage(p, step, 1, NULL, r->name);
+		step->tuple = 1;
+		return left;
+	}
+	if (!strcmp(t->op, "?")) {
+		n = node(p, N_CONDITION, t->pos);
+		n->cond = left;
+		n->then = expression(p, 0);
+		if (is_op(&p->cur, ":")) {
+			advance(p, ":", 0);
+			n->els = expression(p, 0);
+		}
+		return n;
+	}
+	if (!strcmp(t->op, "~>")) {
+		n = node(p, N_APPLY, t->pos);
+		n->lhs = left;
+		n->rhs = expression(p, bp);
+		n->keep_array = left->keep_array || n->rhs->keep_array;
+		return n;
+	}
+	n = node(p, N_BINARY, t->pos);
+	n->op = binop(t->op);
+	n->lhs = left;
+	n->rhs = expression(p, bp);
+	return n;
+}
+
+static struct jnode *expression(struct jparser *p, int rbp)
+{
+	struct jnode *left;
+	struct jtok t = p->cur;
+
+	if (++p->depth > NCM_JSONATA_MAX_DEPTH)
+		ncm_jx_fail(p->cx, 3, NULL, t.pos, "expression nested deeper than %d levels",
+			    NCM_JSONATA_MAX_DEPTH);
+	advance(p, NULL, 1);
+	left = nud(p, &t);
+	while (rbp < lbp(&p->cur)) {
+		t = p->cur;
+		advance(p, NULL, 0);
+		left = led(p, &t, left);
+	}
+	p->depth--;
+	return left;
+}
+
+struct jnode *ncm_jx_parse(struct jctx *cx, const char *s, size_t len)
+{
+	struct jparser p;
+	struct jnode *root;
+
+	memset(&p, 0, sizeof(p));
+	p.cx = cx;
+	p.lx.cx = cx;
+	p.lx.s = s;
+	p.lx.len = len;
+	advance(&p, NULL, 0);
+	root = expression(&p, 0);
+	if (p.end_seen)
+		ncm_jx_fail(cx, 1, "S0207", p.end_pos, "Unexpected end of expression");
+	if (p.cur.type != TK_END)
+		ncm_jx_fail(cx, 1, "S0201", p.cur.pos, "Syntax error: \"%s\"", tok_text(&p.cur));
 	return root;
 }
 
-void ncm_jsonata_parser_release(struct ncm_jsonata_parser *p)
+/* A function signature such as <s-nn?:s> (jsonata-js parseSignature): one parameter per type
+ * letter with its modifiers; the return type is not checked. */
+struct jsig *ncm_jx_parse_sig(struct jctx *cx, const char *s, size_t len, size_t pos)
 {
+	struct jsig *sig = ncm_jx_alloc(cx, sizeof(*sig));
+	struct jsig_param *prev = NULL, *cur;
 	size_t i;
 
-	for (i = 0; i < p->n; i++)
-		json_decref(p->nodes[i].val);
-	free(p->nodes);
-	p->nodes = NULL;
-	p->n = p->cap = 0;
+	for (i = 1; i < len; i++) {
+		char c = s[i];
+
+		if (c == ':' || c == '>')
+			break;
+		if (strchr("snblo", c) || c == 'a' || c == 'f' || c == 'j' || c == 'x' || c == '(') {
+			if (sig->n >= JSIG_MAX)
+				ncm_jx_fail(cx, 1, "S0401", pos, "function signature has too many parameters");
+			cur = &sig->p[sig->n++];
+			cur->type = c;
+			switch (c) {
+			case 'a': case 'x': strcpy(cur->cls, "asnblfom"); break;
+			case 'f': strcpy(cur->cls, "f"); break;
+			case 'j': strcpy(cur->cls, "asnblom"); break;
+			case '(': {
+				size_t e = i + 1, k = 0;
+
+				while (e < len && s[e] != ')') {
+					if (s[e] == '<')
+						ncm_jx_fail(cx, 1, "S0402", pos + i,
+							    "Choice groups containing parameterized types are "
+							    "not supported");
+					if (k < sizeof(cur->cls) - 2)
+						cur->cls[k++] = s[e];
+					e++;
+				}
+				cur->cls[k++] = 'm';
+				cur->cls[k] = '\0';
+				i = e;
+				break;
+			}
+			default:
+				cur->cls[0] = c;
+				cur->cls[1] = 'm';
+			}
+			prev = cur;
+		} else if (c == '-' && prev) {
+			prev->context = 1;
+			prev->quant = '?';
+		} else if ((c == '?' || c == '+') && prev) {
+			prev->quant = c;
+		} else if (c == '<') {
+			size_t e = i + 1;
+			int d = 1;
+
+			if (!prev || (prev->type != 'a' && prev->type != 'f'))
+				ncm_jx_fail(cx, 1, "S0401", pos + i,
+					    "Type parameters can only be applied to functions and arrays");
+			if (prev->type == 'a')
+				prev->sub = s[e];
+			while (e < len && d > 0) {
+				if (s[e] == '<')
+					d++;
+				else if (s[e] == '>')
+					d--;
+				if (d > 0)
+					e++;
+			}
+			i = e;
+		}
+	}
+	return sig;
 }

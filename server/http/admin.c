@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include <openssl/crypto.h>
 
@@ -17,6 +18,7 @@
 #include "devices.h"
 #include "devid.h"
 #include "file.h"
+#include "http.h"
 #include "journal.h"
 #include "journal_tap.h"
 #include "log.h"
@@ -26,6 +28,7 @@
 #include "publish.h"
 #include "request.h"
 #include "rest_common.h"
+#include "stream.h"
 #include "runtime.h"
 #include "jsontext.h"
 
@@ -49,14 +52,41 @@ int ncm_admin_authorized(struct ncm_req *req, enum MHD_Result *ret)
 	return 0;
 }
 
+/* One listener's load for /health; appends its name to exhausted when it is at its cap. */
+static void load_entry(json_t *conns, json_t *exhausted, const char *name, int n, int max)
+{
+	json_object_set_new(conns, name, json_pack("{s:i,s:i}", "open", n, "max", max));
+	if (max > 0 && n >= max)
+		json_array_append_new(exhausted, json_string(name));
+}
+
+/* {"status","mqtt","https","version","connections":{name:{"open","max"}},"exhausted":[...]}:
+ * status "exhausted" (still 200: this answer proves the reserve works) when a listener or
+ * the open-file limit is at its cap, so new clients there are being turned away. */
 static enum MHD_Result get_health(struct ncm_req *req)
 {
 	int mqtt = ncm_rt_broker_ready(), https = ncm_rt_https_port() > 0;
+	struct ncm_http_load load;
+	struct rlimit rl = { 0, 0 };
+	json_t *conns = json_object(), *exhausted = json_array(), *o;
+	int mqtt_socks, files;
 
-	return ncm_reply_json(req, mqtt && https ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
-			      json_pack("{s:s,s:b,s:b,s:s}", "status",
-					mqtt && https ? "ok" : "starting", "mqtt", mqtt, "https",
-					https, "version", NCM_VERSION));
+	ncm_http_load(&load);
+	ncm_rt_fd_load(&mqtt_socks, &files);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	load_entry(conns, exhausted, "mqtt", mqtt_socks, ncm_rt()->cfg.mqtt_max_conn);
+	load_entry(conns, exhausted, "https", load.https, load.https_max);
+	load_entry(conns, exhausted, "admin", load.admin, load.admin_max);
+	/* a few descriptors are the reserve the admin API answers from */
+	load_entry(conns, exhausted, "files", files,
+		   rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX ? 0
+									 : (int)rl.rlim_cur - 16);
+	o = json_pack("{s:s,s:b,s:b,s:s,s:o,s:o}", "status",
+		      !(mqtt && https) ? "starting"
+		      : json_array_size(exhausted) ? "exhausted" : "ok",
+		      "mqtt", mqtt, "https", https, "version", NCM_VERSION, "connections", conns,
+		      "exhausted", exhausted);
+	return ncm_reply_json(req, mqtt && https ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o);
 }
 
 static enum MHD_Result get_ca_pem(struct ncm_req *req)
@@ -117,45 +147,95 @@ static enum MHD_Result post_publish(struct ncm_req *req)
 	return ncm_http_publish_then(req, &out, NULL, NULL, NULL, publish_resumed);
 }
 
-struct journal_out {
-	json_t *items;   /* JSON answer */
-	char *lines;     /* or JSON Lines */
-	size_t len, cap;
+/* A streamed journal answer: the filter, where the last piece ended and what is left. */
+struct journal_stream {
+	struct ncm_journal_filter f;
+	char *kind, *device, *topic;   /* the filter's strings, owned */
+	int left;                      /* records still to send */
+	int ndjson;
+	int started;                   /* the opening "{"items":[" is out */
+	int n;                         /* records sent */
+	int full;                      /* the piece reached PIECE_BYTES */
+	struct ncm_sbuf *out;          /* the piece being filled */
 };
+
+#define JOURNAL_PIECE 256
+#define PIECE_BYTES (256 * 1024)
 
 static int journal_cb(const struct ncm_journal_rec *rec, void *userdata)
 {
-	struct journal_out *o = userdata;
+	struct journal_stream *js = userdata;
 	json_t *j = ncm_rt_journal_json(rec);
 	char *text;
-	size_t n;
+	int rc;
 
 	if (!j)
 		return NCM_ERR_NOMEM;
-	if (o->items)
-		return json_array_append_new(o->items, j) ? NCM_ERR_NOMEM : NCM_OK;
 	text = ncm_json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	if (!text)
 		return NCM_ERR_NOMEM;
-	n = strlen(text);
-	if (o->len + n + 2 > o->cap) {
-		size_t cap = (o->len + n + 2) * 2;
-		char *grown = realloc(o->lines, cap);
-
-		if (!grown) {
-			free(text);
-			return NCM_ERR_NOMEM;
-		}
-		o->lines = grown;
-		o->cap = cap;
-	}
-	memcpy(o->lines + o->len, text, n);
-	o->len += n;
-	o->lines[o->len++] = '\n';
-	o->lines[o->len] = '\0';
+	rc = (!js->ndjson && js->n && ncm_sbuf_add(js->out, ",", 1)) ||
+	     ncm_sbuf_add(js->out, text, strlen(text)) ||
+	     (js->ndjson && ncm_sbuf_add(js->out, "\n", 1));
 	free(text);
+	js->f.after_seq = rec->seq;
+	js->n++;
+	js->left--;
+	if (rc)
+		return NCM_ERR_NOMEM;
+	if (js->out->len >= PIECE_BYTES) {
+		js->full = 1;
+		return NCM_ERR_TOO_BIG; /* stops this piece; not an error (journal_fill) */
+	}
 	return NCM_OK;
+}
+
+/* The next JOURNAL_PIECE records after the last one sent (each piece its own query, so no read
+ * transaction stays open while the client reads slowly). */
+static int journal_fill(void *state, struct ncm_sbuf *out)
+{
+	struct journal_stream *js = state;
+	struct ncm_err_info err = { 0 };
+	struct ncm_db *db = ncm_rt_db();
+	int before = js->n;
+
+	js->out = out;
+	if (!js->started) {
+		js->started = 1;
+		if (!js->ndjson && ncm_sbuf_add(out, "{\"items\":[", 10))
+			return -1;
+	}
+	if (js->left > 0) {
+		int rc = NCM_ERR_IO;
+
+		js->f.limit = js->left < JOURNAL_PIECE ? js->left : JOURNAL_PIECE;
+		js->full = 0;
+		if (db)
+			rc = ncm_store_journal_foreach(db, &js->f, journal_cb, js, &err);
+		if (rc == NCM_ERR_TOO_BIG && js->full)
+			rc = NCM_OK;
+		if (rc) {
+			ncm_log(NCM_LOG_ERR, "http: journal answer cut short: %s",
+				db ? err.msg : "no database connection");
+			return -1;
+		}
+		if ((js->full || js->n - before == js->f.limit) && js->left > 0)
+			return 0;
+	}
+	if (!js->ndjson && ncm_sbuf_add(out, "]}", 2))
+		return -1;
+	return 1;
+}
+
+static void journal_stream_free(void *state)
+{
+	struct journal_stream *js = state;
+
+	free(js->kind);
+	free(js->device);
+	free(js->topic);
+	free(js);
 }
 
 /* A time query parameter: milliseconds since the epoch, or ISO 8601. -1 when malformed. */
@@ -199,31 +279,37 @@ static int journal_filter(struct ncm_req *req, struct ncm_journal_filter *f, enu
 }
 
 /* GET /mock/v1/journal: {"items":[...]}, or JSON Lines (one record per line, the recording
- * format) with Accept: application/x-ndjson. */
+ * format) with Accept: application/x-ndjson. Streamed: memory stays flat whatever the limit. */
 static enum MHD_Result get_journal(struct ncm_req *req)
 {
-	struct ncm_journal_filter f;
-	struct ncm_err_info err;
-	struct journal_out o = { NULL, NULL, 0, 0 };
+	struct journal_stream *js;
 	const char *accept = ncm_req_header(req, MHD_HTTP_HEADER_ACCEPT);
 	enum MHD_Result ret;
-	int ndjson = accept && strstr(accept, "application/x-ndjson");
 
 	NCM_REQUIRE_ADMIN(req);
-	if (journal_filter(req, &f, &ret))
+	js = calloc(1, sizeof(*js));
+	if (!js)
+		return MHD_NO;
+	if (journal_filter(req, &js->f, &ret)) {
+		free(js);
 		return ret;
-	if (!ndjson)
-		o.items = json_array();
-	if (ncm_store_journal_foreach(ncm_rt_db(), &f, journal_cb, &o, &err)) {
-		json_decref(o.items);
-		free(o.lines);
-		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
 	}
-	if (!ndjson)
-		return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:o}", "items", o.items));
-	ret = ncm_reply_text(req, MHD_HTTP_OK, "application/x-ndjson", o.lines ? o.lines : "");
-	free(o.lines);
-	return ret;
+	js->ndjson = accept && strstr(accept, "application/x-ndjson");
+	js->left = js->f.limit > 0 ? js->f.limit : 1000;
+	js->kind = js->f.kind ? strdup(js->f.kind) : NULL;
+	js->device = js->f.device ? strdup(js->f.device) : NULL;
+	js->topic = js->f.topic ? strdup(js->f.topic) : NULL;
+	if ((js->f.kind && !js->kind) || (js->f.device && !js->device) ||
+	    (js->f.topic && !js->topic)) {
+		journal_stream_free(js);
+		return MHD_NO;
+	}
+	js->f.kind = js->kind;
+	js->f.device = js->device;
+	js->f.topic = js->topic;
+	return ncm_reply_stream(req, MHD_HTTP_OK,
+				js->ndjson ? "application/x-ndjson" : "application/json",
+				journal_fill, js, journal_stream_free);
 }
 
 static enum MHD_Result get_journal_count(struct ncm_req *req)
@@ -253,6 +339,8 @@ static enum MHD_Result delete_journal(struct ncm_req *req)
 	return ncm_reply_json(req, MHD_HTTP_OK, json_pack("{s:b}", "cleared", 1));
 }
 
+/* admin routes leave the OpenAPI fields of struct ncm_route (REST only) out */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct ncm_route ncm_admin_routes[] = {
 	{ "GET", "/health", get_health, 0, NCM_AUTH_NONE, 0 },
 	{ "GET", "/mock/v1/ca.pem", get_ca_pem, 0, NCM_AUTH_NONE, 0 },

@@ -14,8 +14,10 @@
 #include "c2d.h"
 #include "publish.h"
 #include "devices.h"
+#include "log.h"
 #include "messages.h"
 #include "runtime.h"
+#include "stream.h"
 #include "shadow.h"
 #include "shadow_svc.h"
 #include "jsontext.h"
@@ -146,29 +148,93 @@ static int message_cb(const struct ncm_message *m, void *userdata)
 	return json_array_append_new(userdata, o) ? NCM_ERR_NOMEM : NCM_OK;
 }
 
+/* A streamed message list: the device, where the last piece ended and what is left. */
+struct messages_stream {
+	char *device;
+	int64_t after;
+	int left;
+	int64_t total;
+	int started, n;
+};
+
+#define MESSAGES_PIECE 8 /* a message may be 256 kB */
+
+static int messages_fill(void *state, struct ncm_sbuf *out)
+{
+	struct messages_stream *ms = state;
+	struct ncm_err_info err = { 0 };
+	struct ncm_db *db = ncm_rt_db();
+	json_t *items = json_array(), *o;
+	char head[64], *text;
+	size_t i;
+	int want, rc = -1;
+
+	if (!items)
+		return -1;
+	if (!ms->started) {
+		ms->started = 1;
+		snprintf(head, sizeof(head), "{\"total\":%lld,\"items\":[", (long long)ms->total);
+		if (ncm_sbuf_add(out, head, strlen(head)))
+			goto out;
+	}
+	want = ms->left < MESSAGES_PIECE ? ms->left : MESSAGES_PIECE;
+	if (want > 0 && (!db || ncm_store_message_foreach(db, ms->device, ms->after, want,
+							  message_cb, items, &err))) {
+		ncm_log(NCM_LOG_ERR, "http: message list cut short: %s",
+			db ? err.msg : "no database connection");
+		goto out;
+	}
+	json_array_foreach(items, i, o) {
+		ms->after = json_integer_value(json_object_get(o, "seq"));
+		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (!text || (ms->n && ncm_sbuf_add(out, ",", 1)) ||
+		    ncm_sbuf_add(out, text, strlen(text))) {
+			free(text);
+			goto out;
+		}
+		free(text);
+		ms->n++;
+		ms->left--;
+	}
+	if (want > 0 && json_array_size(items) == (size_t)want && ms->left > 0) {
+		rc = 0;
+		goto out;
+	}
+	rc = ncm_sbuf_add(out, "]}", 2) ? -1 : 1;
+out:
+	json_decref(items);
+	return rc;
+}
+
+static void messages_stream_free(void *state)
+{
+	struct messages_stream *ms = state;
+
+	free(ms->device);
+	free(ms);
+}
+
 enum MHD_Result ncm_admin_messages_get(struct ncm_req *req)
 {
-	struct ncm_err_info err = { 0 };
+	struct messages_stream *ms;
 	const char *s;
-	json_t *items = json_array();
-	int64_t after;
 	int limit;
 
 	NCM_REQUIRE_ADMIN(req);
+	ms = calloc(1, sizeof(*ms));
+	if (!ms || !(ms->device = strdup(req->params[0]))) {
+		free(ms);
+		return MHD_NO;
+	}
 	s = ncm_req_query(req, "after");
-	after = s ? strtoll(s, NULL, 10) : 0;
+	ms->after = s ? strtoll(s, NULL, 10) : 0;
 	s = ncm_req_query(req, "limit");
 	limit = s ? atoi(s) : 0;
-	if (ncm_store_message_foreach(ncm_rt_db(), req->params[0], after, limit, message_cb, items,
-				      &err)) {
-		json_decref(items);
-		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
-	}
-	return ncm_reply_json(req, MHD_HTTP_OK,
-			      json_pack("{s:I,s:o}", "total",
-					(json_int_t)ncm_store_message_count(ncm_rt_db(),
-									    req->params[0]),
-					"items", items));
+	ms->left = limit > 0 ? limit : 1000; /* the store's default */
+	ms->total = ncm_store_message_count(ncm_rt_db(), req->params[0]);
+	/* streamed: memory stays flat however many messages and however large */
+	return ncm_reply_stream(req, MHD_HTTP_OK, "application/json", messages_fill, ms,
+				messages_stream_free);
 }
 
 static enum MHD_Result sent(struct ncm_req *req)

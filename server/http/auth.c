@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "devices.h"
 #include "jwt.h"
+#include "keycache.h"
 #include "log.h"
 #include "pki.h"
 #include "runtime.h"
@@ -84,24 +85,6 @@ static int is_eval_token(const char *token, size_t len)
 	return rc;
 }
 
-/* The key that verifies a device's JWTs (docs/protocol-rest.md#device-public-keys: one key per device, the newest
- * upload wins): its registered public key, else its certificate's key (registering a
- * certificate clears an older public key). NULL when it has none. */
-static EVP_PKEY *device_key(const struct ncm_device *d)
-{
-	EVP_PKEY *key = NULL;
-	X509 *cert = NULL;
-
-	if (d->pubkey_pem &&
-	    !ncm_pki_pubkey_from_pem(d->pubkey_pem, strlen(d->pubkey_pem), &key, NULL))
-		return key;
-	if (d->cert_pem && !ncm_pki_cert_from_pem(d->cert_pem, strlen(d->cert_pem), &cert, NULL)) {
-		key = X509_get_pubkey(cert);
-		X509_free(cert);
-	}
-	return key;
-}
-
 /* Classifies and checks a JWT; fills *scheme and req->auth.device_id, or refuses. */
 static int check_jwt(struct ncm_req *req, const char *token, size_t len, unsigned *scheme,
 		     enum MHD_Result *ret)
@@ -153,7 +136,7 @@ static int check_jwt(struct ncm_req *req, const char *token, size_t len, unsigne
 		refuse(req, ret, MHD_HTTP_UNAUTHORIZED, id, "unknown device %s", id);
 		goto out;
 	}
-	key = device_key(&dev);
+	key = ncm_keycache_device_key(&dev);
 	if (!key) {
 		refuse(req, ret, MHD_HTTP_UNAUTHORIZED, dev.id, "no key registered for device %s",
 		       dev.id);

@@ -20,8 +20,10 @@
 #include "faults.h"
 #include "file.h"
 #include "http.h"
+#include "keycache.h"
 #include "log.h"
 #include "portal.h"
+#include "reqcheck.h"
 #include "request.h"
 #include "runtime.h"
 #include "utf8.h"
@@ -30,7 +32,6 @@
 
 #define HTTPS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define THREADS 4
-#define CONNECTION_TIMEOUT_S 60
 #define DRAIN_MAX (16u * 1024 * 1024)
 
 static struct MHD_Daemon *https_daemon, *admin_daemon;
@@ -42,6 +43,11 @@ struct listener {
 };
 
 static struct listener https_listener, admin_listener;
+
+/* What the URI log callback found in a raw path: its return value becomes the request's first
+ * con_cls, so these two markers (never freed) or NULL. Nothing is allocated there: libmicrohttpd
+ * calls the completion callback only for requests that reached the access handler. */
+static char bad_nul, bad_utf8;
 
 static void req_free(struct ncm_req *req)
 {
@@ -176,7 +182,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	(void)cls;
 	(void)conn;
-	if (!req)
+	if (!req || (void *)req == &bad_nul || (void *)req == &bad_utf8)
 		return;
 	ncm_portal_count_http(req);
 	if (!req->is_admin) {
@@ -199,6 +205,58 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 static enum MHD_Result dispatch(struct listener *l, struct ncm_req *req);
+
+/* The admin API is plain HTTP without CORS, often without a token: a web page the lab user
+ * opens could make the browser send it requests (a "simple" cross-site POST with text/plain,
+ * or DNS rebinding to a name of the page's choosing). So, unless the request carries the admin
+ * token: Host must name loopback (not checked with --admin-insecure, which serves other hosts
+ * on purpose), an Origin must be a loopback one, and a write with a body must say it is JSON,
+ * which a browser sends cross-site only after a CORS preflight this server never grants. */
+static int admin_request_allowed(struct ncm_req *req, enum MHD_Result *ret)
+{
+	const struct ncm_config *cfg = &ncm_rt()->cfg;
+	const char *host = ncm_req_header(req, MHD_HTTP_HEADER_HOST);
+	const char *origin = ncm_req_header(req, "Origin");
+	const char *ct = ncm_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	int write = strcmp(req->method, "GET") && strcmp(req->method, "HEAD");
+
+	if (cfg->admin_token[0])
+		return 1; /* every route but /health checks the token; /health only reads */
+	if (!cfg->admin_insecure && (!host || !ncm_reqcheck_loopback_host(host))) {
+		*ret = ncm_reply_error(req, MHD_HTTP_FORBIDDEN, 40300,
+				       "admin API answers only Host names of loopback "
+				       "(localhost, 127.0.0.1, [::1]); set --admin-token to "
+				       "serve others");
+		return 0;
+	}
+	if (origin && !ncm_reqcheck_loopback_origin(origin)) {
+		*ret = ncm_reply_error(req, MHD_HTTP_FORBIDDEN, 40300,
+				       "admin API refuses cross-site requests (Origin is not a "
+				       "loopback one)");
+		return 0;
+	}
+	if (write && req->body_len && !ncm_reqcheck_json_type(ct)) {
+		*ret = ncm_reply_error(req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, 41500,
+				       "admin API writes take Content-Type: application/json "
+				       "(or the admin token)");
+		return 0;
+	}
+	return 1;
+}
+
+/* The path as the client sent it, before libmicrohttpd decodes it (the URI log callback runs
+ * first): a %00 would cut the decoded path short ("app.bin%00.txt" reads as "app.bin") and
+ * bytes that are not UTF-8 cannot go into a JSON answer or the journal. */
+static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	switch (ncm_reqcheck_raw_path(uri)) {
+	case NCM_PATH_NUL: return &bad_nul;
+	case NCM_PATH_NOT_UTF8: return &bad_utf8;
+	default: return NULL;
+	}
+}
 
 /* A REST request held back by a "rest_delay" fault: a waiter whose pattern matches no record,
  * so the broker tick wakes it at its deadline without tying up an HTTP thread. */
@@ -299,6 +357,16 @@ static enum MHD_Result dispatch(struct listener *l, struct ncm_req *req)
 			return ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40420,
 					       "resource not found: %s %s", req->method, req->url);
 	}
+	/* every handler below may use the thread's database connection; /health never does */
+	if (!(req->is_admin && !strcmp(req->url, "/health")) && !ncm_rt_db()) {
+		ncm_log(NCM_LOG_ERR, "http: %s %s answered 503: no database connection on this "
+			"thread (out of file descriptors?)", req->method, req->url);
+		return ncm_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, 50300,
+				       "service unavailable: the server is out of resources; "
+				       "retry later");
+	}
+	if (req->is_admin && !admin_request_allowed(req, &ret))
+		return ret;
 	if (!req->is_admin && req->route->auth != NCM_AUTH_NONE) {
 		if (!ncm_auth_check(req, &ret))
 			return ret;
@@ -320,16 +388,28 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	char allowed[128];
 
 	(void)version;
-	if (!req) {
+	if (!req || (void *)req == &bad_nul || (void *)req == &bad_utf8) {
+		int bad = !req ? 0 : (void *)req == &bad_nul ? 1 : 2;
+
+		*con_cls = NULL;
 		req = calloc(1, sizeof(*req));
 		if (!req)
 			return MHD_NO;
+		req->bad_path = bad;
 		req->conn = conn;
 		req->method = method;
 		req->url = url;
 		req->is_admin = l->is_admin;
 		req->start_ms = ncm_rt_now_ms();
 		*con_cls = req;
+		if (req->bad_path) {
+			req->url = req->bad_path == 1 ? "(path with %00)" : "(path not UTF-8)";
+			return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "%s",
+					       req->bad_path == 1
+						       ? "a NUL (%00) is not allowed in a path"
+						       : "the path is not valid UTF-8 once "
+							 "percent-decoded");
+		}
 		req->route = ncm_route_find(l->routes, l->n_routes, method, url, req, allowed,
 					    sizeof(allowed));
 		req->body_max = req->route ? req->route->max_body : 0;
@@ -415,6 +495,9 @@ static struct MHD_Daemon *start(struct listener *l, const char *bind, int port, 
 	struct sockaddr_storage addr;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	const struct ncm_config *cfg = &ncm_rt()->cfg;
+	unsigned int limit = (unsigned int)(l->is_admin ? cfg->admin_max_conn : cfg->https_max_conn);
+	unsigned int per_ip = l->is_admin ? 0 : (unsigned int)cfg->https_max_per_ip;
 	struct MHD_Daemon *d;
 	int v6;
 
@@ -431,7 +514,12 @@ static struct MHD_Daemon *start(struct listener *l, const char *bind, int port, 
 			     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)THREADS,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->http_timeout,
+			     /* libmicrohttpd's default is FD_SETSIZE - 4 (1020) whatever the
+			      * polling; split evenly over the pool's threads */
+			     MHD_OPTION_CONNECTION_LIMIT, limit < THREADS ? THREADS : limit,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+			     MHD_OPTION_URI_LOG_CALLBACK, uri_logger, NULL,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			     cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 			     MHD_OPTION_HTTPS_MEM_KEY, key,
@@ -466,6 +554,10 @@ int ncm_http_start(struct ncm_err_info *err)
 		rc = ncm_file_read(key_path, NCM_CA_MAX_PEM, &key, NULL, err);
 	if (rc)
 		goto out;
+	/* one connection per worker thread, opened while file descriptors are free */
+	rc = ncm_rt_db_prepare(2 * THREADS, err);
+	if (rc)
+		goto out;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	https_daemon = start(&https_listener, rt->cfg.https_bind, rt->cfg.https_port, cert, key,
@@ -489,6 +581,21 @@ out:
 	return rc;
 }
 
+void ncm_http_load(struct ncm_http_load *out)
+{
+	const union MHD_DaemonInfo *i;
+
+	memset(out, 0, sizeof(*out));
+	out->https_max = ncm_rt()->cfg.https_max_conn;
+	out->admin_max = ncm_rt()->cfg.admin_max_conn;
+	if (https_daemon &&
+	    (i = MHD_get_daemon_info(https_daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)))
+		out->https = (int)i->num_connections;
+	if (admin_daemon &&
+	    (i = MHD_get_daemon_info(admin_daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)))
+		out->admin = (int)i->num_connections;
+}
+
 void ncm_http_stop(void)
 {
 	ncm_req_resume_all();
@@ -497,4 +604,5 @@ void ncm_http_stop(void)
 	if (https_daemon)
 		MHD_stop_daemon(https_daemon);
 	admin_daemon = https_daemon = NULL;
+	ncm_keycache_clear();
 }

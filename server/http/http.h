@@ -14,4 +14,10 @@ int ncm_http_start(struct ncm_err_info *err);
 /* Stops both; safe to call when they never started. */
 void ncm_http_stop(void);
 
+/* Connections open now on each listener and their caps (for /health). */
+struct ncm_http_load {
+	int https, https_max, admin, admin_max;
+};
+void ncm_http_load(struct ncm_http_load *out);
+
 #endif

@@ -36,6 +36,12 @@ struct ncm_route {
 	unsigned auth;        /* enum ncm_auth_scheme bits; NCM_AUTH_NONE: no bearer check */
 	int device_param;     /* 1-based index of the {param} holding a device ID that a device
 			       * JWT must name; 0: none */
+	/* What GET /v1/openapi.json says of the route (rest_openapi.c); NULL on admin routes.
+	 * op_id is nRF Cloud's operationId where nRF Cloud has the operation. */
+	const char *op_id;
+	const char *tag;      /* the family ("Account", "Devices", ...) */
+	const char *summary;
+	int mock_only;        /* 1: not an nRF Cloud operation (files, the older account device) */
 };
 
 /* Who a request authenticated as (filled before the handler runs). */
@@ -71,6 +77,7 @@ struct ncm_req {
 	char *answer;                           /* a copy of a JSON answer, for the journal */
 	size_t answer_len;
 	uint64_t sent_bytes;                    /* body bytes answered (data usage) */
+	int bad_path;                           /* raw path: 1 has %00, 2 is not UTF-8 */
 };
 
 /* Route lookup: the route whose pattern matches url and method. When the path matches only

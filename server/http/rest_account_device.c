@@ -22,9 +22,13 @@ static void account_id(char *buf, size_t size)
 	snprintf(buf, size, "account-%s", ncm_rt()->team.tenant_id);
 }
 
+/* 200 under the older name; 201 as CreateTeamDevice and RotateTeamDeviceCertificate
+ * (MqttTeamDevicesApi.md of NauEngineering/python_nRF_cloud_client). */
 static enum MHD_Result account_ready(struct ncm_req *req)
 {
-	enum MHD_Result ret = ncm_reply_json(req, MHD_HTTP_OK, json_incref(req->result));
+	int team = req->route && !strncmp(req->route->pattern, "/v1/devices/mqtt-team", 21);
+	enum MHD_Result ret = ncm_reply_json(req, team ? MHD_HTTP_CREATED : MHD_HTTP_OK,
+					     json_incref(req->result));
 
 	return ret;
 }

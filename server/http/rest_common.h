@@ -118,4 +118,36 @@ enum MHD_Result ncm_rest_fota_executions_get(struct ncm_req *req);
 enum MHD_Result ncm_rest_fota_execution_get(struct ncm_req *req);
 enum MHD_Result ncm_rest_fota_execution_statuses_get(struct ncm_req *req);
 
+/* The wider surface (docs/protocol-rest.md#rest-surface). */
+enum MHD_Result ncm_rest_openapi_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_usage_summary_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_usage_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_invoices_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_account_tags_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_device_tags_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_alerts_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_alert_archive(struct ncm_req *req);
+enum MHD_Result ncm_rest_alert_restore(struct ncm_req *req);
+enum MHD_Result ncm_rest_binary_logs_url_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_binary_logs_file_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_team_device_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_team_device_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_team_device_patch(struct ncm_req *req);
+enum MHD_Result ncm_rest_team_device_delete(struct ncm_req *req);
+enum MHD_Result ncm_rest_device_image_put(struct ncm_req *req);
+enum MHD_Result ncm_rest_device_image_delete(struct ncm_req *req);
+enum MHD_Result ncm_rest_ble_scan_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_ble_discover_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_ble_characteristic(struct ncm_req *req);
+enum MHD_Result ncm_rest_ble_add_peripheral(struct ncm_req *req);
+enum MHD_Result ncm_rest_geo_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_anchors_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_anchor_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_anchor_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_anchor_patch(struct ncm_req *req);
+enum MHD_Result ncm_rest_anchor_delete(struct ncm_req *req);
+enum MHD_Result ncm_rest_contribution_post(struct ncm_req *req);
+enum MHD_Result ncm_rest_contributions_get(struct ncm_req *req);
+enum MHD_Result ncm_rest_contribution_delete(struct ncm_req *req);
+
 #endif

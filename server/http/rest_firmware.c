@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,59 @@ static int looks_like_modem(const struct ncm_zip *zip)
 	return 0;
 }
 
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw);
+
+/* Bytes of uploads being written now (counted against --firmware-max-bytes with what is
+ * stored, so two uploads at once cannot both take the last room). */
+static pthread_mutex_t budget_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t in_flight;
+
+static int sum_cb(const struct ncm_bundle *b, void *userdata)
+{
+	*(int64_t *)userdata += b->size;
+	return NCM_OK;
+}
+
+/* Checks a bundle that unpacks to want bytes against --firmware-bundle-max-bytes and, with the
+ * bundles stored and uploads under way, --firmware-max-bytes (before anything is unpacked: a
+ * small ZIP may declare gigabytes, and inflating stops at the declared size). On success the
+ * bytes are reserved until budget_release. NCM_ERR_TOO_BIG with the reason. */
+static int budget_take(int64_t want, struct ncm_err_info *err)
+{
+	const struct ncm_config *cfg = &ncm_rt()->cfg;
+	int64_t stored = 0;
+	int rc = NCM_OK;
+
+	if (cfg->firmware_bundle_max > 0 && want > cfg->firmware_bundle_max)
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "bundle unpacks to %lld bytes, more than "
+				   "the %lld allowed per bundle (--firmware-bundle-max-bytes)",
+				   (long long)want, (long long)cfg->firmware_bundle_max);
+	pthread_mutex_lock(&budget_lock);
+	if (ncm_store_bundle_foreach(ncm_rt_db(), NULL, 0, INT_MAX, sum_cb, &stored, err))
+		rc = NCM_ERR_IO;
+	else if (cfg->firmware_max_bytes > 0 &&
+		 stored + in_flight + want > cfg->firmware_max_bytes)
+		rc = ncm_err_set(err, NCM_ERR_TOO_BIG, "no room for firmware: %lld bytes stored, "
+				 "%lld more would pass the %lld allowed (--firmware-max-bytes); "
+				 "delete bundles first", (long long)(stored + in_flight),
+				 (long long)want, (long long)cfg->firmware_max_bytes);
+	else
+		in_flight += want;
+	pthread_mutex_unlock(&budget_lock);
+	return rc;
+}
+
+static void budget_release(int64_t n)
+{
+	pthread_mutex_lock(&budget_lock);
+	in_flight -= n;
+	pthread_mutex_unlock(&budget_lock);
+}
+
 enum MHD_Result ncm_rest_firmware_post(struct ncm_req *req)
 {
+	int64_t reserved = 0, declared = 0;
+	int made_dir = 0;
 	const char *ct = ncm_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const struct ncm_zip_entry *me;
 	struct ncm_err_info err = { 0 };
@@ -111,6 +163,18 @@ enum MHD_Result ncm_rest_firmware_post(struct ncm_req *req)
 			    "modem firmware cannot be uploaded; Nordic provides modem bundles");
 		goto fail;
 	}
+	for (i = 0; i < m.n_files; i++) {
+		const struct ncm_zip_entry *fe = ncm_zip_find(zip, m.files[i]);
+
+		declared += fe ? (int64_t)fe->size : 0;
+	}
+	if (budget_take(declared, &err)) {
+		status = err.code == NCM_ERR_TOO_BIG ? MHD_HTTP_CONTENT_TOO_LARGE
+						     : MHD_HTTP_INTERNAL_SERVER_ERROR;
+		code = err.code == NCM_ERR_TOO_BIG ? 41300 : 50010;
+		goto fail;
+	}
+	reserved = declared;
 	RAND_bytes(rnd, sizeof(rnd));
 	ncm_fota_bundle_id(m.type, rnd, m.version, b.bundle_id, sizeof(b.bundle_id));
 	if (ncm_path(dir, sizeof(dir), "%s/firmware/%s/%s", ncm_rt()->cfg.data_dir,
@@ -120,6 +184,7 @@ enum MHD_Result ncm_rest_firmware_post(struct ncm_req *req)
 		code = 50010;
 		goto fail;
 	}
+	made_dir = 1;
 	for (i = 0; i < m.n_files; i++) {
 		const struct ncm_zip_entry *fe;
 
@@ -170,8 +235,13 @@ enum MHD_Result ncm_rest_firmware_post(struct ncm_req *req)
 	goto out;
 fail:
 	ncm_log(NCM_LOG_NOTICE, "rest: firmware upload refused: %s", err.msg);
+	/* nothing of a refused upload stays on disk */
+	if (made_dir)
+		nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	ret = ncm_reply_error(req, (unsigned)status, code, "%s", err.msg);
 out:
+	if (reserved)
+		budget_release(reserved);
 	free(data);
 	free(raw);
 	free(zip);

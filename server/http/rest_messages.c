@@ -21,9 +21,14 @@
 
 #define DEFAULT_PAGE 100
 #define MAX_PAGE 1000
+/* A page also ends once its messages pass this many bytes (docs/limits.md#memory): 1000
+ * messages of up to 256 kB each would otherwise be built in memory whole. */
+#define PAGE_BYTES (4u * 1024 * 1024)
 
 struct page {
 	json_t *items;
+	size_t bytes;
+	int cut;   /* ended at PAGE_BYTES: a next page follows the last item */
 	int64_t seqs[MAX_PAGE + 1];  /* the sequence of each item, for the next page's token */
 };
 
@@ -60,7 +65,14 @@ static int page_cb(const struct ncm_message *m, void *userdata)
 		return NCM_ERR_NOMEM;
 	if (json_array_size(p->items) <= MAX_PAGE)
 		p->seqs[json_array_size(p->items)] = m->seq;
-	return json_array_append_new(p->items, o) ? NCM_ERR_NOMEM : NCM_OK;
+	if (json_array_append_new(p->items, o))
+		return NCM_ERR_NOMEM;
+	p->bytes += m->payload_len;
+	if (p->bytes >= PAGE_BYTES) {
+		p->cut = 1;
+		return NCM_ERR_TOO_BIG; /* stops the query; not an error (below) */
+	}
+	return NCM_OK;
 }
 
 /* Parses an ISO 8601 query parameter into *ms; 0 when absent, -1 (answered) when malformed. */
@@ -140,11 +152,16 @@ enum MHD_Result ncm_rest_messages_get(struct ncm_req *req)
 		}
 	}
 	f.limit = limit + 1;
-	if (ncm_store_message_query(ncm_rt_db(), &f, page_cb, p, &err)) {
+	got = ncm_store_message_query(ncm_rt_db(), &f, page_cb, p, &err);
+	if (got && !(got == NCM_ERR_TOO_BIG && p->cut)) {
 		ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
 		goto done;
 	}
-	if (json_array_size(p->items) > (size_t)limit) {
+	if (p->cut && json_array_size(p->items) <= (size_t)limit) {
+		snprintf(seqbuf, sizeof(seqbuf), "%lld",
+			 (long long)p->seqs[json_array_size(p->items) - 1]);
+		next = ncm_rest_page_token(seqbuf);
+	} else if (json_array_size(p->items) > (size_t)limit) {
 		/* one more than a page: there is a next one, after this page's last message */
 		json_array_remove(p->items, (size_t)limit);
 		snprintf(seqbuf, sizeof(seqbuf), "%lld", (long long)p->seqs[limit - 1]);

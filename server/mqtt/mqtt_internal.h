@@ -28,6 +28,13 @@ int ncm_mqtt_trust_partial_chains(void);
 int ncm_mqtt_tls_watch_open(void);
 void ncm_mqtt_tls_watch_tick(void);
 void ncm_mqtt_tls_watch_close(void);
+/* preconnect.c: the auth event marks the client's socket as having sent CONNECT; the tick
+ * shuts down sockets that did not within --mqtt-connect-timeout. Broker thread. */
+struct mosquitto;
+void ncm_mqtt_preconnect_seen(struct mosquitto *client);
+void ncm_mqtt_preconnect_tick(int64_t now_ms);
+/* Forgets every socket (plugin cleanup). */
+void ncm_mqtt_preconnect_clear(void);
 
 /* Sets the function the first tick calls. */
 void ncm_mqtt_tick_set_ready(ncm_mqtt_ready_fn fn);

@@ -27,6 +27,7 @@
 #include "runtime.h"
 #include "shadow_svc.h"
 #include "jsontext.h"
+#include "wake.h"
 
 struct auth_ctx {
 	const char *client_id;
@@ -163,7 +164,11 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 
 	(void)event;
 	(void)userdata;
+	/* the plugin's own wake-up connection (wake.c): not a device, not journaled */
+	if (ncm_mqtt_wake_check(ed->username, ed->password) > 0)
+		return MOSQ_ERR_SUCCESS;
 	a.client_id = mosquitto_client_id(ed->client);
+	ncm_mqtt_preconnect_seen(ed->client);
 	rc = decide(&a, ed->client);
 	if (rc == MOSQ_ERR_SUCCESS &&
 	    ncm_faults_fire(NCM_FAULT_REFUSE_CONNECT, a.client_id, NULL, NULL, &hit)) {
@@ -192,11 +197,16 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 		rc = MOSQ_ERR_NOMEM;
 		goto out;
 	}
-	ncm_store_device_touch(ncm_rt_db(), a.client_id, 1, ncm_rt_now_ms(), NULL);
-	if (ncm_svc_shadow_connection(ncm_rt_db(), a.client_id, 1,
-				      mosquitto_client_keepalive(ed->client), NULL, 0, &err))
+	/* the connect time and the shadow's connection state in one commit */
+	if (ncm_db_begin(ncm_rt_db(), &err) ||
+	    ncm_store_device_touch(ncm_rt_db(), a.client_id, 1, ncm_rt_now_ms(), &err) ||
+	    ncm_svc_shadow_connection(ncm_rt_db(), a.client_id, 1,
+				      mosquitto_client_keepalive(ed->client), NULL, 0, &err) ||
+	    ncm_db_commit(ncm_rt_db(), &err)) {
+		ncm_db_rollback(ncm_rt_db());
 		ncm_log(NCM_LOG_WARNING, "auth: cannot record the connection of %s: %s",
 			a.client_id, err.msg);
+	}
 	ncm_log(NCM_LOG_INFO, "auth: device %s connected from %s (keepalive %d, clean session %d)",
 		a.client_id, mosquitto_client_address(ed->client),
 		mosquitto_client_keepalive(ed->client),

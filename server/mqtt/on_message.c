@@ -5,6 +5,7 @@
  * published here go out after the PUBACK (they are queued for the broker's next loop), which
  * nRF Connect SDK firmware requires for the shadow request (docs/protocol-mqtt.md#what-firmware-needs item 5).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,55 +56,60 @@ static void journal_refused(const char *device, const char *topic, const char *r
 	ncm_log(NCM_LOG_NOTICE, "mqtt: %s on %s: %s", device, topic, reason);
 }
 
-/* Stores one message (a d2c payload or one element of a bulk array). */
-static int store_one(struct ncm_db *db, const char *device, const char *topic, const char *data,
-		     size_t len, int binary, int64_t now, struct ncm_err_info *err)
+/* A store failure (a full disk, an I/O error): journaled, and for QoS 1 the device is
+ * disconnected without its PUBACK, so it sends the message again on its next connection.
+ * Mosquitto 2.0.11 sends the PUBACK only after this callback returns, and an error other than
+ * MOSQ_ERR_ACL_DENIED from it drops the client instead (src/handle_publish.c,
+ * handle__publish). */
+static int store_failed(const char *device, const struct mosquitto_evt_message *ed,
+			const char *why)
 {
-	struct ncm_message m = { 0 };
-	json_t *j = NULL;
-	int rc;
+	struct ncm_journal_rec rec = { 0 };
+	char reason[600];
 
-	if (!binary) {
-		j = json_loadb(data, len, 0, NULL);
-		m.app_id = json_string_value(json_object_get(j, "appId"));
-	}
-	m.device_id = device;
-	m.topic = topic;
-	m.received_ms = now;
-	m.payload = data;
-	m.payload_len = len;
-	m.binary = binary;
-	rc = ncm_store_message_add(db, &m, err);
-	json_decref(j);
-	return rc;
+	snprintf(reason, sizeof(reason), "not stored: %s", why);
+	rec.kind = "mqtt.store_failed";
+	rec.device = device;
+	rec.topic = ed->topic;
+	rec.status = ed->qos;
+	rec.reason = reason;
+	ncm_rt_journal(&rec);
+	ncm_log(NCM_LOG_ERR, "mqtt: cannot store message from %s on %s: %s", device, ed->topic,
+		why);
+	if (ed->qos == 0)
+		return MOSQ_ERR_SUCCESS;
+	ncm_clients_set_kick_reason(device, reason);
+	return MOSQ_ERR_UNKNOWN;
 }
 
-/* d2c, d2c/bulk and d2c/bin (docs/protocol-mqtt.md#data-channel-topics, docs/protocol-mqtt.md#device-messages): stored with the journal record in one
- * transaction. A d2c payload must be JSON and a bulk payload a JSON array; anything else is
+/* d2c, d2c/bulk and d2c/bin (docs/protocol-mqtt.md#data-channel-topics,
+ * docs/protocol-mqtt.md#device-messages): committed to the message log (one
+ * write, ncm_rt_messages_commit) before the callback returns, so before the PUBACK, then
+ * journaled. A d2c payload must be JSON and a bulk payload a JSON array; anything else is
  * journaled with the reason and not stored (the device still gets its PUBACK, as from nRF
- * Cloud's broker, which does not answer data-channel messages). Location requests on d2c
- * (by appId) are answered after the store (on_location.c). */
-static void data_channel(const char *device, enum ncm_topic_kind kind,
-			 const struct mosquitto_evt_message *ed)
+ * Cloud's broker, which does not answer data-channel messages). Location requests on d2c (by
+ * appId) are answered after the store (on_location.c). Returns what the message callback
+ * returns. */
+static int data_channel(const char *device, enum ncm_topic_kind kind,
+			const struct mosquitto_evt_message *ed)
 {
-	struct ncm_db *db = ncm_rt_db();
 	struct ncm_err_info err = { 0 };
+	struct ncm_message one = { 0 }, *msgs = &one;
 	const char *payload = ed->payload;
-	int64_t now = ncm_rt_now_ms();
 	json_error_t jerr;
 	json_t *arr = NULL, *el, *location = NULL;
-	char reason[256];
-	size_t i;
-	int rc;
+	char reason[256], **texts = NULL;
+	size_t i, n = 1;
+	int rc = NCM_OK;
 
-	if (!db)
-		return;
-	if (ncm_db_begin(db, &err))
-		goto fail;
-	journal_in(device, ed, ncm_topic_kind_name(kind));
+	one.device_id = device;
+	one.topic = ed->topic;
+	one.received_ms = ncm_rt_now_ms();
+	one.payload = payload;
+	one.payload_len = ed->payloadlen;
 	switch (kind) {
 	case NCM_TOPIC_D2C_BIN:
-		rc = store_one(db, device, ed->topic, payload, ed->payloadlen, 1, now, &err);
+		one.binary = 1;
 		break;
 	case NCM_TOPIC_D2C_BULK:
 		arr = json_loadb(payload, ed->payloadlen, 0, &jerr);
@@ -113,53 +119,60 @@ static void data_channel(const char *device, enum ncm_topic_kind kind,
 			json_decref(arr);
 			goto refuse;
 		}
-		rc = NCM_OK;
-		json_array_foreach(arr, i, el) {
-			char *text = ncm_json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY |
-							    JSON_PRESERVE_ORDER);
-
-			rc = text ? store_one(db, device, ed->topic, text, strlen(text), 0, now,
-					      &err)
-				  : NCM_ERR_NOMEM;
-			free(text);
-			if (rc)
-				break;
+		/* one row per element, each its own JSON text */
+		n = json_array_size(arr);
+		msgs = calloc(n ? n : 1, sizeof(*msgs));
+		texts = calloc(n ? n : 1, sizeof(*texts));
+		if (!msgs || !texts) {
+			rc = ncm_err_set(&err, NCM_ERR_NOMEM, "out of memory");
+			break;
 		}
-		json_decref(arr);
+		json_array_foreach(arr, i, el) {
+			texts[i] = ncm_json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY |
+							  JSON_PRESERVE_ORDER);
+			if (!texts[i]) {
+				rc = ncm_err_set(&err, NCM_ERR_NOMEM, "out of memory");
+				break;
+			}
+			msgs[i] = one;
+			msgs[i].payload = texts[i];
+			msgs[i].payload_len = strlen(texts[i]);
+			msgs[i].app_id = json_string_value(json_object_get(el, "appId"));
+		}
 		break;
-	default: {
-		json_t *j = json_loadb(payload, ed->payloadlen, 0, &jerr);
-
-		if (!j) {
+	default:
+		location = json_loadb(payload, ed->payloadlen, 0, &jerr);
+		if (!location) {
 			snprintf(reason, sizeof(reason), "d2c payload is not JSON: %s", jerr.text);
 			goto refuse;
 		}
-		rc = store_one(db, device, ed->topic, payload, ed->payloadlen, 0, now, &err);
-		if (!rc)
-			location = json_incref(j);
-		json_decref(j);
+		one.app_id = json_string_value(json_object_get(location, "appId"));
 		break;
 	}
-	}
-	if (!rc)
-		rc = ncm_db_commit(db, &err);
-	if (!rc) {
-		/* after the commit: the reply's own journal records follow the request's */
-		if (location)
-			ncm_mqtt_location_request(device, ed->topic, location);
+	if (!rc && n)
+		rc = ncm_rt_messages_commit(msgs, n, &err);
+	for (i = 0; texts && i < n; i++)
+		free(texts[i]);
+	free(texts);
+	if (msgs != &one)
+		free(msgs);
+	json_decref(arr);
+	if (rc) {
 		json_decref(location);
-		return;
+		journal_in(device, ed, ncm_topic_kind_name(kind));
+		return store_failed(device, ed, err.msg[0] ? err.msg : "store failure");
 	}
+	/* journaled after the commit: whoever waits for this record finds the message stored;
+	 * the reply's own journal records follow the request's */
+	journal_in(device, ed, ncm_topic_kind_name(kind));
+	if (location)
+		ncm_mqtt_location_request(device, ed->topic, location);
 	json_decref(location);
-	goto fail;
+	return MOSQ_ERR_SUCCESS;
 refuse:
-	if (ncm_db_commit(db, &err))
-		goto fail;
+	journal_in(device, ed, ncm_topic_kind_name(kind));
 	journal_refused(device, ed->topic, reason);
-	return;
-fail:
-	ncm_db_rollback(db);
-	ncm_log(NCM_LOG_ERR, "mqtt: cannot store message from %s: %s", device, err.msg);
+	return MOSQ_ERR_SUCCESS;
 }
 
 static void shadow_request(const char *device, enum ncm_topic_kind kind,
@@ -291,8 +304,7 @@ int ncm_mqtt_on_message(int event, void *event_data, void *userdata)
 	case NCM_TOPIC_D2C:
 	case NCM_TOPIC_D2C_BULK:
 	case NCM_TOPIC_D2C_BIN:
-		data_channel(c->device_id, kind, ed);
-		break;
+		return data_channel(c->device_id, kind, ed);
 	case NCM_TOPIC_JOBS_REQ:
 	case NCM_TOPIC_JOBS_UPDATE:
 		jobs_request(c->device_id, kind, ed);

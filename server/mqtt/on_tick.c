@@ -14,6 +14,7 @@
 #include "mqtt_internal.h"
 #include "runtime.h"
 #include "waiters.h"
+#include "wake.h"
 
 static ncm_mqtt_ready_fn ready_fn;
 static int announced;
@@ -56,6 +57,22 @@ static void run(struct ncm_cmd *cmd)
 	}
 }
 
+/* --journal-max-bytes: the ring is trimmed by size every two seconds (by count it is trimmed
+ * at each append), so it may pass the cap by what two seconds add. */
+static void trim_journal(int64_t now_ms)
+{
+	static int64_t last_ms;
+	struct ncm_err_info err = { 0 };
+	struct ncm_db *db;
+
+	if (now_ms - last_ms < 2000)
+		return;
+	last_ms = now_ms;
+	db = ncm_rt_db();
+	if (db && ncm_store_journal_trim_bytes(db, ncm_rt()->cfg.journal_max_bytes, &err))
+		ncm_log(NCM_LOG_ERR, "journal: %s", err.msg);
+}
+
 int ncm_mqtt_on_tick(int event, void *event_data, void *userdata)
 {
 	struct ncm_cmd *cmd, *next;
@@ -69,7 +86,10 @@ int ncm_mqtt_on_tick(int event, void *event_data, void *userdata)
 		if (ready_fn)
 			ready_fn();
 	}
+	ncm_mqtt_wake_drain();
 	ncm_waiters_expire(ncm_rt_now_ms());
+	ncm_mqtt_preconnect_tick(ncm_rt_now_ms());
+	trim_journal(ncm_rt_now_ms());
 	ncm_mqtt_delayed_flush(ncm_rt_now_ms());
 	ncm_mqtt_hold_tick(ncm_rt_now_ms());
 	ncm_mqtt_tls_watch_tick();

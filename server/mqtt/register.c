@@ -9,6 +9,7 @@
 #include "clients.h"
 #include "log.h"
 #include "mqtt_internal.h"
+#include "wake.h"
 
 
 static const struct {
@@ -32,6 +33,10 @@ int ncm_mqtt_register(mosquitto_plugin_id_t *id, ncm_mqtt_ready_fn on_ready)
 	if (ncm_mqtt_trust_partial_chains())
 		return MOSQ_ERR_UNKNOWN;
 	ncm_mqtt_tls_watch_open();
+	if (ncm_mqtt_wake_start()) {
+		ncm_log(NCM_LOG_ERR, "mqtt: cannot start the wake-up connection");
+		return MOSQ_ERR_UNKNOWN;
+	}
 	for (i = 0; i < sizeof(callbacks) / sizeof(callbacks[0]); i++) {
 		rc = mosquitto_callback_register(id, callbacks[i].event, callbacks[i].cb, NULL,
 						 NULL);
@@ -50,8 +55,10 @@ void ncm_mqtt_unregister(mosquitto_plugin_id_t *id)
 
 	for (i = 0; i < sizeof(callbacks) / sizeof(callbacks[0]); i++)
 		mosquitto_callback_unregister(id, callbacks[i].event, callbacks[i].cb, NULL);
+	ncm_mqtt_wake_stop();
 	ncm_clients_clear();
 	ncm_mqtt_delayed_clear();
 	ncm_mqtt_hold_clear();
 	ncm_mqtt_tls_watch_close();
+	ncm_mqtt_preconnect_clear();
 }

@@ -9,6 +9,12 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ncm_cmd *head, *tail;
+static void (*_Atomic wake_fn)(void);
+
+void ncm_cmdq_set_wake(void (*fn)(void))
+{
+	wake_fn = fn;
+}
 
 struct ncm_cmd *ncm_cmd_new(enum ncm_cmd_kind kind, const char *client_id, const char *topic)
 {
@@ -37,6 +43,8 @@ void ncm_cmd_free(struct ncm_cmd *cmd)
 
 void ncm_cmdq_push(struct ncm_cmd *cmd)
 {
+	void (*fn)(void);
+
 	cmd->next = NULL;
 	pthread_mutex_lock(&lock);
 	if (tail)
@@ -45,6 +53,9 @@ void ncm_cmdq_push(struct ncm_cmd *cmd)
 		head = cmd;
 	tail = cmd;
 	pthread_mutex_unlock(&lock);
+	fn = wake_fn;
+	if (fn)
+		fn();
 }
 
 struct ncm_cmd *ncm_cmdq_take_all(void)

@@ -36,6 +36,9 @@ void ncm_cmd_free(struct ncm_cmd *cmd);
 /* Queues cmd (the queue takes it). Any thread. */
 void ncm_cmdq_push(struct ncm_cmd *cmd);
 
+/* fn is called after each push (outside the lock), to wake the broker thread; NULL: none. */
+void ncm_cmdq_set_wake(void (*fn)(void));
+
 /* Takes every queued command, oldest first, as a list linked by next. Broker thread. */
 struct ncm_cmd *ncm_cmdq_take_all(void);
 

@@ -39,6 +39,14 @@ void ncm_config_defaults(struct ncm_config *cfg)
 	 * (docs/compatibility.md#replies-held-until-the-device-subscribes) */
 	cfg->reply_hold_ms = 3000;
 	snprintf(cfg->mosquitto_path, sizeof(cfg->mosquitto_path), "/usr/sbin/mosquitto");
+	cfg->https_max_conn = 4096;
+	cfg->https_max_per_ip = 512;
+	cfg->admin_max_conn = 256;
+	cfg->http_timeout = 30;
+	cfg->mqtt_connect_timeout = 30;
+	cfg->firmware_max_bytes = (int64_t)2 << 30;
+	cfg->firmware_bundle_max = (int64_t)256 << 20;
+	cfg->journal_max_bytes = (int64_t)256 << 20;
 }
 
 /* Makes a relative path absolute against the current folder, dropping leading "./". */
@@ -78,6 +86,11 @@ int ncm_config_finish(struct ncm_config *cfg, struct ncm_err_info *err)
 				   cfg->location_centre);
 	if (cfg->location_radius < 1 || cfg->location_radius > 20000000)
 		return ncm_err_set(err, NCM_ERR_INVAL, "location radius must be 1..20000000 m");
+	if (cfg->https_max_conn < 1 || cfg->admin_max_conn < 1 || cfg->http_timeout < 1 ||
+	    cfg->mqtt_connect_timeout < 1)
+		return ncm_err_set(err, NCM_ERR_INVAL, "--https-max-connections, "
+				   "--admin-max-connections, --http-timeout and "
+				   "--mqtt-connect-timeout must be at least 1");
 	return NCM_OK;
 }
 
@@ -105,6 +118,12 @@ int ncm_config_db_path(const struct ncm_config *cfg, char *buf, size_t size)
 int ncm_config_run_dir(const struct ncm_config *cfg, char *buf, size_t size)
 {
 	return ncm_path(buf, size, "%s/run", cfg->data_dir);
+}
+
+int ncm_config_wake_socket(const struct ncm_config *cfg, char *buf, size_t size)
+{
+	/* sizeof(struct sockaddr_un.sun_path) on Linux is 108, with its NUL */
+	return ncm_path(buf, size < 108 ? size : 108, "%s/run/mqtt-wake.sock", cfg->data_dir);
 }
 
 int ncm_config_devices_dir(const struct ncm_config *cfg, char *buf, size_t size)
@@ -148,6 +167,16 @@ static const struct field fields[] = {
 	STR("record", record_path),
 	STR("plugin", plugin_path),
 	STR("mosquitto", mosquitto_path),
+	NUM("admin_insecure", F_BOOL, admin_insecure),
+	NUM("https_max_connections", F_INT, https_max_conn),
+	NUM("https_max_per_ip", F_INT, https_max_per_ip),
+	NUM("admin_max_connections", F_INT, admin_max_conn),
+	NUM("mqtt_max_connections", F_INT, mqtt_max_conn),
+	NUM("http_timeout", F_INT, http_timeout),
+	NUM("mqtt_connect_timeout", F_INT, mqtt_connect_timeout),
+	NUM("firmware_max_bytes", F_I64, firmware_max_bytes),
+	NUM("firmware_bundle_max_bytes", F_I64, firmware_bundle_max),
+	NUM("journal_max_bytes", F_I64, journal_max_bytes),
 };
 
 int ncm_config_to_json(const struct ncm_config *cfg, char **out)

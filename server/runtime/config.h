@@ -43,6 +43,17 @@ struct ncm_config {
 	char record_path[PATH_MAX];   /* "" for none */
 	char plugin_path[PATH_MAX];
 	char mosquitto_path[PATH_MAX];
+	/* limits (docs/limits.md) */
+	int admin_insecure;           /* allow a non-loopback --admin-bind without a token */
+	int https_max_conn;           /* HTTPS listener connections at once */
+	int https_max_per_ip;         /* of those from one address; 0 for no per-address cap */
+	int admin_max_conn;           /* admin listener connections at once */
+	int mqtt_max_conn;            /* MQTT connections at once; 0: what the fd limit allows */
+	int http_timeout;             /* seconds an idle HTTPS or admin connection is kept */
+	int mqtt_connect_timeout;     /* seconds a new MQTT connection has to send CONNECT */
+	int64_t firmware_max_bytes;   /* all firmware images together */
+	int64_t firmware_bundle_max;  /* the images of one bundle */
+	int64_t journal_max_bytes;    /* journal payload bytes kept */
 };
 
 void ncm_config_defaults(struct ncm_config *cfg);
@@ -56,6 +67,9 @@ int ncm_config_location_centre(const struct ncm_config *cfg, double *lat, double
 /* <data>/state.db, <data>/run, <data>/devices */
 int ncm_config_db_path(const struct ncm_config *cfg, char *buf, size_t size);
 int ncm_config_run_dir(const struct ncm_config *cfg, char *buf, size_t size);
+/* The broker's internal Unix socket listener (the plugin's wake-up connection, mqtt/wake.c);
+ * non-zero when the path does not fit a socket address (then there is none). */
+int ncm_config_wake_socket(const struct ncm_config *cfg, char *buf, size_t size);
 int ncm_config_devices_dir(const struct ncm_config *cfg, char *buf, size_t size);
 
 /* JSON round trip; to_json returns a malloc'd string. */

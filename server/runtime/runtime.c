@@ -18,8 +18,10 @@
 #include "file.h"
 #include "journal_tap.h"
 #include "usage.h"
+#include "jqueue.h"
 #include "location_svc.h"
 #include "log.h"
+#include "msglog.h"
 #include "waiters.h"
 #include "jsontext.h"
 
@@ -32,17 +34,51 @@ static atomic_int broker_ready;
 static atomic_int https_port;
 static atomic_int admin_port;
 static _Atomic int record_fd = -1; /* atomic: PUT /mock/v1/record opens it later */
+static struct ncm_msglog *msglog;
+static atomic_int mqtt_socks, open_files;
 static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int record_paused;
 static char record_opened[PATH_MAX]; /* the file PUT /mock/v1/record opened, if any */
+
+/* Connections opened at start for the HTTP worker threads, handed out on a thread's first
+ * use: opening one later needs file descriptors, which a flood of idle connections may have
+ * used up (then every request of that thread would fail). */
+#define DB_POOL 16
+static struct ncm_db *db_pool[DB_POOL];
+static int db_pool_n;
+static pthread_mutex_t db_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void db_key_free(void *p)
 {
 	ncm_db_close(p);
 }
 
+/* The messages' sync function: stores what the message log holds, with the reader's db. */
+static int msglog_sync(struct ncm_db *db, struct ncm_err_info *err)
+{
+	if (!db)
+		return ncm_err_set(err, NCM_ERR_IO, "store: no database connection");
+	return msglog ? ncm_msglog_apply(msglog, db, err) : NCM_OK;
+}
+
+int ncm_rt_db_prepare(int n, struct ncm_err_info *err)
+{
+	int rc = NCM_OK;
+
+	pthread_mutex_lock(&db_pool_lock);
+	while (db_pool_n < n && db_pool_n < DB_POOL) {
+		rc = ncm_db_open(rt.db_path, &db_pool[db_pool_n], err);
+		if (rc)
+			break;
+		db_pool_n++;
+	}
+	pthread_mutex_unlock(&db_pool_lock);
+	return rc;
+}
+
 int ncm_rt_init(const char *config_path, struct ncm_err_info *err)
 {
+	char path[PATH_MAX];
 	char *text = NULL;
 	size_t len;
 	int rc;
@@ -64,7 +100,27 @@ int ncm_rt_init(const char *config_path, struct ncm_err_info *err)
 	}
 	if (!ncm_rt_db())
 		return ncm_err_set(err, NCM_ERR_IO, "runtime: cannot open %s", rt.db_path);
+	/* ncm_rt_init runs on the broker thread: its commits hold up every device, so it waits
+	 * at most a moment for the write lock and fails instead (the device is then disconnected
+	 * without its PUBACK and sends again) */
+	ncm_db_set_wait_ms(ncm_rt_db(), NCM_RT_BROKER_WAIT_MS);
+	/* the journal writer's connection checkpoints the WAL (it commits whenever anything
+	 * happens), so the fsync of a checkpoint never runs on the broker thread */
+	ncm_db_set_no_checkpoints(ncm_rt_db());
 	rc = ncm_store_team_get(ncm_rt_db(), &rt.team, err);
+	if (rc)
+		return rc;
+	/* d2c messages are committed to the message log, then stored behind; what a previous
+	 * run logged and did not store yet is stored now */
+	if (ncm_path(path, sizeof(path), "%s/messages.log", rt.cfg.data_dir))
+		return ncm_err_set(err, NCM_ERR_TOO_BIG, "runtime: data path too long");
+	rc = ncm_msglog_open(path, ncm_rt_db(), &msglog, err);
+	if (!rc)
+		rc = ncm_msglog_apply(msglog, ncm_rt_db(), err);
+	if (rc)
+		return rc;
+	ncm_store_message_set_sync(msglog_sync);
+	rc = ncm_jq_start(ncm_rt_db(), rt.cfg.journal_max, err);
 	if (rc)
 		return rc;
 	if (ncm_team_prefix(&rt.team, rt.prefix, sizeof(rt.prefix)))
@@ -82,6 +138,16 @@ void ncm_rt_cleanup(void)
 {
 	struct ncm_db *db;
 
+	ncm_jq_stop();
+	if (msglog) {
+		struct ncm_err_info err = { 0 };
+
+		if (ncm_rt_db() && ncm_msglog_apply(msglog, ncm_rt_db(), &err))
+			ncm_log(NCM_LOG_ERR, "messages: left in the message log: %s", err.msg);
+		ncm_store_message_set_sync(NULL);
+		ncm_msglog_close(msglog);
+		msglog = NULL;
+	}
 	if (record_fd >= 0) {
 		close(record_fd);
 		record_fd = -1;
@@ -91,6 +157,10 @@ void ncm_rt_cleanup(void)
 		pthread_setspecific(db_key, NULL);
 		ncm_db_close(db);
 	}
+	pthread_mutex_lock(&db_pool_lock);
+	while (db_pool_n > 0)
+		ncm_db_close(db_pool[--db_pool_n]);
+	pthread_mutex_unlock(&db_pool_lock);
 	ncm_ca_release(&rt.ca);
 	ncm_loc_svc_reset();
 	ncm_journal_tap_clear();
@@ -109,12 +179,23 @@ struct ncm_db *ncm_rt_db(void)
 
 	if (db)
 		return db;
-	if (ncm_db_open(rt.db_path, &db, &err)) {
+	pthread_mutex_lock(&db_pool_lock);
+	if (db_pool_n > 0)
+		db = db_pool[--db_pool_n];
+	pthread_mutex_unlock(&db_pool_lock);
+	if (!db && ncm_db_open(rt.db_path, &db, &err)) {
 		ncm_log(NCM_LOG_ERR, "%s", err.msg);
 		return NULL;
 	}
 	pthread_setspecific(db_key, db);
 	return db;
+}
+
+int ncm_rt_messages_commit(const struct ncm_message *msgs, size_t n, struct ncm_err_info *err)
+{
+	if (!msglog)
+		return ncm_err_set(err, NCM_ERR_IO, "store: no message log");
+	return ncm_msglog_append(msglog, msgs, n, err);
 }
 
 int64_t ncm_rt_now_ms(void)
@@ -194,15 +275,10 @@ static void record(const struct ncm_journal_rec *rec)
 
 void ncm_rt_journal(struct ncm_journal_rec *rec)
 {
-	struct ncm_err_info err;
-	struct ncm_db *db = ncm_rt_db();
-
 	if (!rec->ts_ms)
 		rec->ts_ms = ncm_rt_now_ms();
-	if (!db)
-		return;
-	if (ncm_store_journal_add(db, rec, rt.cfg.journal_max, &err)) {
-		ncm_log(NCM_LOG_ERR, "journal: cannot record %s: %s", rec->kind, err.msg);
+	if (ncm_jq_add(rec)) {
+		ncm_log(NCM_LOG_ERR, "journal: cannot record %s: out of memory", rec->kind);
 		return;
 	}
 	record(rec);
@@ -240,7 +316,7 @@ int ncm_rt_admin_port(void)
 	return atomic_load(&admin_port);
 }
 
-/* Recording on or off at run time (PUT /mock/v1/record, docs/portal.md#lab). Turning it on
+/* Recording on or off at run time (PUT /mock/v1/record, docs/portal.md#recording). Turning it on
  * without --record opens <data>/recording.jsonl (appending); off keeps the file open and writes
  * nothing more. */
 int ncm_rt_record_set(int on, struct ncm_err_info *err)
@@ -274,4 +350,16 @@ int ncm_rt_record_state(char *path, size_t size)
 	snprintf(path, size, "%s", rt.cfg.record_path[0] ? rt.cfg.record_path : record_opened);
 	pthread_mutex_unlock(&record_lock);
 	return record_fd >= 0 && !atomic_load(&record_paused);
+}
+
+void ncm_rt_set_fd_load(int mqtt_sockets, int files)
+{
+	atomic_store(&mqtt_socks, mqtt_sockets);
+	atomic_store(&open_files, files);
+}
+
+void ncm_rt_fd_load(int *mqtt_sockets, int *files)
+{
+	*mqtt_sockets = atomic_load(&mqtt_socks);
+	*files = atomic_load(&open_files);
 }

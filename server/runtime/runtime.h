@@ -14,6 +14,7 @@
 #include "config.h"
 #include "db.h"
 #include "journal.h"
+#include "messages.h"
 #include "team.h"
 
 struct ncm_runtime {
@@ -24,6 +25,9 @@ struct ncm_runtime {
 	char db_path[PATH_MAX];
 };
 
+/* The broker thread's longest wait for the store's write lock, in ms. */
+#define NCM_RT_BROKER_WAIT_MS 250
+
 /* Loads config_path, the team and the CA. Call once, on the broker thread, before threads. */
 int ncm_rt_init(const char *config_path, struct ncm_err_info *err);
 /* Closes the calling thread's connection and frees what init loaded. */
@@ -32,9 +36,18 @@ void ncm_rt_cleanup(void);
 /* The shared state (read-only after init). */
 const struct ncm_runtime *ncm_rt(void);
 
-/* The calling thread's database connection, opened on first use and closed when the thread
- * exits; NULL (and logged) when it cannot be opened. */
+/* The calling thread's database connection, taken on first use from the ones opened by
+ * ncm_rt_db_prepare (else opened then) and closed when the thread exits; NULL (and logged)
+ * when it cannot be opened: every caller must handle that (HTTP answers 503). */
 struct ncm_db *ncm_rt_db(void);
+/* Opens n connections (at most 16) for threads about to start, while file descriptors are
+ * still free. */
+int ncm_rt_db_prepare(int n, struct ncm_err_info *err);
+
+/* Commits device messages: one write to the message log (msglog.h), stored in the messages
+ * table behind; readers of messages see them at once. Once it returns NCM_OK they survive
+ * the process dying. Any thread. */
+int ncm_rt_messages_commit(const struct ncm_message *msgs, size_t n, struct ncm_err_info *err);
 
 /* Wall clock in milliseconds since the epoch. */
 int64_t ncm_rt_now_ms(void);
@@ -43,9 +56,10 @@ int64_t ncm_rt_now_ms(void);
  * (>= 32 bytes). */
 void ncm_rt_iso8601(int64_t ms, char *buf, size_t size);
 
-/* Appends a journal record (ts_ms filled when 0) with the calling thread's connection, and to
- * the --record file when there is one (one JSON line, flushed at once, so a crash loses nothing
- * written); a failure is logged, never fatal. */
+/* Appends a journal record (ts_ms filled when 0, seq set): queued and written behind in
+ * batches (jqueue.h), offered to waiters at once, and appended to the --record file when there
+ * is one (one JSON line, written at once, so a crash loses nothing written); a failure is
+ * logged, never fatal. Never waits for the database. */
 void ncm_rt_journal(struct ncm_journal_rec *rec);
 
 /* A record as the journal API and recordings show it: {"seq","ts","kind","device"?,"topic"?,
@@ -60,6 +74,9 @@ void ncm_rt_set_https_port(int port);
 int ncm_rt_https_port(void);
 void ncm_rt_set_admin_port(int port);
 int ncm_rt_admin_port(void);
+/* MQTT sockets and all open files as last counted by the broker tick (mqtt/preconnect.c). */
+void ncm_rt_set_fd_load(int mqtt_sockets, int open_files);
+void ncm_rt_fd_load(int *mqtt_sockets, int *open_files);
 
 /* Recording (the --record file) on or off at run time; see runtime.c. */
 int ncm_rt_record_set(int on, struct ncm_err_info *err);

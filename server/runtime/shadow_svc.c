@@ -236,8 +236,10 @@ int ncm_svc_shadow_update(struct ncm_db *db, const char *device_id,
 		return hit.code >= 400 && hit.code < 600 ? hit.code : 400;
 	}
 	rc = ncm_db_begin(db, err);
-	if (rc)
-		return 500;
+	if (rc) {
+		code = 500;
+		goto failed;
+	}
 	rc = load_doc(db, device_id, &doc, err);
 	if (rc) {
 		code = 500;
@@ -285,6 +287,17 @@ out:
 		ncm_db_rollback(db);
 	else if (code && ncm_db_commit(db, NULL))
 		ncm_db_rollback(db);
+failed:
+	/* a store failure (a full disk, the write lock busy) is answered too, as AWS IoT answers
+	 * its own: update/rejected {"code":500,"message":"Internal service failure"} (AWS IoT
+	 * Developer Guide, "Device Shadow error messages") */
+	if (code == 500 && !res.error && origin != NCM_ORIGIN_CLOUD) {
+		json_t *e = error_doc(500, "Internal service failure");
+
+		if (e)
+			emit_rejected(out, device_id, origin, e);
+		json_decref(e);
+	}
 	json_decref(final);
 	json_decref(doc);
 	ncm_shadow_result_release(&res);

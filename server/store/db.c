@@ -4,16 +4,80 @@
  */
 #include "db.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "log.h"
+
+/* One cached prepared statement: the SQL text is the key. */
+struct stmt_slot {
+	char *sql;
+	sqlite3_stmt *st;
+	int in_use;
+};
 
 struct ncm_db {
 	sqlite3 *h;
 	int depth;   /* nesting of ncm_db_begin */
 	int failed;  /* an inner transaction rolled back: the outer commit must not succeed */
+	int shared;  /* a file others in this process open too: writers take write_lock */
+	int wait_ms; /* longest wait for the write lock (in-process, then SQLite's); 0: default */
+	struct stmt_slot *stmts;
+	size_t n_stmts;
 };
+
+#define DEFAULT_WAIT_MS 10000
+
+/* Writers in this process take turns on this lock before BEGIN IMMEDIATE: SQLite's own busy
+ * handler polls with sleeps of 1 to 100 ms, so two threads of one process contending for the
+ * write lock through it lose milliseconds per conflict (REST writes under MQTT load waited
+ * seconds). A mutex hands over at once; SQLite's busy timeout then only ever waits for another
+ * process. Recursive, so one thread may hold transactions on two connections as before. */
+static pthread_mutex_t write_lock;
+static pthread_once_t write_lock_once = PTHREAD_ONCE_INIT;
+
+static void write_lock_init(void)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&write_lock, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+/* Takes the in-process write lock, waiting at most db->wait_ms; 0 or NCM_ERR_IO. */
+static int write_lock_take(struct ncm_db *db, struct ncm_err_info *err)
+{
+	struct timespec until;
+	int ms = db->wait_ms > 0 ? db->wait_ms : DEFAULT_WAIT_MS;
+
+	if (!db->shared)
+		return NCM_OK;
+	if (!pthread_mutex_trylock(&write_lock))
+		return NCM_OK;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	if (pthread_mutex_timedlock(&write_lock, &until) == 0)
+		return NCM_OK;
+	return ncm_err_set(err, NCM_ERR_IO, "store: database is locked (waited %d ms for "
+			   "another writer in this process)", ms);
+}
+
+static void write_lock_give(struct ncm_db *db)
+{
+	if (db->shared)
+		pthread_mutex_unlock(&write_lock);
+}
 
 /* Migration N is migrations[N - 1]; append only, never edit a released one. */
 static const char *const migrations[] = {
@@ -145,6 +209,24 @@ static const char *const migrations[] = {
 	"CREATE INDEX loc_history_device ON loc_history(device_id, id);",
 	/* 6: a location history fix's meta (GNSS altitude, speed, heading, accuracy) */
 	"ALTER TABLE loc_history ADD COLUMN meta TEXT;",
+	/* 7: how far the device-message log (msglog.c) is applied */
+	"CREATE TABLE msglog_applied ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  seq INTEGER NOT NULL);"
+	"INSERT INTO msglog_applied (id, seq) VALUES (1, 0);",
+	/* 8: records of the wider REST surface (alerts, contributions, device images, team MQTT
+	 * devices) and the times of anchors made through /v1/location/anchors */
+	"CREATE TABLE records ("
+	"  kind TEXT NOT NULL,"
+	"  id TEXT NOT NULL,"
+	"  device_id TEXT NOT NULL DEFAULT '' COLLATE NOCASE,"
+	"  status TEXT NOT NULL DEFAULT '',"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  body TEXT NOT NULL DEFAULT '{}',"
+	"  PRIMARY KEY (kind, id));"
+	"ALTER TABLE loc_wifi ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loc_wifi ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NCM_DB_SCHEMA_VERSION,
@@ -235,9 +317,17 @@ int ncm_db_open(const char *path, struct ncm_db **out, struct ncm_err_info *err)
 				 db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto out;
 	}
-	sqlite3_busy_timeout(db->h, 10000);
-	rc = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 "PRAGMA foreign_keys=ON;", err);
+	pthread_once(&write_lock_once, write_lock_init);
+	db->shared = strcmp(path, ":memory:") != 0;
+	sqlite3_busy_timeout(db->h, DEFAULT_WAIT_MS);
+	/* WAL with synchronous=NORMAL: a commit is a write(2) to the WAL, without fsync, so it
+	 * survives the process dying (kill -9, a crash, docker stop) but an OS crash or a power
+	 * cut can lose the last commits; the WAL is fsync'd at each checkpoint
+	 * (docs/performance.md#durability). No memory map for reads: mapped pages count in the
+	 * server's RSS, per connection, and a 256 MiB map let one long listing of messages grow
+	 * it by the listing's size (test_harden rss, docs/limits.md). */
+	rc = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			 "PRAGMA foreign_keys=ON; PRAGMA mmap_size=0;", err);
 	if (rc)
 		goto out;
 	rc = db_migrate(db, err);
@@ -252,15 +342,108 @@ out:
 
 void ncm_db_close(struct ncm_db *db)
 {
+	size_t i;
+
 	if (!db)
 		return;
+	for (i = 0; i < db->n_stmts; i++) {
+		sqlite3_finalize(db->stmts[i].st);
+		free(db->stmts[i].sql);
+	}
+	free(db->stmts);
+	if (db->depth > 0)
+		write_lock_give(db);
 	sqlite3_close(db->h);
 	free(db);
+}
+
+void ncm_db_set_wait_ms(struct ncm_db *db, int ms)
+{
+	db->wait_ms = ms;
+	sqlite3_busy_timeout(db->h, ms > 0 ? ms : DEFAULT_WAIT_MS);
+}
+
+void ncm_db_set_no_checkpoints(struct ncm_db *db)
+{
+	sqlite3_wal_autocheckpoint(db->h, 0);
+}
+
+/* The cache is a short array searched by text: a connection runs a few dozen distinct
+ * statements, and comparing a string costs far less than parsing it again. A statement still
+ * in use (a query whose callback runs the same query) gets a fresh uncached one. */
+int ncm_db_prepare(struct ncm_db *db, const char *sql, sqlite3_stmt **out)
+{
+	struct stmt_slot *slot, *grown;
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; i < db->n_stmts; i++) {
+		slot = &db->stmts[i];
+		if (strcmp(slot->sql, sql))
+			continue;
+		if (slot->in_use)
+			break;
+		slot->in_use = 1;
+		*out = slot->st;
+		return SQLITE_OK;
+	}
+	if (i < db->n_stmts || db->n_stmts >= 256)
+		return sqlite3_prepare_v2(db->h, sql, -1, out, NULL);
+	grown = realloc(db->stmts, (db->n_stmts + 1) * sizeof(*grown));
+	if (!grown)
+		return sqlite3_prepare_v2(db->h, sql, -1, out, NULL);
+	db->stmts = grown;
+	slot = &db->stmts[db->n_stmts];
+	slot->sql = strdup(sql);
+	if (!slot->sql)
+		return sqlite3_prepare_v2(db->h, sql, -1, out, NULL);
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &slot->st, NULL) !=
+	    SQLITE_OK) {
+		free(slot->sql);
+		return sqlite3_errcode(db->h);
+	}
+	slot->in_use = 1;
+	db->n_stmts++;
+	*out = slot->st;
+	return SQLITE_OK;
+}
+
+void ncm_db_finish(struct ncm_db *db, sqlite3_stmt *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < db->n_stmts; i++) {
+		if (db->stmts[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			db->stmts[i].in_use = 0;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
 }
 
 sqlite3 *ncm_db_handle(struct ncm_db *db)
 {
 	return db->h;
+}
+
+/* BEGIN IMMEDIATE and COMMIT from the statement cache: parsing them was a visible part of a
+ * small transaction's cost. */
+static int db_step_cached(struct ncm_db *db, const char *sql, struct ncm_err_info *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (ncm_db_prepare(db, sql, &st) != SQLITE_OK)
+		return ncm_err_set(err, NCM_ERR_IO, "store: %s", sqlite3_errmsg(db->h));
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		ncm_err_set(err, NCM_ERR_IO, "store: %s", sqlite3_errmsg(db->h));
+	ncm_db_finish(db, st);
+	return rc == SQLITE_DONE ? NCM_OK : NCM_ERR_IO;
 }
 
 /* Transactions nest by counting: only the outermost begin and commit reach SQLite, so a store
@@ -269,8 +452,14 @@ int ncm_db_begin(struct ncm_db *db, struct ncm_err_info *err)
 {
 	int rc = NCM_OK;
 
-	if (db->depth == 0)
-		rc = db_exec(db, "BEGIN IMMEDIATE", err);
+	if (db->depth == 0) {
+		rc = write_lock_take(db, err);
+		if (rc)
+			return rc;
+		rc = db_step_cached(db, "BEGIN IMMEDIATE", err);
+		if (rc)
+			write_lock_give(db);
+	}
 	if (!rc)
 		db->depth++;
 	return rc;
@@ -289,9 +478,11 @@ int ncm_db_commit(struct ncm_db *db, struct ncm_err_info *err)
 		return ncm_err_set(err, NCM_ERR_IO, "store: a step of this transaction failed; "
 				   "rolled back");
 	}
-	rc = db_exec(db, "COMMIT", err);
-	if (!rc)
+	rc = db_step_cached(db, "COMMIT", err);
+	if (!rc) {
 		db->depth = 0;
+		write_lock_give(db);
+	}
 	return rc;
 }
 
@@ -305,6 +496,8 @@ void ncm_db_rollback(struct ncm_db *db)
 	}
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	if (db->depth > 0)
+		write_lock_give(db);
 	db->depth = 0;
 	db->failed = 0;
 }

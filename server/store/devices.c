@@ -78,9 +78,8 @@ int ncm_store_device_get(struct ncm_db *db, const char *id, struct ncm_device *o
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(ncm_db_handle(db),
-			       "SELECT " DEVICE_COLS " FROM devices WHERE id = ?", -1, &st,
-			       NULL) != SQLITE_OK) {
+	if (ncm_db_prepare(db, "SELECT " DEVICE_COLS " FROM devices WHERE id = ?", &st) !=
+	    SQLITE_OK) {
 		rc = ncm_db_fail(db, err, "reading device");
 		goto out;
 	}
@@ -98,7 +97,7 @@ int ncm_store_device_get(struct ncm_db *db, const char *id, struct ncm_device *o
 	if (rc)
 		ncm_err_set(err, rc, "store: out of memory");
 out:
-	sqlite3_finalize(st);
+	ncm_db_finish(db, st);
 	return rc;
 }
 
@@ -252,10 +251,10 @@ int ncm_store_device_touch(struct ncm_db *db, const char *id, int connected, int
 	sqlite3_stmt *st = NULL;
 	int rc = NCM_OK;
 
-	if (sqlite3_prepare_v2(ncm_db_handle(db),
-			       connected ? "UPDATE devices SET last_connect_ms = ? WHERE id = ?"
-					 : "UPDATE devices SET last_disconnect_ms = ? WHERE id = ?",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (ncm_db_prepare(db,
+			   connected ? "UPDATE devices SET last_connect_ms = ? WHERE id = ?"
+				     : "UPDATE devices SET last_disconnect_ms = ? WHERE id = ?",
+			   &st) != SQLITE_OK) {
 		rc = ncm_db_fail(db, err, "updating device");
 		goto out;
 	}
@@ -264,7 +263,7 @@ int ncm_store_device_touch(struct ncm_db *db, const char *id, int connected, int
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ncm_db_fail(db, err, "updating device");
 out:
-	sqlite3_finalize(st);
+	ncm_db_finish(db, st);
 	return rc;
 }
 
@@ -323,9 +322,8 @@ int ncm_store_cert_revoked(struct ncm_db *db, const char *fingerprint, char *dev
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(ncm_db_handle(db),
-			       "SELECT device_id FROM revoked_certs WHERE fingerprint = ?", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (ncm_db_prepare(db, "SELECT device_id FROM revoked_certs WHERE fingerprint = ?",
+			   &st) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -335,6 +333,6 @@ int ncm_store_cert_revoked(struct ncm_db *db, const char *fingerprint, char *dev
 	} else {
 		rc = rc == SQLITE_DONE ? 0 : -1;
 	}
-	sqlite3_finalize(st);
+	ncm_db_finish(db, st);
 	return rc;
 }

@@ -63,8 +63,8 @@ int ncm_store_bundle_get(struct ncm_db *db, const char *id, struct ncm_bundle *o
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(ncm_db_handle(db), "SELECT " COLS " FROM firmware WHERE bundle_id = ?",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (ncm_db_prepare(db, "SELECT " COLS " FROM firmware WHERE bundle_id = ?", &st) !=
+	    SQLITE_OK)
 		return ncm_db_fail(db, err, "reading bundle");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -76,7 +76,7 @@ int ncm_store_bundle_get(struct ncm_db *db, const char *id, struct ncm_bundle *o
 	} else {
 		rc = ncm_db_fail(db, err, "reading bundle");
 	}
-	sqlite3_finalize(st);
+	ncm_db_finish(db, st);
 	return rc;
 }
 

@@ -7,12 +7,27 @@
 
 #include "topic.h"
 
-int ncm_store_journal_add(struct ncm_db *db, struct ncm_journal_rec *rec, int64_t max,
-			  struct ncm_err_info *err)
+static ncm_journal_sync_fn sync_hook;
+
+void ncm_store_journal_set_sync(ncm_journal_sync_fn fn)
+{
+	sync_hook = fn;
+}
+
+int ncm_store_journal_sync(struct ncm_db *db, struct ncm_err_info *err)
+{
+	return sync_hook ? sync_hook(db, err) : NCM_OK;
+}
+
+/* One INSERT per record, then one trim; rec->seq > 0 keeps the caller's seq (the write-behind
+ * queue numbers records when they happen), 0 lets SQLite number it. */
+int ncm_store_journal_add_many(struct ncm_db *db, struct ncm_journal_rec *recs, size_t n,
+			       int64_t max, struct ncm_err_info *err)
 {
 	sqlite3 *h = ncm_db_handle(db);
 	sqlite3_stmt *st = NULL;
-	int64_t seq;
+	int64_t seq = 0;
+	size_t i;
 	int rc;
 
 	if (max <= 0)
@@ -20,40 +35,72 @@ int ncm_store_journal_add(struct ncm_db *db, struct ncm_journal_rec *rec, int64_
 	rc = ncm_db_begin(db, err);
 	if (rc)
 		return rc;
-	if (sqlite3_prepare_v2(h, "INSERT INTO journal"
-			       " (ts_ms, kind, device, topic, status, reason, payload, binary)"
-			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (ncm_db_prepare(db, "INSERT INTO journal"
+			   " (seq, ts_ms, kind, device, topic, status, reason, payload, binary)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &st) != SQLITE_OK)
 		goto fail;
-	sqlite3_bind_int64(st, 1, rec->ts_ms);
-	sqlite3_bind_text(st, 2, rec->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, rec->device, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, rec->topic, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, rec->status);
-	sqlite3_bind_text(st, 6, rec->reason, -1, SQLITE_STATIC);
-	if (rec->payload)
-		sqlite3_bind_blob64(st, 7, rec->payload, rec->payload_len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 8, rec->binary ? 1 : 0);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto fail;
-	seq = sqlite3_last_insert_rowid(h);
-	rec->seq = seq;
-	sqlite3_finalize(st);
+	for (i = 0; i < n; i++) {
+		struct ncm_journal_rec *rec = &recs[i];
+
+		sqlite3_reset(st);
+		if (rec->seq > 0)
+			sqlite3_bind_int64(st, 1, rec->seq);
+		else
+			sqlite3_bind_null(st, 1);
+		sqlite3_bind_int64(st, 2, rec->ts_ms);
+		sqlite3_bind_text(st, 3, rec->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, rec->device, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, rec->topic, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 6, rec->status);
+		sqlite3_bind_text(st, 7, rec->reason, -1, SQLITE_STATIC);
+		if (rec->payload)
+			sqlite3_bind_blob64(st, 8, rec->payload, rec->payload_len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 8);
+		sqlite3_bind_int(st, 9, rec->binary ? 1 : 0);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+		seq = sqlite3_last_insert_rowid(h);
+		rec->seq = seq;
+	}
+	ncm_db_finish(db, st);
 	st = NULL;
 	if (seq > max) {
-		if (sqlite3_prepare_v2(h, "DELETE FROM journal WHERE seq <= ?", -1, &st, NULL) !=
-		    SQLITE_OK)
+		if (ncm_db_prepare(db, "DELETE FROM journal WHERE seq <= ?", &st) != SQLITE_OK)
 			goto fail;
 		sqlite3_bind_int64(st, 1, seq - max);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto fail;
 	}
-	sqlite3_finalize(st);
+	ncm_db_finish(db, st);
 	return ncm_db_commit(db, err);
 fail:
 	rc = ncm_db_fail(db, err, "writing journal");
-	sqlite3_finalize(st);
+	ncm_db_finish(db, st);
 	ncm_db_rollback(db);
 	return rc;
+}
+
+int ncm_store_journal_add(struct ncm_db *db, struct ncm_journal_rec *rec, int64_t max,
+			  struct ncm_err_info *err)
+{
+	rec->seq = 0;
+	return ncm_store_journal_add_many(db, rec, 1, max, err);
+}
+
+int64_t ncm_store_journal_last_seq(struct ncm_db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t seq = -1;
+
+	if (sqlite3_prepare_v2(ncm_db_handle(db),
+			       "SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
+			       " WHERE name = 'journal'), 0), coalesce((SELECT max(seq) FROM journal),"
+			       " 0))", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return seq;
 }
 
 /* Runs cb over the records matching f, in seq order; the MQTT topic filter is applied here,
@@ -67,6 +114,10 @@ static int journal_scan(struct ncm_db *db, const struct ncm_journal_filter *f, i
 	int prefix = klen && f->kind[klen - 1] == '.';
 	int rc = SQLITE_DONE, seen = 0;
 
+	rc = ncm_store_journal_sync(db, err);
+	if (rc)
+		return rc;
+	rc = SQLITE_DONE;
 	if (sqlite3_prepare_v2(ncm_db_handle(db),
 			       "SELECT seq, ts_ms, kind, device, topic, status, reason, payload,"
 			       " binary FROM journal WHERE seq > ?1"
@@ -137,10 +188,47 @@ int64_t ncm_store_journal_count(struct ncm_db *db, const struct ncm_journal_filt
 int ncm_store_journal_clear(struct ncm_db *db, struct ncm_err_info *err)
 {
 	char *msg = NULL;
-	int rc = NCM_OK;
+	int rc;
 
+	rc = ncm_store_journal_sync(db, err);
+	if (rc)
+		return rc;
 	if (sqlite3_exec(ncm_db_handle(db), "DELETE FROM journal", NULL, NULL, &msg) != SQLITE_OK)
 		rc = ncm_err_set(err, NCM_ERR_IO, "store: clearing journal: %s", msg ? msg : "?");
 	sqlite3_free(msg);
+	return rc;
+}
+
+int ncm_store_journal_trim_bytes(struct ncm_db *db, int64_t max_bytes, struct ncm_err_info *err)
+{
+	sqlite3 *h = ncm_db_handle(db);
+	sqlite3_stmt *st = NULL;
+	int64_t cut = -1;
+	int rc;
+
+	if (max_bytes <= 0)
+		return NCM_OK;
+	/* the newest records first, a running total of their size; the first seq past the cap
+	 * and everything older goes (64 bytes a record for its fixed columns and index entries) */
+	if (sqlite3_prepare_v2(h, "SELECT seq FROM (SELECT seq, SUM(ifnull(length(payload), 0) +"
+			       " ifnull(length(topic), 0) + ifnull(length(reason), 0) + 64)"
+			       " OVER (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING) AS c"
+			       " FROM journal) WHERE c > ? ORDER BY seq DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return ncm_db_fail(db, err, "sizing journal");
+	sqlite3_bind_int64(st, 1, max_bytes);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		cut = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ncm_db_fail(db, err, "sizing journal");
+	if (cut < 0)
+		return NCM_OK;
+	if (sqlite3_prepare_v2(h, "DELETE FROM journal WHERE seq <= ?", -1, &st, NULL) != SQLITE_OK)
+		return ncm_db_fail(db, err, "trimming journal");
+	sqlite3_bind_int64(st, 1, cut);
+	rc = sqlite3_step(st) == SQLITE_DONE ? NCM_OK : ncm_db_fail(db, err, "trimming journal");
+	sqlite3_finalize(st);
 	return rc;
 }

@@ -31,6 +31,21 @@ struct ncm_journal_rec {
 int ncm_store_journal_add(struct ncm_db *db, struct ncm_journal_rec *rec, int64_t max,
 			  struct ncm_err_info *err);
 
+/* Appends n records in one transaction (rec->seq > 0: stored under that seq, which must be
+ * above every stored one; 0: the next one), setting each rec->seq, and trims the ring. */
+int ncm_store_journal_add_many(struct ncm_db *db, struct ncm_journal_rec *recs, size_t n,
+			       int64_t max, struct ncm_err_info *err);
+
+/* The highest seq ever given (the ring's counter survives clearing it); -1 on failure. */
+int64_t ncm_store_journal_last_seq(struct ncm_db *db);
+
+/* Records may be written behind (the runtime queues them and writes them in batches): readers
+ * and the clear below first call the sync function, which writes every queued record with db.
+ * ncm_store_journal_sync calls it (NCM_OK when none is set); reset calls it too. */
+typedef int (*ncm_journal_sync_fn)(struct ncm_db *db, struct ncm_err_info *err);
+void ncm_store_journal_set_sync(ncm_journal_sync_fn fn);
+int ncm_store_journal_sync(struct ncm_db *db, struct ncm_err_info *err);
+
 struct ncm_journal_filter {
 	const char *kind;   /* exact kind, or a prefix ending in '.' ("mqtt."); NULL: any */
 	const char *device; /* NULL: any */
@@ -50,6 +65,10 @@ int ncm_store_journal_foreach(struct ncm_db *db, const struct ncm_journal_filter
 /* Number of records matching f (its limit ignored); negative on a store failure. */
 int64_t ncm_store_journal_count(struct ncm_db *db, const struct ncm_journal_filter *f,
 				struct ncm_err_info *err);
+
+/* Drops the oldest records until the rest take at most max_bytes (payload, topic and reason,
+ * plus 64 bytes a record); max_bytes <= 0: no cap. */
+int ncm_store_journal_trim_bytes(struct ncm_db *db, int64_t max_bytes, struct ncm_err_info *err);
 
 /* Removes every record (the sequence keeps counting up). */
 int ncm_store_journal_clear(struct ncm_db *db, struct ncm_err_info *err);

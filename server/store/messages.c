@@ -2,9 +2,22 @@
  * messages.c: the messages table (see messages.h).
  */
 #include "messages.h"
+#include "records.h"
 
 #include <stdio.h>
 #include <string.h>
+
+static ncm_message_sync_fn sync_hook;
+
+void ncm_store_message_set_sync(ncm_message_sync_fn fn)
+{
+	sync_hook = fn;
+}
+
+int ncm_store_message_sync(struct ncm_db *db, struct ncm_err_info *err)
+{
+	return sync_hook ? sync_hook(db, err) : NCM_OK;
+}
 
 int ncm_store_message_add(struct ncm_db *db, const struct ncm_message *m,
 			  struct ncm_err_info *err)
@@ -12,9 +25,8 @@ int ncm_store_message_add(struct ncm_db *db, const struct ncm_message *m,
 	sqlite3_stmt *st = NULL;
 	int rc = NCM_OK;
 
-	if (sqlite3_prepare_v2(ncm_db_handle(db),
-			       "INSERT INTO messages (device_id, topic, received_ms, app_id, payload,"
-			       " binary) VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (ncm_db_prepare(db, "INSERT INTO messages (device_id, topic, received_ms, app_id,"
+			   " payload, binary) VALUES (?, ?, ?, ?, ?, ?)", &st) != SQLITE_OK)
 		return ncm_db_fail(db, err, "writing message");
 	sqlite3_bind_text(st, 1, m->device_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, m->topic, -1, SQLITE_STATIC);
@@ -24,7 +36,9 @@ int ncm_store_message_add(struct ncm_db *db, const struct ncm_message *m,
 	sqlite3_bind_int(st, 6, m->binary ? 1 : 0);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ncm_db_fail(db, err, "writing message");
-	sqlite3_finalize(st);
+	else if (m->app_id && !strcmp(m->app_id, "ALERT"))
+		rc = ncm_store_alert_from_message(db, m->device_id, m->received_ms, m->payload, m->payload_len, err);
+	ncm_db_finish(db, st);
 	return rc;
 }
 
@@ -48,6 +62,9 @@ int ncm_store_message_query(struct ncm_db *db, const struct ncm_message_filter *
 	char sql[1024];
 	int rc;
 
+	rc = ncm_store_message_sync(db, err);
+	if (rc)
+		return rc;
 	snprintf(sql, sizeof(sql),
 		 "SELECT seq, device_id, topic, received_ms, app_id, payload, binary FROM messages"
 		 " WHERE (?1 IS NULL OR device_id = ?1) AND (?2 IS NULL OR app_id = ?2)"
@@ -91,6 +108,8 @@ int64_t ncm_store_message_count(struct ncm_db *db, const char *device_id)
 	sqlite3_stmt *st = NULL;
 	int64_t n = -1;
 
+	if (ncm_store_message_sync(db, NULL))
+		return -1;
 	if (sqlite3_prepare_v2(ncm_db_handle(db),
 			       "SELECT count(*) FROM messages WHERE ?1 IS NULL OR device_id = ?1",
 			       -1, &st, NULL) != SQLITE_OK)

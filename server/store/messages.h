@@ -25,6 +25,13 @@ struct ncm_message {
 int ncm_store_message_add(struct ncm_db *db, const struct ncm_message *m,
 			  struct ncm_err_info *err);
 
+/* Messages may be logged before they are stored (msglog.h): the readers below and reset first
+ * call the sync function, which stores every logged message with db. ncm_store_message_sync
+ * calls it (NCM_OK when none is set). */
+typedef int (*ncm_message_sync_fn)(struct ncm_db *db, struct ncm_err_info *err);
+void ncm_store_message_set_sync(ncm_message_sync_fn fn);
+int ncm_store_message_sync(struct ncm_db *db, struct ncm_err_info *err);
+
 /* Calls cb for each message of device_id (NULL: all) with seq > after_seq, oldest first, at
  * most limit (<= 0: 1000). The message is borrowed for the call. */
 typedef int (*ncm_message_cb)(const struct ncm_message *m, void *userdata);

@@ -5,11 +5,14 @@
 
 #include <stdio.h>
 
+#include "journal.h"
+#include "messages.h"
+
 int ncm_store_reset(struct ncm_db *db, int keep_devices, struct ncm_err_info *err)
 {
 	static const char *const always[] = { "shadows", "messages", "journal", "bulk_ops",
 					      "firmware", "fota_jobs", "fota_executions",
-					      "loc_cells", "loc_wifi", "loc_history" };
+					      "loc_cells", "loc_wifi", "loc_history", "records" };
 	static const char *const devices[] = { "devices", "revoked_certs" };
 	char sql[64];
 	size_t i;
@@ -18,6 +21,10 @@ int ncm_store_reset(struct ncm_db *db, int keep_devices, struct ncm_err_info *er
 	rc = ncm_db_begin(db, err);
 	if (rc)
 		return rc;
+	/* records queued before the reset are stored now, so the reset empties them too */
+	rc = ncm_store_journal_sync(db, err);
+	if (!rc)
+		rc = ncm_store_message_sync(db, err);
 	for (i = 0; i < sizeof(always) / sizeof(always[0]) && !rc; i++) {
 		snprintf(sql, sizeof(sql), "DELETE FROM %s", always[i]);
 		if (sqlite3_exec(ncm_db_handle(db), sql, NULL, NULL, NULL) != SQLITE_OK)

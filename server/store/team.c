@@ -89,12 +89,11 @@ int ncm_store_team_key_valid(struct ncm_db *db, const char *key)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(ncm_db_handle(db), "SELECT 1 FROM api_keys WHERE key = ?", -1,
-			       &st, NULL) != SQLITE_OK)
+	if (ncm_db_prepare(db, "SELECT 1 FROM api_keys WHERE key = ?", &st) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	ncm_db_finish(db, st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -122,9 +121,8 @@ int ncm_store_team_token_get(struct ncm_db *db, const char *kind, struct ncm_tea
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(ncm_db_handle(db),
-			       "SELECT key_pem, token, created_ms, expires_ms FROM team_tokens"
-			       " WHERE kind = ?", -1, &st, NULL) != SQLITE_OK)
+	if (ncm_db_prepare(db, "SELECT key_pem, token, created_ms, expires_ms FROM team_tokens"
+			   " WHERE kind = ?", &st) != SQLITE_OK)
 		return ncm_db_fail(db, err, "reading team token");
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -143,7 +141,7 @@ int ncm_store_team_token_get(struct ncm_db *db, const char *kind, struct ncm_tea
 	} else {
 		rc = ncm_db_fail(db, err, "reading team token");
 	}
-	sqlite3_finalize(st);
+	ncm_db_finish(db, st);
 	if (rc)
 		ncm_team_token_release(out);
 	return rc;

@@ -332,13 +332,13 @@ START_TEST(bad_input_on_every_shadow_topic_gets_its_error_reply)
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "code")), 413);
 	json_decref(j);
 
-	/* a transform outside the JSONata subset answers an error object on accepted/tf */
+	/* a transform that fails (D3001) answers an error object on accepted/tf */
 	snprintf(t, sizeof(t), "%s/shadow/get/accepted/tf", id);
 	subscribe_one(&r, 3, t);
 	snprintf(t, sizeof(t), "%s/shadow/get/rejected", id);
 	subscribe_one(&r, 4, t);
 	snprintf(t, sizeof(t), "%s/shadow/get/tf", id);
-	raw_publish(&r, 14, 1, t, "{\"t\":\"$string(state)\"}", strlen("{\"t\":\"$string(state)\"}"));
+	raw_publish(&r, 14, 1, t, "{\"t\":\"$string(1/0)\"}", strlen("{\"t\":\"$string(1/0)\"}"));
 	raw_expect(&r, &p, RAW_PUBACK, 14, NULL);
 	snprintf(t, sizeof(t), "%s/shadow/get/accepted/tf", id);
 	j = expect_json_on(&r, t);

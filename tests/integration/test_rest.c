@@ -635,7 +635,7 @@ START_TEST(device_get_answers_404_for_unknown_ids_and_bare_transform_results)
 	free(resp);
 	expect_empty("GET", "/v1/devices/" FIXTURE_DEVICE "?transform=state.desired.config.nothing",
 		     api, NULL, NULL, 200);
-	esc = curl_easy_escape(NULL, "$string(x)", 0);
+	esc = curl_easy_escape(NULL, "$string(1/0)", 0);
 	snprintf(path, sizeof(path), "/v1/devices/%s?transform=%s", FIXTURE_DEVICE, esc);
 	curl_free(esc);
 	expect_error("GET", path, api, NULL, NULL, 400, 40000, "transform: ...");

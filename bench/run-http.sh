@@ -1,0 +1,121 @@
+#!/bin/sh
+# REST benchmark (issue #13): nrfcloud-mock beside baselines this script starts or runs itself,
+# ROUNDS rounds interleaved (mock, then baseline) so machine noise hits both alike:
+#   GET /v1/devices/{id} with an API key  vs  nginx serving the same JSON as a static file over
+#                                              TLS (same certificate, keep-alive, same client)
+#   the same GET with a device JWT (ES256) vs  `openssl speed ecdsap256` verifies/s on one core
+#   PATCH /v1/devices/{id}/state p99 while 8 devices publish QoS 1 d2c  vs  the same PATCH idle
+# Loopback only. Usage: sh bench/run-http.sh [ROUNDS] [REQUESTS] [THREADS]
+set -eu
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+requests=${2:-4000}
+threads=${3:-4}
+. bench/lib.sh
+command -v nginx >/dev/null 2>&1 || { echo "nginx not installed: sh docker/deps.sh bench" >&2; exit 1; }
+bench_build
+
+tmp=$(mktemp -d)
+pid=
+npid=
+lpid=
+cleanup() {
+	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null && wait "$lpid" 2>/dev/null
+	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+chmod 755 "$tmp"
+
+bench_serve "$tmp/data" "$tmp/out" "$tmp/log"
+pid=$bench_pid
+port=$(awk '/^https-port/ {print $2}' "$tmp/out")
+mqtt_port=$(awk '/^mqtt-port/ {print $2}' "$tmp/out")
+key=$(awk '/^api-key/ {print $2}' "$tmp/out")
+prefix=$(awk '/^topic-prefix/ {print $2}' "$tmp/out")
+data="$tmp/data"
+ca="$data/ca/ca.pem"
+dev=nrf-352656100000001
+url="https://localhost:$port/v1/devices/$dev"
+jwt=$("$build/bench/make_jwt" "$dev" "$data/devices/$dev.key")
+load="$build/bench/http_load"
+
+# nginx serves the very answer the mock gives, as a file
+mkdir -p "$tmp/www/v1/devices"
+curl -sf --cacert "$ca" -H "Authorization: Bearer $key" "$url" >"$tmp/www/v1/devices/$dev"
+chmod -R a+rX "$tmp/www"
+nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$tmp/nginx"
+cat >"$tmp/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 256; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/nginx/body;
+	proxy_temp_path $tmp/nginx/proxy;
+	fastcgi_temp_path $tmp/nginx/fastcgi;
+	uwsgi_temp_path $tmp/nginx/uwsgi;
+	scgi_temp_path $tmp/nginx/scgi;
+	default_type application/json;
+	keepalive_timeout 60s;
+	keepalive_requests 1000000;
+	server {
+		listen 127.0.0.1:$nport ssl;
+		ssl_certificate $data/ca/server.pem;
+		ssl_certificate_key $data/ca/server.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		root $tmp/www;
+		location / { }
+	}
+}
+NGINX
+nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" -g 'daemon off;' &
+npid=$!
+i=0
+until curl -sf -o /dev/null --cacert "$ca" "https://localhost:$nport/v1/devices/$dev"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "nginx did not start" >&2; cat "$tmp/nginx/error.log" >&2; exit 1; }
+	sleep 0.05
+done
+nurl="https://localhost:$nport/v1/devices/$dev"
+
+# MQTT load for the write test: 8 devices, QoS 1 d2c, as long as it takes
+mkdir "$tmp/certs"
+"$build/bench/mqtt_load" certs "$data" "$tmp/certs" 8 >/dev/null
+"$build/bench/mqtt_load" connect "$mqtt_port" "$ca" "$tmp/certs" 8 1 >/dev/null
+
+field() { printf '%s' "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
+row() { printf '%-46s %12s %12s %8s\n' "$1" "$2" "$3" "$4"; }
+"$load" "$url" "$ca" "$key" 200 1 >/dev/null   # warm-up
+"$load" "$nurl" "$ca" "$key" 200 1 >/dev/null
+patch='{"desired":{"bench":{"n":1}}}'
+row "path (round)" mock baseline ratio
+r=1
+while [ $r -le "$rounds" ]; do
+	m=$("$load" "$url" "$ca" "$key" "$requests" "$threads")
+	b=$("$load" "$nurl" "$ca" "$key" "$requests" "$threads")
+	row "GET device, API key, req/s ($r)" "$(field "$m" rps)" "$(field "$b" rps)" \
+		"$(ratio "$(field "$m" rps)" "$(field "$b" rps)")"
+	m=$("$load" "$url" "$ca" "$jwt" "$requests" "$threads")
+	b=$(openssl speed -seconds 2 ecdsap256 2>/dev/null | awk '/256 bits ecdsa/ {print $(NF)}')
+	row "GET device, device JWT req/s vs verify/s ($r)" "$(field "$m" rps)" "$b" \
+		"$(ratio "$(field "$m" rps)" "$b")"
+	idle=$(HTTP_LOAD_METHOD=PATCH "$load" "$url/state" "$ca" "$key" 1000 2 "$patch")
+	"$build/bench/mqtt_load" d2c "$mqtt_port" "$ca" "$tmp/certs" 8 100000 32 "$prefix" \
+		>/dev/null 2>&1 &
+	lpid=$!
+	sleep 1
+	busy=$(HTTP_LOAD_METHOD=PATCH "$load" "$url/state" "$ca" "$key" 1000 2 "$patch")
+	kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null || true
+	lpid=
+	row "PATCH state p99 ms, 8 devices publishing ($r)" "$(field "$busy" p99_ms)" \
+		"$(field "$idle" p99_ms)" "$(ratio "$(field "$busy" p99_ms)" "$(field "$idle" p99_ms)")"
+	r=$((r + 1))
+done
+echo "($requests requests over $threads keep-alive connections per line; $(nproc) cores; baseline of the"
+echo " PATCH line: the same PATCHes with no MQTT load; nginx $(nginx -v 2>&1 | sed 's|.*/||'))"

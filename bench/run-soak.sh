@@ -1,0 +1,86 @@
+#!/bin/sh
+# bench/run-soak.sh [DEVICES] [SECONDS] [INTERVAL_S]: a soak, not a test. Holds DEVICES MQTT
+# devices (default 10000) over mutual TLS for SECONDS (default 600), each publishing a small
+# QoS 1 d2c message every INTERVAL_S seconds (default 60), first against nrfcloud-mock, then
+# against plain Mosquitto (same binary, same certificates, no plugin) with the same load, and
+# prints each broker's resident memory once every device is connected and at the end.
+# Run from the repository root; needs an open-file hard limit above DEVICES + 200.
+# Shortened: bench/run-soak.sh 2000 60 10.
+set -eu
+. bench/lib.sh
+
+devices=${1:-10000}
+seconds=${2:-600}
+interval=${3:-60}
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt $((devices + 200)) ]; then
+	echo "run-soak: open-file hard limit $hard is below $((devices + 200))" >&2
+	exit 1
+fi
+ulimit -n "$hard"
+# BUILD=<folder> uses an existing build instead of the release build-bench
+if [ -n "${BUILD:-}" ]; then build=$BUILD; else bench_build; fi
+
+tmp=$(mktemp -d)
+pid=
+# KEEP=1 keeps the folder (broker logs, load output) and prints its path
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	if [ -n "${KEEP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi' EXIT
+
+rss() { awk '/^VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
+hwm() { awk '/^VmHWM/ {print $2 " kB"}' "/proc/$1/status"; }
+
+# soak NAME PID PORT PREFIX: runs the load and prints RSS at start (all connected) and end.
+soak() {
+	"$build/bench/soak_load" "$tmp/data" 127.0.0.1 "$3" "$4" "$devices" "$seconds" \
+		"$interval" >"$tmp/load-$1" 2>&1 &
+	load=$!
+	until grep -q '^connected' "$tmp/load-$1" 2>/dev/null; do
+		kill -0 "$load" 2>/dev/null || { cat "$tmp/load-$1" >&2; exit 1; }
+		sleep 1
+	done
+	start_rss=$(rss "$2")
+	wait "$load"
+	end_rss=$(rss "$2")
+	printf '%-14s %-16s RSS start %-10s end %-10s peak %-10s %s\n' "$1" \
+		"$(grep '^connected' "$tmp/load-$1")" "$start_rss" "$end_rss" "$(hwm "$2")" \
+		"$(tail -n 1 "$tmp/load-$1")"
+}
+
+bench_serve "$tmp/data" "$tmp/out" "$tmp/log"
+pid=$bench_pid
+mqtt_port=$(awk '/^mqtt-port/ {print $2}' "$tmp/out")
+prefix=$(awk '/^topic-prefix/ {print $2}' "$tmp/out")
+echo "devices=$devices seconds=$seconds interval=${interval}s"
+soak nrfcloud-mock "$pid" "$mqtt_port" "$prefix"
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+
+# plain Mosquitto: the same TLS listener settings, no plugin
+plain_port=$((mqtt_port + 1))
+# as root, Mosquitto would drop to user mosquitto, which cannot read the data folder
+[ "$(id -u)" = 0 ] && echo "user root" >"$tmp/plain.conf" || : >"$tmp/plain.conf"
+cat >>"$tmp/plain.conf" <<CONF
+per_listener_settings false
+allow_anonymous true
+persistence false
+max_packet_size 262144
+log_dest stderr
+log_type error
+listener $plain_port 127.0.0.1
+cafile $tmp/data/ca/ca.pem
+certfile $tmp/data/ca/server.pem
+keyfile $tmp/data/ca/server.key
+require_certificate true
+tls_version tlsv1.2
+CONF
+/usr/sbin/mosquitto -c "$tmp/plain.conf" 2>"$tmp/plain.log" &
+pid=$!
+i=0
+until grep -q ":$(printf '%04X' "$plain_port") " /proc/net/tcp 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "plain mosquitto did not start" >&2; cat "$tmp/plain.log" >&2; exit 1; }
+	sleep 0.1
+done
+soak mosquitto "$pid" "$plain_port" ""
