@@ -28,6 +28,9 @@ def pytest_addoption(parser):
     g.addoption("--baud", type=int, default=115200, help="kit UART speed")
     g.addoption("--flash", default=None, help="command that flashes the kit, run once first")
     g.addoption("--dut-id", default=None, help="the kit's device ID (default: its `status`)")
+    g.addoption("--fota-image", default=None,
+                help="a signed app_update.bin for the FOTA tests (a kit boots it)")
+    g.addoption("--fota-version", default=None, help="the version that image reports")
     g.addoption("--mock", default=None, help="admin URL of a running nrfcloud-mock")
     g.addoption("--mock-rest", default=None, help="its REST URL (https://HOST:8443)")
     g.addoption("--mock-api-key", default="f0e1d2c3b4a5968778695a4b3c2d1e0f00112233")

@@ -15,10 +15,10 @@ from lab import wait_info
 IMAGE_SIZE = 24 * 1024
 
 
-def upload_app(mock, version):
+def upload_app(mock, version, image=None):
     """POSTs an APP bundle (the dfu_application.zip shape, format-version 0) and returns its
-    bundle ID."""
-    image = os.urandom(IMAGE_SIZE)
+    bundle ID. Without an image: IMAGE_SIZE random bytes (sim checks size and hash only)."""
+    image = image if image is not None else os.urandom(IMAGE_SIZE)
     manifest = {"name": "hil", "fwversion": version, "format-version": 0,
                 "files": [{"file": "app_update.bin", "type": "application",
                            "size": len(image)}]}
@@ -58,12 +58,18 @@ def wait_execution(mock, dut, job, want, seq):
         after = rec["seq"]
 
 
-def app_update(dut, mock, fault=None):
+def app_update(dut, mock, config, fault=None):
     """A kit's nrf_cloud library does not put the job ID, the byte count or the final status
     in its events (docs/firmware.md#events), so those are checked on sim only; the cloud side
     (execution SUCCEEDED, the new appVersion) is checked on both."""
-    ver = version()
-    bundle = upload_app(mock, ver)
+    ver, image = version(), None
+    if config.getoption("--fota-image"):
+        with open(config.getoption("--fota-image"), "rb") as f:
+            image = f.read()
+        ver = config.getoption("--fota-version") or pytest.fail("--fota-version is needed")
+    elif not dut.simulated:
+        pytest.skip("a kit needs a bootable image: --fota-image FILE --fota-version V")
+    bundle = upload_app(mock, ver, image)
     if fault:
         mock.fault(**fault)
     seq = mock.last_seq()
@@ -77,7 +83,7 @@ def app_update(dut, mock, fault=None):
             dut.wait_event("fota", since=m, job=job, status="resume", timeout=60)
     done = dut.wait_event("fota", since=m, status="downloaded", timeout=120, **jobm)
     if dut.simulated:
-        assert done["bytes"] == IMAGE_SIZE
+        assert done["bytes"] == (len(image) if image else IMAGE_SIZE)
         dut.wait_event("fota", since=m, job=job, status="SUCCEEDED", timeout=120)
     ready = dut.wait_event("ready", since=m, app=ver, timeout=180)
     assert ready["app"] == ver
@@ -87,13 +93,13 @@ def app_update(dut, mock, fault=None):
               payload={"state": {"reported": {"device": {"deviceInfo": {"appVersion": ver}}}}})
 
 
-def test_fota_app_update(dut, mock):
-    app_update(dut, mock)
+def test_fota_app_update(dut, mock, pytestconfig):
+    app_update(dut, mock, pytestconfig)
 
 
 # at_byte counts the body of one ranged answer: below the 1700-byte piece a device asks for
-def test_fota_resumes_after_firmware_reset_at_byte_n(dut, mock):
-    app_update(dut, mock, {"action": "firmware_reset", "at_byte": 1000, "count": 1})
+def test_fota_resumes_after_firmware_reset_at_byte_n(dut, mock, pytestconfig):
+    app_update(dut, mock, pytestconfig, {"action": "firmware_reset", "at_byte": 1000, "count": 1})
 
 
 def test_cancelled_job(dut, mock):
