@@ -171,12 +171,17 @@ def dut(lab, mock, kit, new_sim):
     mock.clear_faults()
     if lab.sim:
         d = new_sim()
-        d.wait_ready(timeout=60)
+        # events from before the port was opened are gone (pyserial flushes the input on
+        # open, as a kit's are lost before a tester attaches): ask, then wait if needed
+        m = d.mark()
+        if d.cmd("status").get("state") != "ready":
+            d.wait_ready(since=m, timeout=60)
         return d
     kit.drain()
+    m = kit.mark()
     st = kit.cmd("status")
     kit.id = kit.id or st["id"]
     kit.ncs = st.get("ncs")
     if st.get("state") != "ready":
-        kit.wait_ready(since=kit.mark(), timeout=120)
+        kit.wait_ready(since=m, timeout=120)
     return kit
