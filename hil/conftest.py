@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 
+import pexpect
 import pytest
 
 from lab import Dut, Mock, Proc
@@ -87,10 +88,19 @@ def mock(lab, pytestconfig):
         yield Mock(m.admin_url, m.rest_url, m.api_key, ca, m.mqtt_port, data=m.data,
                    admin_token=m.admin_token)
         return
-    data = os.path.join(lab.tmp, "data")
-    p = Proc([lab.bin, "serve", "--data", data, "--fixtures", o("--mock-fixtures"),
-              "--mqtt-bind", "127.0.0.1", "--https-bind", "127.0.0.1", "--mqtt-port", "0",
-              "--https-port", "0", "--admin-port", "0"], r"\r?\nready\r?\n", timeout=60)
+    # `serve` picks free ports and then the broker binds them: another process can take one in
+    # between ("Address already in use"), so a failed start is tried again with new ports
+    for attempt in range(3):
+        data = os.path.join(lab.tmp, "data%d" % attempt)
+        try:
+            p = Proc([lab.bin, "serve", "--data", data, "--fixtures", o("--mock-fixtures"),
+                      "--mqtt-bind", "127.0.0.1", "--https-bind", "127.0.0.1", "--mqtt-port",
+                      "0", "--https-port", "0", "--admin-port", "0"],
+                     r"\r?\nready\r?\n", timeout=60)
+            break
+        except (pexpect.EOF, pexpect.TIMEOUT):
+            if attempt == 2:
+                raise
     info = {}
     for line in p.head.splitlines():
         parts = line.strip().split(" ", 1)

@@ -238,7 +238,11 @@ class Proc:
         self.argv = argv
         self.child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", codec_errors="replace",
                                    timeout=timeout, env=env, cwd=cwd, echo=False)
-        self.child.expect(ready)
+        try:
+            self.child.expect(ready)
+        except (pexpect.EOF, pexpect.TIMEOUT):
+            self.child.close(force=True)  # no process left behind by a failed start
+            raise
         self.match = self.child.match
         self.head = self.child.before + self.child.after
         self.tail = []
