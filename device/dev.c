@@ -730,6 +730,43 @@ static void config_delta(struct ncm_dev *dev, json_t *cfg, struct ncm_dev_out *o
 			 NCM_TAG_DATA);
 }
 
+/* The lab shell's `report KEY VALUE` (docs/lab-shell.md#commands): the application changes
+ * one of its own settings and reports its whole config, as after a delta. */
+int ncm_dev_report_config(struct ncm_dev *dev, const char *key, json_t *value,
+			  struct ncm_dev_out *out)
+{
+	json_t *cfg;
+
+	if (dev->p->rest || dev->state != NCM_DEV_READY) {
+		json_decref(value);
+		return -1;
+	}
+	cfg = json_pack("{s:o}", key, value);
+	config_delta(dev, cfg, out);
+	json_decref(cfg);
+	return 0;
+}
+
+/* `fota`: the latest queued job, as the SDK asks once ready (nrf_cloud_fota_check_and_start
+ * in the samples). */
+int ncm_dev_fota_check(struct ncm_dev *dev, struct ncm_dev_out *out)
+{
+	if (dev->p->rest || dev->state != NCM_DEV_READY)
+		return -1;
+	jobs_request(dev, out);
+	return 0;
+}
+
+/* `reconnect`: the application disconnects and connects again (nrf_cloud_disconnect(), then
+ * nrf_cloud_connect() after the usual back-off). */
+int ncm_dev_reconnect(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
+{
+	if (dev->p->rest || dev->state != NCM_DEV_READY)
+		return -1;
+	ncm_dev_close(dev, now, out, "reconnect");
+	return 0;
+}
+
 static void on_accepted(struct ncm_dev *dev, json_t *doc, int64_t now, struct ncm_dev_out *out)
 {
 	json_t *desired, *c;

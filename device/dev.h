@@ -226,6 +226,13 @@ int ncm_dev_request_ground_fix(struct ncm_dev *dev, int64_t now, struct ncm_dev_
 int ncm_dev_request_agnss(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
 int ncm_dev_request_pgps(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
 void ncm_dev_reboot(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
+/* Reported config key = value (value is taken over) in a shadow update, as the application
+ * reports a setting it changed itself; a FOTA job request now; dropping the connection and
+ * connecting again after the back-off. MQTT devices only: -1 when not ready or REST. */
+int ncm_dev_report_config(struct ncm_dev *dev, const char *key, json_t *value,
+			  struct ncm_dev_out *out);
+int ncm_dev_fota_check(struct ncm_dev *dev, struct ncm_dev_out *out);
+int ncm_dev_reconnect(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
 
 /* Topic strings of the device's generation (device/dev.c). */
 enum ncm_dev_topic {

@@ -8,15 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab_shell.h"
 #include "sim.h"
 
-static void answer(int fd, const char *kind, json_t *j)
+/* Writes one formatted line (a line that did not fit is an error line instead). */
+static void emit(int fd, const char *buf, int len)
 {
-	char *text = json_dumps(j, JSON_COMPACT);
-
-	dprintf(fd, "@%s %s\r\n", kind, text ? text : "{}");
-	free(text);
-	json_decref(j);
+	if (len < 0)
+		dprintf(fd, "@err {\"error\":\"answer too long\"}\r\n");
+	else
+		dprintf(fd, "%s", buf);
 }
 
 static const char *state_name(enum ncm_dev_state s)
@@ -28,54 +29,69 @@ static const char *state_name(enum ncm_dev_state s)
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
+/* One command line: parsed and answered by the portable lab shell (firmware/shell), the same
+ * code the lab firmware runs, so both speak one implementation of docs/lab-shell.md. */
 void ncm_sim_shell_line(struct ncm_dev *dev, const char *line, int64_t now, int fd,
 			struct ncm_dev_out *out)
 {
-	char cmd[32] = "", arg1[64] = "", rest[512] = "";
-	int n = sscanf(line, "%31s %63s %511[^\r\n]", cmd, arg1, rest);
+	struct lab_cmd c;
+	struct lab_status st;
+	char buf[1024];
 	int rc = 0;
 
-	if (n < 1)
+	lab_cmd_parse(line, &c);
+	switch (c.kind) {
+	case LAB_CMD_NONE:
 		return;
-	if (!strcmp(cmd, "help")) {
-		answer(fd, "ok", json_pack("{s:[s,s,s,s,s,s,s,s]}", "commands", "help", "status",
-					   "version", "send APPID DATA", "location", "agnss",
-					   "pgps", "reboot"));
+	case LAB_CMD_HELP:
+		emit(fd, buf, lab_fmt_help(buf, sizeof(buf)));
 		return;
-	}
-	if (!strcmp(cmd, "status")) {
-		answer(fd, "ok", json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:i}", "id", dev->id,
-					   "state", state_name(dev->state), "ncs", dev->p->ncs,
-					   "app", dev->app_version, "modem", dev->modem_fw,
-					   "alertsEn", dev->alerts_en, "logLvl", dev->log_lvl));
+	case LAB_CMD_STATUS:
+		st = (struct lab_status){ dev->id, state_name(dev->state), dev->p->ncs,
+					  dev->app_version, dev->modem_fw, dev->alerts_en,
+					  dev->log_lvl };
+		emit(fd, buf, lab_fmt_status(buf, sizeof(buf), &st));
 		return;
-	}
-	if (!strcmp(cmd, "version")) {
-		answer(fd, "ok", json_pack("{s:s, s:s, s:s}", "ncs", dev->p->ncs, "app",
-					   dev->app_version, "modem", dev->modem_fw));
+	case LAB_CMD_VERSION:
+		emit(fd, buf, lab_fmt_version(buf, sizeof(buf), dev->p->ncs, dev->app_version,
+					      dev->modem_fw));
 		return;
-	}
-	if (!strcmp(cmd, "send")) {
-		if (n < 3) {
-			answer(fd, "err", json_pack("{s:s}", "error", "usage: send APPID DATA"));
-			return;
-		}
-		rc = ncm_dev_send_message(dev, arg1, rest, now, out);
-	} else if (!strcmp(cmd, "location")) {
+	case LAB_CMD_USAGE:
+		emit(fd, buf, lab_fmt_usage(buf, sizeof(buf), c.name));
+		return;
+	case LAB_CMD_UNKNOWN:
+		emit(fd, buf, lab_fmt_err(buf, sizeof(buf), "unknown command", c.name));
+		return;
+	case LAB_CMD_SEND:
+		rc = ncm_dev_send_message(dev, c.app_id, c.data, now, out);
+		break;
+	case LAB_CMD_LOCATION:
 		rc = ncm_dev_request_ground_fix(dev, now, out);
-	} else if (!strcmp(cmd, "agnss")) {
+		break;
+	case LAB_CMD_AGNSS:
 		rc = ncm_dev_request_agnss(dev, now, out);
-	} else if (!strcmp(cmd, "pgps")) {
+		break;
+	case LAB_CMD_PGPS:
 		rc = ncm_dev_request_pgps(dev, now, out);
-	} else if (!strcmp(cmd, "reboot")) {
+		break;
+	case LAB_CMD_REBOOT:
 		ncm_dev_reboot(dev, now, out);
-	} else {
-		answer(fd, "err", json_pack("{s:s, s:s}", "error", "unknown command", "command",
-					    cmd));
-		return;
+		break;
+	case LAB_CMD_REPORT: {
+		json_t *v = json_loads(c.data, JSON_DECODE_ANY, NULL);
+
+		rc = ncm_dev_report_config(dev, c.app_id, v ? v : json_string(c.data), out);
+		break;
+	}
+	case LAB_CMD_FOTA:
+		rc = ncm_dev_fota_check(dev, out);
+		break;
+	case LAB_CMD_RECONNECT:
+		rc = ncm_dev_reconnect(dev, now, out);
+		break;
 	}
 	if (rc)
-		answer(fd, "err", json_pack("{s:s, s:s}", "error", "not connected", "command", cmd));
+		emit(fd, buf, lab_fmt_err(buf, sizeof(buf), "not connected", c.name));
 	else
-		answer(fd, "ok", json_pack("{s:s}", "command", cmd));
+		emit(fd, buf, lab_fmt_ok_command(buf, sizeof(buf), c.name));
 }

@@ -20,6 +20,8 @@ docker="docker.io docker-compose debootstrap iptables mosquitto-clients curl ca-
 # node: the portal's browser test (tests/browser) and the JSONata differential test
 # (tests/jsonata/, the reference implementation from npm)
 test="$test nodejs npm chromium"
+test="$test python3-pytest python3-serial python3-pexpect" # the HIL suite (hil/, docs/hil.md)
+test="$test gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm" # the lab shell on a Cortex-M33 (docs/firmware.md)
 bench="$test nginx-light"
 case "$what" in
 runtime) pkgs=$runtime ;;

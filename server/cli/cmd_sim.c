@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -147,15 +148,22 @@ static int parse_fota(const char *s, struct ncm_dev_profile *p)
 	return -1;
 }
 
-/* Opens a pseudo-terminal for the lab shell and prints its name. */
+/* Opens a pseudo-terminal for the lab shell and prints its name. The line is raw from the
+ * start (a new pty is canonical with echo): otherwise event lines written before the tester
+ * opens its side would be echoed back and read as commands, as a UART never does. */
 static int open_pty(void)
 {
 	int fd = posix_openpt(O_RDWR | O_NOCTTY);
+	struct termios t;
 
 	if (fd < 0 || grantpt(fd) || unlockpt(fd)) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
+	}
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
 	}
 	printf("pty %s\n", ptsname(fd));
 	fflush(stdout);
