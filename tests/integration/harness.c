@@ -20,6 +20,7 @@
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "ca.h"
 #include "file.h"
@@ -800,4 +801,123 @@ void srv_lab_device(const struct srv *s, const char *dir, const char *id, char *
 	X509_free(cert);
 	EVP_PKEY_free(k);
 	ncm_ca_release(&ca);
+}
+
+/* ---- a ZIP writer: local file headers, central directory, end record ---- */
+
+void growbuf_add(struct growbuf *b, const void *data, size_t len)
+{
+	if (b->n + len > b->cap) {
+		b->cap = (b->n + len) * 2 + 64;
+		b->p = realloc(b->p, b->cap);
+		ck_assert_ptr_nonnull(b->p);
+	}
+	if (len)
+		memcpy(b->p + b->n, data, len);
+	b->n += len;
+}
+
+static void b_u16(struct growbuf *b, unsigned v)
+{
+	unsigned char x[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
+
+	growbuf_add(b, x, 2);
+}
+
+static void b_u32(struct growbuf *b, unsigned long v)
+{
+	unsigned char x[4] = { (unsigned char)v, (unsigned char)(v >> 8),
+			       (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
+
+	growbuf_add(b, x, 4);
+}
+
+#define DOS_DATE ((45u << 9) | (1u << 5) | 1u) /* 2025-01-01 */
+
+void zip_add(struct zipw *z, const char *name, const void *data, size_t len, int deflated)
+{
+	unsigned long crc = crc32(crc32(0L, Z_NULL, 0), data, (uInt)len);
+	size_t offset = z->out.n, clen = len, nlen = strlen(name);
+	unsigned char *comp = NULL;
+	const void *payload = data;
+	unsigned method = 0;
+
+	if (deflated) {
+		z_stream zs;
+
+		memset(&zs, 0, sizeof(zs));
+		ck_assert_int_eq(deflateInit2(&zs, z->fast ? Z_BEST_SPEED : Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8,
+					      Z_DEFAULT_STRATEGY),
+				 Z_OK);
+		clen = deflateBound(&zs, (uLong)len);
+		comp = malloc(clen);
+		zs.next_in = (Bytef *)data;
+		zs.avail_in = (uInt)len;
+		zs.next_out = comp;
+		zs.avail_out = (uInt)clen;
+		ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+		clen = zs.total_out;
+		deflateEnd(&zs);
+		payload = comp;
+		method = 8;
+	}
+	/* local file header */
+	b_u32(&z->out, 0x04034b50);
+	b_u16(&z->out, 20);
+	b_u16(&z->out, z->streamed ? 8 : 0);
+	b_u16(&z->out, method);
+	b_u16(&z->out, 0);
+	b_u16(&z->out, DOS_DATE);
+	b_u32(&z->out, z->streamed ? 0 : crc);
+	b_u32(&z->out, z->streamed ? 0 : (unsigned long)clen);
+	b_u32(&z->out, z->streamed ? 0 : (unsigned long)len);
+	b_u16(&z->out, (unsigned)nlen);
+	b_u16(&z->out, 0);
+	growbuf_add(&z->out, name, nlen);
+	growbuf_add(&z->out, payload, clen);
+	if (z->streamed) {
+		b_u32(&z->out, 0x08074b50);
+		b_u32(&z->out, crc);
+		b_u32(&z->out, (unsigned long)clen);
+		b_u32(&z->out, (unsigned long)len);
+	}
+	/* its central directory record */
+	b_u32(&z->cd, 0x02014b50);
+	b_u16(&z->cd, 20);
+	b_u16(&z->cd, 20);
+	b_u16(&z->cd, z->streamed ? 8 : 0);
+	b_u16(&z->cd, method);
+	b_u16(&z->cd, 0);
+	b_u16(&z->cd, DOS_DATE);
+	b_u32(&z->cd, crc);
+	b_u32(&z->cd, (unsigned long)clen);
+	b_u32(&z->cd, (unsigned long)len);
+	b_u16(&z->cd, (unsigned)nlen);
+	b_u16(&z->cd, 0);
+	b_u16(&z->cd, 0);
+	b_u16(&z->cd, 0);
+	b_u16(&z->cd, 0);
+	b_u32(&z->cd, 0);
+	b_u32(&z->cd, (unsigned long)offset);
+	growbuf_add(&z->cd, name, nlen);
+	z->entries++;
+	free(comp);
+}
+
+unsigned char *zip_finish(struct zipw *z, size_t *len)
+{
+	size_t cd_offset = z->out.n;
+
+	growbuf_add(&z->out, z->cd.p, z->cd.n);
+	b_u32(&z->out, 0x06054b50);
+	b_u16(&z->out, 0);
+	b_u16(&z->out, 0);
+	b_u16(&z->out, z->entries);
+	b_u16(&z->out, z->entries);
+	b_u32(&z->out, (unsigned long)z->cd.n);
+	b_u32(&z->out, (unsigned long)cd_offset);
+	b_u16(&z->out, 0);
+	free(z->cd.p);
+	*len = z->out.n;
+	return z->out.p;
 }

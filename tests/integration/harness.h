@@ -188,4 +188,30 @@ int suite_main(const struct suite_def *def, const struct suite_test *tests, size
  * "Bearer <API key>" value of its team into api (api_size bytes). */
 void suite_start(struct srv *s, const char *const *extra, char *api, size_t api_size);
 
+/* A growing byte buffer (zero-initialise it; free p when done). */
+struct growbuf {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+/* Appends len bytes of data to b; fails the test when out of memory. */
+void growbuf_add(struct growbuf *b, const void *data, size_t len);
+
+/* A ZIP writer for firmware bundles (zero-initialise it, then zip_add each entry and
+ * zip_finish). streamed: as streaming writers do, flag bit 3 with the CRC and sizes in a data
+ * descriptor after each entry; fast: deflate at zlib's fastest level (big images) instead of
+ * its best. */
+struct zipw {
+	struct growbuf out, cd;
+	unsigned entries;
+	int streamed;
+	int fast;
+};
+
+/* Adds one entry named name, stored (method 0) or raw-deflated with zlib (method 8). */
+void zip_add(struct zipw *z, const char *name, const void *data, size_t len, int deflated);
+/* The archive (malloc'd, *len bytes): entries, central directory, end of central directory;
+ * z's central directory is freed. */
+unsigned char *zip_finish(struct zipw *z, size_t *len);
+
 #endif

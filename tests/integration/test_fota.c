@@ -19,7 +19,6 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <zlib.h>
 
 #include "file.h"
 #include "harness.h"
@@ -168,138 +167,6 @@ static void supports(const char *id, const char *types, const char *auth)
 	expect_empty("PATCH", path, auth ? auth : api, body, 202);
 }
 
-/* ---- a ZIP writer: local file headers, central directory, end record ---- */
-
-struct bytes {
-	unsigned char *p;
-	size_t n, cap;
-};
-
-static void b_add(struct bytes *b, const void *data, size_t len)
-{
-	if (b->n + len > b->cap) {
-		b->cap = (b->n + len) * 2 + 64;
-		b->p = realloc(b->p, b->cap);
-		ck_assert_ptr_nonnull(b->p);
-	}
-	if (len)
-		memcpy(b->p + b->n, data, len);
-	b->n += len;
-}
-
-static void b_u16(struct bytes *b, unsigned v)
-{
-	unsigned char x[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
-
-	b_add(b, x, 2);
-}
-
-static void b_u32(struct bytes *b, unsigned long v)
-{
-	unsigned char x[4] = { (unsigned char)v, (unsigned char)(v >> 8),
-			       (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
-
-	b_add(b, x, 4);
-}
-
-struct zipw {
-	struct bytes out, cd;
-	unsigned entries;
-	int streamed; /* as streaming writers do: flag bit 3, CRC and sizes in a data descriptor */
-};
-
-#define DOS_DATE ((45u << 9) | (1u << 5) | 1u) /* 2025-01-01 */
-
-/* Adds one entry, stored (method 0) or raw-deflated with zlib (method 8). */
-static void zip_add(struct zipw *z, const char *name, const void *data, size_t len, int deflated)
-{
-	unsigned long crc = crc32(crc32(0L, Z_NULL, 0), data, (uInt)len);
-	size_t offset = z->out.n, clen = len, nlen = strlen(name);
-	unsigned char *comp = NULL;
-	const void *payload = data;
-	unsigned method = 0;
-
-	if (deflated) {
-		z_stream zs;
-
-		memset(&zs, 0, sizeof(zs));
-		ck_assert_int_eq(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8,
-					      Z_DEFAULT_STRATEGY),
-				 Z_OK);
-		clen = deflateBound(&zs, (uLong)len);
-		comp = malloc(clen);
-		zs.next_in = (Bytef *)data;
-		zs.avail_in = (uInt)len;
-		zs.next_out = comp;
-		zs.avail_out = (uInt)clen;
-		ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
-		clen = zs.total_out;
-		deflateEnd(&zs);
-		payload = comp;
-		method = 8;
-	}
-	/* local file header */
-	b_u32(&z->out, 0x04034b50);
-	b_u16(&z->out, 20);
-	b_u16(&z->out, z->streamed ? 8 : 0);
-	b_u16(&z->out, method);
-	b_u16(&z->out, 0);
-	b_u16(&z->out, DOS_DATE);
-	b_u32(&z->out, z->streamed ? 0 : crc);
-	b_u32(&z->out, z->streamed ? 0 : (unsigned long)clen);
-	b_u32(&z->out, z->streamed ? 0 : (unsigned long)len);
-	b_u16(&z->out, (unsigned)nlen);
-	b_u16(&z->out, 0);
-	b_add(&z->out, name, nlen);
-	b_add(&z->out, payload, clen);
-	if (z->streamed) {
-		b_u32(&z->out, 0x08074b50);
-		b_u32(&z->out, crc);
-		b_u32(&z->out, (unsigned long)clen);
-		b_u32(&z->out, (unsigned long)len);
-	}
-	/* its central directory record */
-	b_u32(&z->cd, 0x02014b50);
-	b_u16(&z->cd, 20);
-	b_u16(&z->cd, 20);
-	b_u16(&z->cd, z->streamed ? 8 : 0);
-	b_u16(&z->cd, method);
-	b_u16(&z->cd, 0);
-	b_u16(&z->cd, DOS_DATE);
-	b_u32(&z->cd, crc);
-	b_u32(&z->cd, (unsigned long)clen);
-	b_u32(&z->cd, (unsigned long)len);
-	b_u16(&z->cd, (unsigned)nlen);
-	b_u16(&z->cd, 0);
-	b_u16(&z->cd, 0);
-	b_u16(&z->cd, 0);
-	b_u16(&z->cd, 0);
-	b_u32(&z->cd, 0);
-	b_u32(&z->cd, (unsigned long)offset);
-	b_add(&z->cd, name, nlen);
-	z->entries++;
-	free(comp);
-}
-
-/* The archive (malloc'd, *len bytes): entries, central directory, end of central directory. */
-static unsigned char *zip_finish(struct zipw *z, size_t *len)
-{
-	size_t cd_offset = z->out.n;
-
-	b_add(&z->out, z->cd.p, z->cd.n);
-	b_u32(&z->out, 0x06054b50);
-	b_u16(&z->out, 0);
-	b_u16(&z->out, 0);
-	b_u16(&z->out, z->entries);
-	b_u16(&z->out, z->entries);
-	b_u32(&z->out, (unsigned long)z->cd.n);
-	b_u32(&z->out, (unsigned long)cd_offset);
-	b_u16(&z->out, 0);
-	free(z->cd.p);
-	*len = z->out.n;
-	return z->out.p;
-}
-
 /* A bundle ZIP: manifest.json (deflated) naming file of type (a manifest file type), and the
  * image (stored or deflated). */
 static unsigned char *typed_bundle_zip(const char *type, const char *version, const char *file,
@@ -436,14 +303,14 @@ struct dl {
 	CURL *c;
 	struct curl_slist *resolve, *hdrs;
 	char url[1024];
-	struct bytes body, head;
+	struct growbuf body, head;
 	long connects; /* sum of CURLINFO_NUM_CONNECTS */
 	int requests;
 };
 
 static size_t on_bytes(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	b_add(userdata, ptr, size * nmemb);
+	growbuf_add(userdata, ptr, size * nmemb);
 	return size * nmemb;
 }
 
@@ -486,7 +353,7 @@ static void dl_close(struct dl *d)
 /* One "Range: bytes=from-(from+1699)" request: must answer 206 HTTP/1.1 with a lower-case
  * content-range naming the bytes sent and the total, over the one connection. Appends the bytes
  * to *img and returns how many came. */
-static size_t dl_fragment(struct dl *d, size_t from, size_t total, struct bytes *img)
+static size_t dl_fragment(struct dl *d, size_t from, size_t total, struct growbuf *img)
 {
 	char range[64], want[128];
 	long status = 0, version = 0, connects = -1;
@@ -507,12 +374,12 @@ static size_t dl_fragment(struct dl *d, size_t from, size_t total, struct bytes 
 	ck_assert_int_eq(version, CURL_HTTP_VERSION_1_1);
 	ck_assert_msg(d->connects == 1, "after %d requests %ld connections (one keep-alive "
 		      "connection expected)", d->requests, d->connects);
-	b_add(&d->head, "", 1);
+	growbuf_add(&d->head, "", 1);
 	snprintf(want, sizeof(want), "\r\ncontent-range: bytes %zu-%zu/%zu\r\n", from, last, total);
 	ck_assert_msg(strstr((char *)d->head.p, want), "range %s: no '%s' in\n%s", range, want + 2,
 		      d->head.p);
 	ck_assert_uint_eq(d->body.n, last - from + 1);
-	b_add(img, d->body.p, d->body.n);
+	growbuf_add(img, d->body.p, d->body.n);
 	return d->body.n;
 }
 
@@ -521,7 +388,7 @@ static size_t dl_fragment(struct dl *d, size_t from, size_t total, struct bytes 
 static unsigned char *download(const char *host, const char *path, size_t total,
 			       void (*progress)(int pct, void *ud), void *ud)
 {
-	struct bytes img = { 0 };
+	struct growbuf img = { 0 };
 	struct dl d;
 	size_t got, off = 0;
 	int next = 10;
@@ -558,7 +425,7 @@ static void same_image(const unsigned char *got, const struct bundle *b)
 
 struct fetched {
 	long status;
-	struct bytes body, head;
+	struct growbuf body, head;
 };
 
 static void fetch(const char *method, const char *path, const char *range, struct fetched *f)
@@ -587,7 +454,7 @@ static void fetch(const char *method, const char *path, const char *range, struc
 	}
 	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f->status);
-	b_add(&f->head, "", 1);
+	growbuf_add(&f->head, "", 1);
 	f->head.n--;
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);

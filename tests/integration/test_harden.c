@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <zlib.h>
 
 #include "harness.h"
 
@@ -501,114 +500,6 @@ END_TEST
 
 /* ---- firmware ---- */
 
-struct bytes {
-	unsigned char *p;
-	size_t n, cap;
-};
-
-static void b_add(struct bytes *b, const void *d, size_t n)
-{
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2;
-		b->p = realloc(b->p, b->cap);
-		ck_assert_ptr_nonnull(b->p);
-	}
-	memcpy(b->p + b->n, d, n);
-	b->n += n;
-}
-
-static void b_u16(struct bytes *b, unsigned v)
-{
-	unsigned char x[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
-
-	b_add(b, x, 2);
-}
-
-static void b_u32(struct bytes *b, unsigned long v)
-{
-	unsigned char x[4] = { (unsigned char)v, (unsigned char)(v >> 8),
-			       (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
-
-	b_add(b, x, 4);
-}
-
-struct zipw {
-	struct bytes out, cd;
-	unsigned entries;
-};
-
-/* Adds a raw-deflated entry (method 8). */
-static void zip_add(struct zipw *z, const char *name, const void *data, size_t len)
-{
-	unsigned long crc = crc32(crc32(0L, Z_NULL, 0), data, (uInt)len);
-	size_t offset = z->out.n, clen, nlen = strlen(name);
-	unsigned char *comp;
-	z_stream zs;
-
-	memset(&zs, 0, sizeof(zs));
-	ck_assert_int_eq(deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	clen = deflateBound(&zs, (uLong)len);
-	comp = malloc(clen);
-	zs.next_in = (Bytef *)data;
-	zs.avail_in = (uInt)len;
-	zs.next_out = comp;
-	zs.avail_out = (uInt)clen;
-	ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
-	clen = zs.total_out;
-	deflateEnd(&zs);
-	b_u32(&z->out, 0x04034b50);
-	b_u16(&z->out, 20);
-	b_u16(&z->out, 0);
-	b_u16(&z->out, 8);
-	b_u16(&z->out, 0);
-	b_u16(&z->out, 0x5a21);
-	b_u32(&z->out, crc);
-	b_u32(&z->out, (unsigned long)clen);
-	b_u32(&z->out, (unsigned long)len);
-	b_u16(&z->out, (unsigned)nlen);
-	b_u16(&z->out, 0);
-	b_add(&z->out, name, nlen);
-	b_add(&z->out, comp, clen);
-	b_u32(&z->cd, 0x02014b50);
-	b_u16(&z->cd, 20);
-	b_u16(&z->cd, 20);
-	b_u16(&z->cd, 0);
-	b_u16(&z->cd, 8);
-	b_u16(&z->cd, 0);
-	b_u16(&z->cd, 0x5a21);
-	b_u32(&z->cd, crc);
-	b_u32(&z->cd, (unsigned long)clen);
-	b_u32(&z->cd, (unsigned long)len);
-	b_u16(&z->cd, (unsigned)nlen);
-	b_u16(&z->cd, 0);
-	b_u16(&z->cd, 0);
-	b_u16(&z->cd, 0);
-	b_u16(&z->cd, 0);
-	b_u32(&z->cd, 0);
-	b_u32(&z->cd, (unsigned long)offset);
-	b_add(&z->cd, name, nlen);
-	z->entries++;
-	free(comp);
-}
-
-static unsigned char *zip_finish(struct zipw *z, size_t *len)
-{
-	size_t cd_offset = z->out.n;
-
-	b_add(&z->out, z->cd.p, z->cd.n);
-	b_u32(&z->out, 0x06054b50);
-	b_u16(&z->out, 0);
-	b_u16(&z->out, 0);
-	b_u16(&z->out, z->entries);
-	b_u16(&z->out, z->entries);
-	b_u32(&z->out, (unsigned long)z->cd.n);
-	b_u32(&z->out, (unsigned long)cd_offset);
-	b_u16(&z->out, 0);
-	free(z->cd.p);
-	*len = z->out.n;
-	return z->out.p;
-}
-
 /* A bundle of n_files images of len bytes each (filled with fill); the manifest states
  * manifest_len for the last one. */
 static unsigned char *bundle(int n_files, size_t len, int fill, size_t manifest_last_len,
@@ -622,6 +513,7 @@ static unsigned char *bundle(int n_files, size_t len, int fill, size_t manifest_
 
 	ck_assert_ptr_nonnull(img);
 	memset(&z, 0, sizeof(z));
+	z.fast = 1;
 	memset(img, fill, len);
 	used = (size_t)snprintf(manifest, sizeof(manifest),
 				"{\"name\":\"harden\",\"fwversion\":\"1.0.%d\","
@@ -632,10 +524,10 @@ static unsigned char *bundle(int n_files, size_t len, int fill, size_t manifest_
 					 "\"size\":%zu}", i ? "," : "", i,
 					 i == n_files - 1 ? manifest_last_len : len);
 	snprintf(manifest + used, sizeof(manifest) - used, "]}");
-	zip_add(&z, "manifest.json", manifest, strlen(manifest));
+	zip_add(&z, "manifest.json", manifest, strlen(manifest), 1);
 	for (i = 0; i < n_files; i++) {
 		snprintf(name, sizeof(name), "app%d.bin", i);
-		zip_add(&z, name, img, len);
+		zip_add(&z, name, img, len, 1);
 	}
 	free(img);
 	return zip_finish(&z, zip_len);
