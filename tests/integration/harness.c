@@ -921,3 +921,54 @@ unsigned char *zip_finish(struct zipw *z, size_t *len)
 	*len = z->out.n;
 	return z->out.p;
 }
+
+/* ---- the CLI: one command run to completion ---- */
+
+static void read_all(int fd, char *buf, size_t size)
+{
+	size_t used = 0;
+	ssize_t n;
+
+	while (used + 1 < size && (n = read(fd, buf + used, size - 1 - used)) > 0)
+		used += (size_t)n;
+	buf[used] = '\0';
+}
+
+int cli_run(const char *dir, const char *data, const char *const *args, char *out,
+	    size_t out_size, char *err, size_t err_size)
+{
+	const char *argv[64];
+	char outp[PATH_MAX], errp[PATH_MAX];
+	size_t n = 0;
+	int st, fo, fe;
+	pid_t pid;
+
+	argv[n++] = getenv("NCM_BIN");
+	while (*args) {
+		ck_assert_uint_lt(n, sizeof(argv) / sizeof(argv[0]) - 3);
+		argv[n++] = *args++;
+	}
+	argv[n++] = "--data";
+	argv[n++] = data;
+	argv[n] = NULL;
+	snprintf(outp, sizeof(outp), "%s/stdout", dir);
+	snprintf(errp, sizeof(errp), "%s/stderr", dir);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fo = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	fo = open(outp, O_RDONLY);
+	fe = open(errp, O_RDONLY);
+	read_all(fo, out, out_size);
+	read_all(fe, err, err_size);
+	close(fo);
+	close(fe);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

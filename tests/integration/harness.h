@@ -214,4 +214,10 @@ void zip_add(struct zipw *z, const char *name, const void *data, size_t len, int
  * z's central directory is freed. */
 unsigned char *zip_finish(struct zipw *z, size_t *len);
 
+/* Runs nrfcloud-mock (NCM_BIN) with args (NULL-terminated) and --data data to completion, its
+ * stdout and stderr going through files in dir; out and err (out_size and err_size bytes) get
+ * them, NUL-terminated and cut to size. Returns the exit status, -1 when a signal ended it. */
+int cli_run(const char *dir, const char *data, const char *const *args, char *out,
+	    size_t out_size, char *err, size_t err_size);
+
 #endif

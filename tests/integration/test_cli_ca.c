@@ -31,51 +31,10 @@ struct run {
 	char err[4096];
 };
 
-static void read_all(int fd, char *buf, size_t size)
-{
-	size_t used = 0;
-	ssize_t n;
-
-	while (used + 1 < size && (n = read(fd, buf + used, size - 1 - used)) > 0)
-		used += (size_t)n;
-	buf[used] = '\0';
-}
-
 /* Runs nrfcloud-mock with args (NULL-terminated) and --data <data>. */
 static void run(struct run *r, const char *const *args)
 {
-	const char *argv[32];
-	char outp[PATH_MAX], errp[PATH_MAX];
-	size_t n = 0;
-	int st, fo, fe;
-	pid_t pid;
-
-	argv[n++] = getenv("NCM_BIN");
-	while (*args)
-		argv[n++] = *args++;
-	argv[n++] = "--data";
-	argv[n++] = data;
-	argv[n] = NULL;
-	snprintf(outp, sizeof(outp), "%s/stdout", dir);
-	snprintf(errp, sizeof(errp), "%s/stderr", dir);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		fo = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	waitpid(pid, &st, 0);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	fo = open(outp, O_RDONLY);
-	fe = open(errp, O_RDONLY);
-	read_all(fo, r->out, sizeof(r->out));
-	read_all(fe, r->err, sizeof(r->err));
-	close(fo);
-	close(fe);
+	r->status = cli_run(dir, data, args, r->out, sizeof(r->out), r->err, sizeof(r->err));
 }
 
 static void setup(void)
