@@ -11,14 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-
-#include "ca.h"
 #include "c2d.h"
 #include "devices.h"
 #include "devid.h"
 #include "log.h"
-#include "pki.h"
 #include "rest_common.h"
 #include "runtime.h"
 
@@ -34,65 +30,28 @@ static enum MHD_Result cert_ready(struct ncm_req *req)
  * the old certificate is closed. */
 enum MHD_Result ncm_rest_device_certificate_post(struct ncm_req *req)
 {
-	const struct ncm_runtime *rt = ncm_rt();
 	const char *id = req->params[0];
 	struct ncm_err_info err = { 0 };
-	struct ncm_device d = { 0 }, old;
+	struct ncm_rest_credentials c;
 	struct ncm_outbox none = { 0 };
-	char fp[NCM_PKI_FP_LEN + 1];
-	char *cert_pem = NULL, *key_pem = NULL, *ca_pem = NULL;
-	X509 *cert = NULL;
-	EVP_PKEY *key = NULL;
 	enum MHD_Result ret;
-	int rc, existed;
 
 	if (ncm_devid_check(id, &err))
 		return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "%s", err.msg);
-	if (ncm_ca_issue_device(&rt->ca, id, (time_t)(ncm_rt_now_ms() / 1000), &cert, &key, &err) ||
-	    ncm_pki_cert_to_pem(cert, &cert_pem) || ncm_pki_key_to_pem(key, &key_pem) ||
-	    ncm_pki_cert_to_pem(rt->ca.cert, &ca_pem) || ncm_pki_cert_fingerprint(cert, fp)) {
-		ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010,
-				      "cannot issue the device certificate: %s", err.msg);
+	if (ncm_rest_issue_credentials(req, id, id, "device", &c, &ret))
 		goto out;
-	}
-	existed = ncm_store_device_get(ncm_rt_db(), id, &old, NULL) == NCM_OK;
-	if (existed) {
-		ncm_device_release(&old);
-		rc = ncm_store_device_set_credentials(ncm_rt_db(), id, cert_pem, fp, NULL,
-						      ncm_rt_now_ms(), &err);
-	} else {
-		snprintf(d.id, sizeof(d.id), "%s", id);
-		d.cert_pem = strdup(cert_pem);
-		snprintf(d.fingerprint, sizeof(d.fingerprint), "%s", fp);
-		d.name = strdup(id);
-		snprintf(d.onboarded_by, sizeof(d.onboarded_by), "rest");
-		d.created_ms = ncm_rt_now_ms();
-		rc = d.cert_pem && d.name ? ncm_store_device_insert(ncm_rt_db(), &d, &err)
-					  : ncm_err_set(&err, NCM_ERR_NOMEM, "out of memory");
-	}
-	if (rc) {
-		ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
-		goto out;
-	}
 	ncm_log(NCM_LOG_NOTICE, "rest: issued a certificate for device %s", id);
-	req->result = json_pack("{s:s,s:s,s:s,s:s}", "clientId", id, "caCert", ca_pem,
-				"clientCert", cert_pem, "privateKey", key_pem);
+	req->result = json_pack("{s:s,s:s,s:s,s:s}", "clientId", id, "caCert", c.ca_pem,
+				"clientCert", c.cert_pem, "privateKey", c.key_pem);
 	if (!req->result) {
 		ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "out of memory");
 		goto out;
 	}
-	ret = existed ? ncm_http_publish_then(req, &none, NULL, id, "device certificate replaced",
-					      cert_ready)
-		      : cert_ready(req);
+	ret = c.existed ? ncm_http_publish_then(req, &none, NULL, id, "device certificate replaced",
+						cert_ready)
+			: cert_ready(req);
 out:
-	if (key_pem)
-		OPENSSL_cleanse(key_pem, strlen(key_pem));
-	free(key_pem);
-	free(cert_pem);
-	free(ca_pem);
-	X509_free(cert);
-	EVP_PKEY_free(key);
-	ncm_device_release(&d);
+	ncm_rest_credentials_release(&c);
 	return ret;
 }
 

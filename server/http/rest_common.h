@@ -150,4 +150,19 @@ enum MHD_Result ncm_rest_contribution_post(struct ncm_req *req);
 enum MHD_Result ncm_rest_contributions_get(struct ncm_req *req);
 enum MHD_Result ncm_rest_contribution_delete(struct ncm_req *req);
 
+/* A device's credentials issued over REST (rest_issue.c): malloc'd PEM texts. */
+struct ncm_rest_credentials {
+	char *cert_pem, *key_pem, *ca_pem;
+	int existed; /* the device existed: its old certificate was replaced */
+};
+
+/* A new lab-CA key and certificate for id, stored (a new row named name, onboarded by
+ * "rest", or the existing row's certificate replaced); 0, or -1 with the 500 answer in *ret
+ * (what names the certificate in it). Release c either way. */
+int ncm_rest_issue_credentials(struct ncm_req *req, const char *id, const char *name,
+			       const char *what, struct ncm_rest_credentials *c,
+			       enum MHD_Result *ret);
+/* Frees c's texts, the private key wiped first. */
+void ncm_rest_credentials_release(struct ncm_rest_credentials *c);
+
 #endif
