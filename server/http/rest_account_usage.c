@@ -81,53 +81,17 @@ static int tags_fill(const char *after, int limit, json_t *items, void *userdata
 	return rc;
 }
 
-/* A page of tag strings {"items":[...],"total","pageNextToken"?} (docs/protocol-rest.md#pages);
- * the last tag of a page is the next page's key. */
-static enum MHD_Result tags_page(struct ncm_req *req)
-{
-	struct ncm_err_info err = { 0 };
-	const char *tok = ncm_req_query(req, "pageNextToken");
-	char *after = NULL, *next = NULL;
-	json_t *items = json_array(), *out;
-	enum MHD_Result ret;
-	int limit = ncm_rest_page_limit(req, DEFAULT_PAGE, MAX_PAGE, &ret);
-
-	if (limit < 0)
-		goto done;
-	if (tok && !(after = ncm_rest_page_key(tok))) {
-		ret = ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "invalid pageNextToken");
-		goto done;
-	}
-	if (tags_fill(after ? after : "", limit + 1, items, NULL, &err)) {
-		ret = ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
-		goto done;
-	}
-	if (json_array_size(items) > (size_t)limit) {
-		json_array_remove(items, (size_t)limit);
-		next = ncm_rest_page_token(json_string_value(json_array_get(items, (size_t)limit - 1)));
-	}
-	out = json_pack("{s:O,s:I}", "items", items, "total", (json_int_t)json_array_size(items));
-	if (next)
-		json_object_set_new(out, "pageNextToken", json_string(next));
-	ret = ncm_reply_json(req, MHD_HTTP_OK, out);
-done:
-	free(after);
-	free(next);
-	json_decref(items);
-	return ret;
-}
-
 /* GET /v1/devices/tags (ListDeviceTags, API key): the tags the team's devices carry, paged. */
 enum MHD_Result ncm_rest_device_tags_get(struct ncm_req *req)
 {
-	return tags_page(req);
+	return ncm_rest_paged(req, DEFAULT_PAGE, MAX_PAGE, NULL, tags_fill, NULL);
 }
 
 /* GET /v1/account/tags (ListTags, API key): the team's tags; in the mock these are the tags
  * its devices carry (tags exist only on devices here). */
 enum MHD_Result ncm_rest_account_tags_get(struct ncm_req *req)
 {
-	return tags_page(req);
+	return ncm_rest_paged(req, DEFAULT_PAGE, MAX_PAGE, NULL, tags_fill, NULL);
 }
 
 /* GET /v1/account/usage/summary (FetchApiUsageSummary): {"currentDevices":{"generic",

@@ -107,12 +107,14 @@ enum MHD_Result ncm_rest_paged(struct ncm_req *req, int def, int max, const char
 		goto done;
 	}
 	if (json_array_size(items) > (size_t)limit) {
+		json_t *last = json_array_get(items, (size_t)limit - 1);
+
 		json_array_remove(items, (size_t)limit);
-		next = ncm_rest_page_token(json_string_value(
-			json_object_get(json_array_get(items, (size_t)limit - 1), key_field)));
+		next = ncm_rest_page_token(
+			json_string_value(key_field ? json_object_get(last, key_field) : last));
 	}
 	/* a key field starting with '_' is the handler's own, not part of the answer */
-	if (key_field[0] == '_') {
+	if (key_field && key_field[0] == '_') {
 		size_t i;
 		json_t *it;
 

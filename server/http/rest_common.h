@@ -37,7 +37,8 @@ typedef int (*ncm_rest_page_fill)(const char *after, int limit, json_t *items, v
 
 /* Answers a list with nRF Cloud's pages (docs/protocol-rest.md#pages): ?pageLimit (def, at most max) and
  * ?pageNextToken; asks fill for one more than a page to know whether there is a next one, whose
- * token is the key_field value of the page's last item. {"items","total","pageNextToken"?}. */
+ * token is the key_field value of the page's last item (key_field NULL: the items are strings,
+ * the last one is the key). {"items","total","pageNextToken"?}. */
 enum MHD_Result ncm_rest_paged(struct ncm_req *req, int def, int max, const char *key_field,
 			       ncm_rest_page_fill fill, void *userdata);
 
