@@ -42,3 +42,39 @@ bench_serve() {
 		sleep 0.1
 	done
 }
+
+# bench_server_with "VAR...": for benches that start baselines beside the server: a temporary
+# folder tmp (readable by nginx workers started as root) and one server in it (pid); on exit
+# the processes whose PIDs the variables VAR... hold (empty ones skipped), then the server, are
+# stopped and tmp removed. Sets mqtt_port, https_port, api_key, prefix, data and ca.
+bench_server_with() {
+	bench_baseline_vars=$1
+	tmp=$(mktemp -d)
+	pid=
+	trap bench_cleanup EXIT
+	trap 'exit 1' INT TERM
+	chmod 755 "$tmp"
+	bench_serve "$tmp/data" "$tmp/out" "$tmp/log"
+	pid=$bench_pid
+	mqtt_port=$(awk '/^mqtt-port/ {print $2}' "$tmp/out")
+	https_port=$(awk '/^https-port/ {print $2}' "$tmp/out")
+	api_key=$(awk '/^api-key/ {print $2}' "$tmp/out")
+	prefix=$(awk '/^topic-prefix/ {print $2}' "$tmp/out")
+	data="$tmp/data"
+	ca="$data/ca/ca.pem"
+}
+
+# The EXIT trap of bench_server_with.
+bench_cleanup() {
+	for bc_var in $bench_baseline_vars; do
+		eval "bc_pid=\${$bc_var:-}"
+		[ -n "$bc_pid" ] && kill "$bc_pid" 2>/dev/null && wait "$bc_pid" 2>/dev/null
+	done
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+
+# A free TCP port on loopback.
+bench_free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

@@ -24,25 +24,10 @@ nginx_bin=$(command -v nginx)
 
 bench_build
 
-tmp=$(mktemp -d)
-pid=
 npid=
-cleanup() {
-	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-# nginx workers run as an unprivileged user when started by root: let them reach the files
-chmod 755 "$tmp"
-
-bench_serve "$tmp/data" "$tmp/out" "$tmp/log"
-pid=$bench_pid
-port=$(awk '/^https-port/ {print $2}' "$tmp/out")
-key=$(awk '/^api-key/ {print $2}' "$tmp/out")
-data="$tmp/data"
-ca="$data/ca/ca.pem"
+bench_server_with "npid"
+port=$https_port
+key=$api_key
 
 # ---- the bundle: manifest.json and app.bin, both stored, in a ZIP written byte by byte ----
 le16() { printf "$(printf '\\%03o\\%03o' $(($1 & 255)) $(($1 >> 8 & 255)))"; }

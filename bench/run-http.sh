@@ -15,28 +15,11 @@ threads=${3:-4}
 command -v nginx >/dev/null 2>&1 || { echo "nginx not installed: sh docker/deps.sh bench" >&2; exit 1; }
 bench_build
 
-tmp=$(mktemp -d)
-pid=
 npid=
 lpid=
-cleanup() {
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null && wait "$lpid" 2>/dev/null
-	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-chmod 755 "$tmp"
-
-bench_serve "$tmp/data" "$tmp/out" "$tmp/log"
-pid=$bench_pid
-port=$(awk '/^https-port/ {print $2}' "$tmp/out")
-mqtt_port=$(awk '/^mqtt-port/ {print $2}' "$tmp/out")
-key=$(awk '/^api-key/ {print $2}' "$tmp/out")
-prefix=$(awk '/^topic-prefix/ {print $2}' "$tmp/out")
-data="$tmp/data"
-ca="$data/ca/ca.pem"
+bench_server_with "lpid npid"
+port=$https_port
+key=$api_key
 dev=nrf-352656100000001
 url="https://localhost:$port/v1/devices/$dev"
 jwt=$("$build/bench/make_jwt" "$dev" "$data/devices/$dev.key")
@@ -46,7 +29,7 @@ load="$build/bench/http_load"
 mkdir -p "$tmp/www/v1/devices"
 curl -sf --cacert "$ca" -H "Authorization: Bearer $key" "$url" >"$tmp/www/v1/devices/$dev"
 chmod -R a+rX "$tmp/www"
-nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+nport=$(bench_free_port)
 mkdir -p "$tmp/nginx"
 cat >"$tmp/nginx/nginx.conf" <<NGINX
 worker_processes 1;

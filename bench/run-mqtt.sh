@@ -19,32 +19,15 @@ connects=400
 . bench/lib.sh
 bench_build
 
-tmp=$(mktemp -d)
-pid=
 mpid=
-cleanup() {
-	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-chmod 755 "$tmp"
-
-bench_serve "$tmp/data" "$tmp/out" "$tmp/log"
-pid=$bench_pid
-mock_port=$(awk '/^mqtt-port/ {print $2}' "$tmp/out")
-https_port=$(awk '/^https-port/ {print $2}' "$tmp/out")
-api_key=$(awk '/^api-key/ {print $2}' "$tmp/out")
-prefix=$(awk '/^topic-prefix/ {print $2}' "$tmp/out")
-data="$tmp/data"
-ca="$data/ca/ca.pem"
+bench_server_with "mpid"
+mock_port=$mqtt_port
 load="$build/bench/mqtt_load"
 mkdir "$tmp/certs"
 "$load" certs "$data" "$tmp/certs" "$connects" >/dev/null
 
 # the baseline: the same listener settings as the mock's generated mosquitto.conf, no plugin
-base_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base_port=$(bench_free_port)
 {
 	echo "per_listener_settings false"
 	echo "allow_anonymous true"
