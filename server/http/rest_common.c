@@ -133,6 +133,20 @@ done:
 	return ret;
 }
 
+int ncm_rest_device_load(struct ncm_req *req, struct ncm_device *d, enum MHD_Result *ret)
+{
+	struct ncm_err_info err = { 0 };
+	int rc = ncm_store_device_get(ncm_rt_db(), req->params[0], d, &err);
+
+	if (rc == NCM_OK)
+		return 1;
+	*ret = rc == NCM_ERR_NOT_FOUND
+		       ? ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40410, "device %s not found",
+					 req->params[0])
+		       : ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
+	return 0;
+}
+
 int ncm_rest_query_bool(struct ncm_req *req, const char *name)
 {
 	const char *v = ncm_req_query(req, name);

@@ -42,6 +42,10 @@ typedef int (*ncm_rest_page_fill)(const char *after, int limit, json_t *items, v
 enum MHD_Result ncm_rest_paged(struct ncm_req *req, int def, int max, const char *key_field,
 			       ncm_rest_page_fill fill, void *userdata);
 
+/* 1 when the device req->params[0] exists, *d filled (release it either way); else 0 with
+ * nRF Cloud's 404 40410 (or a 500) answered in *ret. */
+int ncm_rest_device_load(struct ncm_req *req, struct ncm_device *d, enum MHD_Result *ret);
+
 /* 1 when ?name= is "true" (or "1"). */
 int ncm_rest_query_bool(struct ncm_req *req, const char *name);
 

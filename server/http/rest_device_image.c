@@ -19,18 +19,11 @@
 /* 1 when the device exists; else answered 404 40410 (or 500). */
 static int device_known(struct ncm_req *req, enum MHD_Result *ret)
 {
-	struct ncm_err_info err = { 0 };
 	struct ncm_device d = { 0 };
-	int rc = ncm_store_device_get(ncm_rt_db(), req->params[0], &d, &err);
+	int known = ncm_rest_device_load(req, &d, ret);
 
 	ncm_device_release(&d);
-	if (rc == NCM_OK)
-		return 1;
-	*ret = rc == NCM_ERR_NOT_FOUND
-		       ? ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40410, "device %s not found",
-					 req->params[0])
-		       : ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
-	return 0;
+	return known;
 }
 
 enum MHD_Result ncm_rest_device_image_put(struct ncm_req *req)

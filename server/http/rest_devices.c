@@ -22,21 +22,6 @@
 #define MAX_PAGE 100
 #define DEFAULT_PAGE 10
 
-/* 404 with nRF Cloud's not-found code unless the device exists; *d filled when it does. */
-static int load_device(struct ncm_req *req, struct ncm_device *d, enum MHD_Result *ret)
-{
-	struct ncm_err_info err = { 0 };
-	int rc = ncm_store_device_get(ncm_rt_db(), req->params[0], d, &err);
-
-	if (rc == NCM_OK)
-		return 1;
-	*ret = rc == NCM_ERR_NOT_FOUND
-		       ? ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40410, "device %s not found",
-					 req->params[0])
-		       : ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
-	return 0;
-}
-
 struct list_ctx {
 	struct ncm_req *req;
 	const char *ids, *tags, *fw, *fuzzy;
@@ -179,7 +164,7 @@ enum MHD_Result ncm_rest_device_get(struct ncm_req *req)
 	enum MHD_Result ret;
 	char *text;
 
-	if (!load_device(req, &d, &ret))
+	if (!ncm_rest_device_load(req, &d, &ret))
 		return ret;
 	ncm_svc_shadow_read(ncm_rt_db(), d.id, &shadow, NULL);
 	o = ncm_rest_device_json(&d, shadow, 1, 1);
@@ -330,7 +315,7 @@ enum MHD_Result ncm_rest_device_state_patch(struct ncm_req *req)
 	char *text, *end;
 	int code;
 
-	if (!load_device(req, &d, &ret))
+	if (!ncm_rest_device_load(req, &d, &ret))
 		return ret;
 	ncm_device_release(&d);
 	body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
