@@ -263,6 +263,18 @@ void raw_expect(struct raw *r, struct raw_pkt *p, int type, int id, const char *
 		raw_puback(r, p->id);
 }
 
+json_t *raw_expect_json(struct raw *r, const char *topic)
+{
+	struct raw_pkt p;
+	json_t *j;
+
+	raw_expect(r, &p, RAW_PUBLISH, 0, topic);
+	j = json_loadb((const char *)p.payload, p.len, 0, NULL);
+	ck_assert_msg(j != NULL, "not JSON on %s: %s", topic, p.payload);
+	raw_pkt_release(&p);
+	return j;
+}
+
 void raw_expect_quiet(struct raw *r)
 {
 	struct raw_pkt p;

@@ -60,6 +60,9 @@ void raw_close(struct raw *r);
 /* Reads the next packet and fails the test unless it is of type (and, for PUBACK and SUBACK,
  * has identifier id; for PUBLISH, topic). A QoS 1 PUBLISH is acknowledged. */
 void raw_expect(struct raw *r, struct raw_pkt *p, int type, int id, const char *topic);
+/* The next packet must be a PUBLISH on topic (acknowledged when QoS 1) with a JSON payload;
+ * that JSON (a new reference). */
+json_t *raw_expect_json(struct raw *r, const char *topic);
 /* Proves nothing else is queued for the client: a PINGREQ's answer must be the next packet
  * (anything the broker queued before reading the PINGREQ would come first). */
 void raw_expect_quiet(struct raw *r);

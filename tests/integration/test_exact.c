@@ -71,19 +71,6 @@ static void raw_pub_acked(struct raw *r, int id, const char *topic, const char *
 	raw_pkt_release(&p);
 }
 
-/* The next packet must be a PUBLISH on topic; its JSON payload (new reference). */
-static json_t *raw_json_on(struct raw *r, const char *topic)
-{
-	struct raw_pkt p;
-	json_t *j;
-
-	raw_expect(r, &p, RAW_PUBLISH, 0, topic);
-	j = json_loadb((const char *)p.payload, p.len, 0, NULL);
-	ck_assert_msg(j != NULL, "not JSON on %s: %s", topic, p.payload);
-	raw_pkt_release(&p);
-	return j;
-}
-
 static json_int_t shadow_version(const char *id)
 {
 	char path[256];
@@ -136,7 +123,7 @@ START_TEST(delta_storm_device_answering_with_control_gets_one_delta)
 	raw_sub1(&r, 101, get_acc);
 
 	admin_patch_shadow(id, "{\"state\":{\"desired\":{\"config\":{\"interval\":42}}}}");
-	j = raw_json_on(&r, delta);
+	j = raw_expect_json(&r, delta);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
 				 json_object_get(j, "state"), "config"), "interval")), 42);
 	ck_assert_ptr_null(json_object_get(json_object_get(j, "state"), "control"));
@@ -152,7 +139,7 @@ START_TEST(delta_storm_device_answering_with_control_gets_one_delta)
 		raw_expect_quiet(&r);
 		/* a second observable round trip: the get answer is the next packet */
 		raw_pub_acked(&r, 200 + round, get, "", 0);
-		j = raw_json_on(&r, get_acc);
+		j = raw_expect_json(&r, get_acc);
 		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
 					 json_object_get(j, "desired"), "config"), "interval")), 42);
 		json_decref(j);
@@ -191,7 +178,7 @@ START_TEST(aws_demo_sequence_gets_exactly_one_delta)
 	admin_patch_shadow(id, "{\"state\":{\"reported\":{\"x\":2}}}");
 
 	raw_pub_acked(&r, 10, t_delete, "", 0);
-	j = raw_json_on(&r, t_del_acc);
+	j = raw_expect_json(&r, t_del_acc);
 	deleted_version = json_integer_value(json_object_get(j, "version"));
 	ck_assert_int_ge(deleted_version, 3);
 	json_decref(j);
@@ -199,10 +186,10 @@ START_TEST(aws_demo_sequence_gets_exactly_one_delta)
 	/* the demo publishes strlen + 1 bytes: the JSON ends with a NUL (item 3) */
 	static const char want[] = "{\"state\":{\"desired\":{\"powerOn\":1}},\"clientToken\":\"021909\"}";
 	raw_pub_acked(&r, 11, t_update, want, sizeof(want));
-	j = raw_json_on(&r, t_upd_acc);
+	j = raw_expect_json(&r, t_upd_acc);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), deleted_version + 1);
 	json_decref(j);
-	j = raw_json_on(&r, t_delta);
+	j = raw_expect_json(&r, t_delta);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "state"),
 							    "powerOn")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), deleted_version + 1);
@@ -211,7 +198,7 @@ START_TEST(aws_demo_sequence_gets_exactly_one_delta)
 
 	static const char rep[] = "{\"state\":{\"reported\":{\"powerOn\":1}},\"clientToken\":\"021910\"}";
 	raw_pub_acked(&r, 12, t_update, rep, sizeof(rep));
-	j = raw_json_on(&r, t_upd_acc);
+	j = raw_expect_json(&r, t_upd_acc);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), deleted_version + 2);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "clientToken")), "021910");
 	json_decref(j);
@@ -246,11 +233,11 @@ START_TEST(shadow_version_survives_delete_rest_and_restart)
 	ck_assert_int_ge(v0, 4);
 
 	raw_pub_acked(&r, 10, t_delete, "", 0);
-	j = raw_json_on(&r, t_del_acc);
+	j = raw_expect_json(&r, t_del_acc);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), v0);
 	json_decref(j);
 	raw_pub_acked(&r, 11, t_delete, "", 0);
-	j = raw_json_on(&r, t_del_rej);
+	j = raw_expect_json(&r, t_del_rej);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "code")), 404);
 	json_decref(j);
 	raw_close(&r);
@@ -269,7 +256,7 @@ START_TEST(shadow_version_survives_delete_rest_and_restart)
 	raw_device(&r, id);
 	raw_sub1(&r, 1, t_del_acc);
 	raw_pub_acked(&r, 12, t_delete, "", 0);
-	j = raw_json_on(&r, t_del_acc);
+	j = raw_expect_json(&r, t_del_acc);
 	v0 = json_integer_value(json_object_get(j, "version"));
 	json_decref(j);
 	raw_close(&r);
@@ -594,7 +581,7 @@ START_TEST(reply_waits_for_the_subscription_within_the_hold)
 	/* subscribed first: delivered at once, and journaled as delivered */
 	raw_sub1(&r, 1, acc);
 	raw_pub_acked(&r, 10, get, "", 0);
-	j = raw_json_on(&r, acc);
+	j = raw_expect_json(&r, acc);
 	ck_assert(json_is_object(json_object_get(j, "desired")));
 	json_decref(j);
 	ck_assert_int_ge(journal_wait(&s, "mqtt.send", id, "delivered", 1), 1);
@@ -606,7 +593,7 @@ START_TEST(reply_waits_for_the_subscription_within_the_hold)
 	ck_assert_int_ge(journal_wait(&s, "mqtt.send", id, "held", 1), 1);
 	raw_expect_quiet(&r);
 	raw_sub1(&r, 2, acc);
-	j = raw_json_on(&r, acc);
+	j = raw_expect_json(&r, acc);
 	ck_assert(json_is_object(json_object_get(j, "desired")));
 	json_decref(j);
 	ck_assert_int_ge(journal_wait(&s, "mqtt.send", id, "until it subscribed", 1), 1);

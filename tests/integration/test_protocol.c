@@ -222,19 +222,6 @@ START_TEST(g3_device_pairs_and_syncs_its_shadow)
 END_TEST
 
 
-/* Reads packets until a PUBLISH on topic arrives (acknowledging it); fails after WAIT_MS. */
-static json_t *expect_json_on(struct raw *r, const char *topic)
-{
-	struct raw_pkt p;
-	json_t *j;
-
-	raw_expect(r, &p, RAW_PUBLISH, 0, topic);
-	j = json_loadb((const char *)p.payload, p.len, 0, NULL);
-	ck_assert_msg(j != NULL, "not JSON on %s: %s", topic, p.payload);
-	raw_pkt_release(&p);
-	return j;
-}
-
 static void connect_lab(struct raw *r, const char *id, int clean, int *sp)
 {
 	char crt[PATH_MAX], key[PATH_MAX];
@@ -289,7 +276,7 @@ START_TEST(bad_input_on_every_shadow_topic_gets_its_error_reply)
 		raw_publish(&r, 10, 1, t, bad_updates[i].payload, strlen(bad_updates[i].payload));
 		raw_expect(&r, &p, RAW_PUBACK, 10, NULL);
 		snprintf(t, sizeof(t), "$aws/things/%s/shadow/update/rejected", id);
-		j = expect_json_on(&r, t);
+		j = raw_expect_json(&r, t);
 		ck_assert_int_eq(json_integer_value(json_object_get(j, "code")), 400);
 		ck_assert_msg(strstr(json_string_value(json_object_get(j, "message")),
 				     bad_updates[i].message_part) != NULL,
@@ -301,9 +288,9 @@ START_TEST(bad_input_on_every_shadow_topic_gets_its_error_reply)
 		raw_publish(&r, 11, 1, t, bad_updates[i].payload, strlen(bad_updates[i].payload));
 		raw_expect(&r, &p, RAW_PUBACK, 11, NULL);
 		snprintf(t, sizeof(t), "$aws/things/%s/shadow/update/rejected", id);
-		json_decref(expect_json_on(&r, t));
+		json_decref(raw_expect_json(&r, t));
 		snprintf(t, sizeof(t), "%s/shadow/update/delta/trim/err", id);
-		j = expect_json_on(&r, t);
+		j = raw_expect_json(&r, t);
 		ck_assert_int_eq(json_integer_value(json_object_get(j, "err")), 400);
 		json_decref(j);
 	}
@@ -312,7 +299,7 @@ START_TEST(bad_input_on_every_shadow_topic_gets_its_error_reply)
 	raw_publish(&r, 12, 1, t, "{\"state\":{\"reported\":{\"a\":1}},\"version\":999}", strlen("{\"state\":{\"reported\":{\"a\":1}},\"version\":999}"));
 	raw_expect(&r, &p, RAW_PUBACK, 12, NULL);
 	snprintf(t, sizeof(t), "$aws/things/%s/shadow/update/rejected", id);
-	j = expect_json_on(&r, t);
+	j = raw_expect_json(&r, t);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "code")), 409);
 	json_decref(j);
 	/* over the 8 KB cap is 413, and the stored shadow is unchanged */
@@ -328,7 +315,7 @@ START_TEST(bad_input_on_every_shadow_topic_gets_its_error_reply)
 	raw_publish(&r, 13, 1, t, big, strlen(big));
 	raw_expect(&r, &p, RAW_PUBACK, 13, NULL);
 	snprintf(t, sizeof(t), "$aws/things/%s/shadow/update/rejected", id);
-	j = expect_json_on(&r, t);
+	j = raw_expect_json(&r, t);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "code")), 413);
 	json_decref(j);
 
@@ -341,7 +328,7 @@ START_TEST(bad_input_on_every_shadow_topic_gets_its_error_reply)
 	raw_publish(&r, 14, 1, t, "{\"t\":\"$string(1/0)\"}", strlen("{\"t\":\"$string(1/0)\"}"));
 	raw_expect(&r, &p, RAW_PUBACK, 14, NULL);
 	snprintf(t, sizeof(t), "%s/shadow/get/accepted/tf", id);
-	j = expect_json_on(&r, t);
+	j = raw_expect_json(&r, t);
 	ck_assert(json_is_integer(json_object_get(j, "err")));
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "position")), 1);
 	ck_assert(json_is_string(json_object_get(j, "message")));
@@ -351,7 +338,7 @@ START_TEST(bad_input_on_every_shadow_topic_gets_its_error_reply)
 	raw_publish(&r, 15, 1, t, "t=state", strlen("t=state"));
 	raw_expect(&r, &p, RAW_PUBACK, 15, NULL);
 	snprintf(t, sizeof(t), "%s/shadow/get/rejected", id);
-	j = expect_json_on(&r, t);
+	j = raw_expect_json(&r, t);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "code")), 400);
 	json_decref(j);
 	raw_expect_quiet(&r);
@@ -480,7 +467,7 @@ START_TEST(persistent_session_keeps_subscriptions_and_clean_session_does_not)
 	ck_assert_int_eq(status, 200);
 	json_decref(j);
 	snprintf(c2d, sizeof(c2d), "%sm/d/%s/c2d/r", s.prefix, id);
-	j = expect_json_on(&r, c2d);
+	j = raw_expect_json(&r, c2d);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "appId")), "LED");
 	json_decref(j);
 	raw_close(&r);
@@ -517,7 +504,7 @@ START_TEST(account_device_sees_the_team_and_devices_do_not_see_each_other)
 	snprintf(t, sizeof(t), "%sm/d/acct-dev-1/d2c", s.prefix);
 	raw_publish(&d, 1000, 1, t, "{\"appId\":\"BUTTON\",\"data\":\"1\"}", strlen("{\"appId\":\"BUTTON\",\"data\":\"1\"}"));
 	raw_expect(&d, &p, RAW_PUBACK, 1000, NULL);
-	j = expect_json_on(&a, t);
+	j = raw_expect_json(&a, t);
 	json_decref(j);
 	/* the account device sends c2d to one device; the other sees nothing */
 	snprintf(t, sizeof(t), "%sm/d/acct-dev-1/c2d/r", s.prefix);
@@ -537,7 +524,7 @@ START_TEST(account_device_sees_the_team_and_devices_do_not_see_each_other)
 		if (got == 1)
 			ck_assert(seen_ack && seen_copy);
 	}
-	json_decref(expect_json_on(&d, t));
+	json_decref(raw_expect_json(&d, t));
 	raw_expect_quiet(&o);
 	raw_close(&o);
 	/* the account device may not use shadow topics */
@@ -594,7 +581,7 @@ START_TEST(replies_never_exceed_the_device_buffer)
 	raw_publish(&r, 201, 1, t, "", strlen(""));
 	raw_expect(&r, &p, RAW_PUBACK, 201, NULL);
 	snprintf(t, sizeof(t), "%s/shadow/get/rejected", id);
-	j = expect_json_on(&r, t);
+	j = raw_expect_json(&r, t);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "code")), 413);
 	json_decref(j);
 	raw_close(&r);
@@ -700,7 +687,7 @@ START_TEST(ua_wait_report_and_aws_delete_are_accepted)
 	raw_publish(&r, 300, 1, t, ua_wait, strlen(ua_wait));
 	raw_expect(&r, &p, RAW_PUBACK, 300, NULL);
 	snprintf(t, sizeof(t), "$aws/things/%s/shadow/update/accepted", id);
-	j = expect_json_on(&r, t);
+	j = raw_expect_json(&r, t);
 	ck_assert(json_is_integer(json_object_get(j, "version")));
 	json_decref(j);
 
@@ -713,14 +700,14 @@ START_TEST(ua_wait_report_and_aws_delete_are_accepted)
 	raw_publish(&r, 301, 1, t, "", 0);
 	raw_expect(&r, &p, RAW_PUBACK, 301, NULL);
 	snprintf(t, sizeof(t), "$aws/things/%s/shadow/delete/accepted", id);
-	j = expect_json_on(&r, t);
+	j = raw_expect_json(&r, t);
 	ck_assert(json_is_integer(json_object_get(j, "version")));
 	json_decref(j);
 	snprintf(t, sizeof(t), "$aws/things/%s/shadow/get", id);
 	raw_publish(&r, 302, 1, t, "", 0);
 	raw_expect(&r, &p, RAW_PUBACK, 302, NULL);
 	snprintf(t, sizeof(t), "%s/shadow/get/accepted", id);
-	j = expect_json_on(&r, t);
+	j = raw_expect_json(&r, t);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(j,
 				 "desired"), "pairing"), "state")), "paired");
 	json_decref(j);
