@@ -23,6 +23,7 @@
 #include "shadow.h"
 #include "shadows.h"
 #include "pki.h"
+#include "records.h"
 #include "team.h"
 #include "jsontext.h"
 
@@ -35,22 +36,6 @@ static int random_hex(char *out, size_t nbytes)
 		return NCM_ERR_CRYPTO;
 	for (i = 0; i < nbytes; i++)
 		sprintf(out + 2 * i, "%02x", buf[i]);
-	return NCM_OK;
-}
-
-/* A random UUID v4 in the lower-case form nRF Cloud's tenant IDs have (docs/protocol-rest.md#account). */
-static int random_uuid(char out[37])
-{
-	unsigned char b[16];
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		return NCM_ERR_CRYPTO;
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-		 b[14], b[15]);
 	return NCM_OK;
 }
 
@@ -108,7 +93,9 @@ static int load_team(struct ncm_db *db, const char *dir, time_t now, struct ncm_
 	if (!dir || ncm_path(path, sizeof(path), "%s/team.json", dir) || !ncm_file_exists(path)) {
 		snprintf(team.name, sizeof(team.name), "nrfcloud-mock");
 		snprintf(team.stage, sizeof(team.stage), "prod");
-		if (random_uuid(team.tenant_id) || random_hex(team.api_key, 20))
+		/* a UUID v4 in the lower-case form nRF Cloud's tenant IDs have
+		 * (docs/protocol-rest.md#account) */
+		if (ncm_store_uuid_random(team.tenant_id) || random_hex(team.api_key, 20))
 			return ncm_err_set(err, NCM_ERR_CRYPTO, "fixtures: no randomness");
 		ncm_log(NCM_LOG_NOTICE, "fixtures: no team.json; made team %s", team.tenant_id);
 		return ncm_store_team_put(db, &team, (int64_t)now * 1000, err);

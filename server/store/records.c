@@ -155,18 +155,34 @@ int ncm_store_record_list(struct ncm_db *db, const struct ncm_record_filter *f, 
 	return rc;
 }
 
-void ncm_store_record_uuid(char out[37])
+/* Version 4 UUID text from 16 random bytes b (its version and variant bits set here). */
+static void uuid_format(unsigned char b[16], char out[37])
 {
-	unsigned char b[16] = { 0 };
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		memset(b, 0x5a, sizeof(b));
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(out, 37,
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
 		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
 		 b[14], b[15]);
+}
+
+void ncm_store_record_uuid(char out[37])
+{
+	unsigned char b[16] = { 0 };
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		memset(b, 0x5a, sizeof(b));
+	uuid_format(b, out);
+}
+
+int ncm_store_uuid_random(char out[37])
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return NCM_ERR_CRYPTO;
+	uuid_format(b, out);
+	return NCM_OK;
 }
 
 /* An alert's id is a time-ordered UUID-shaped string (its first 12 hex digits are the

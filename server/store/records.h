@@ -61,6 +61,9 @@ int ncm_store_record_list(struct ncm_db *db, const struct ncm_record_filter *f, 
 /* A new random UUID (version 4), as nRF Cloud's record IDs are ("Universally unique
  * identifier"). */
 void ncm_store_record_uuid(char out[37]);
+/* The same, NCM_ERR_CRYPTO (out untouched) when there is no randomness instead of a fixed
+ * stand-in. */
+int ncm_store_uuid_random(char out[37]);
 
 /* The alert hook of the message store: a d2c JSON message with appId "ALERT" (the SDK's
  * nrf_cloud_alert library) also becomes an ACTIVE alert. */

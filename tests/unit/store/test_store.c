@@ -20,6 +20,7 @@
 #include "err.h"
 #include "journal.h"
 #include "log.h"
+#include "records.h"
 #include "team.h"
 
 #define FP_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -840,6 +841,38 @@ START_TEST(journal_record_without_optional_fields_reads_back_as_null)
 }
 END_TEST
 
+/* A version 4 UUID in lower case: 8-4-4-4-12 hex digits, version digit 4, variant 8..b. */
+static void check_uuid_v4(const char *u)
+{
+	size_t i;
+
+	ck_assert_uint_eq(strlen(u), 36);
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+			ck_assert_msg(u[i] == '-', "%s: no '-' at %zu", u, i);
+		else
+			ck_assert_msg(strchr("0123456789abcdef", u[i]) && u[i],
+				      "%s: not lower-case hex at %zu", u, i);
+	}
+	ck_assert_msg(u[14] == '4', "%s: not version 4", u);
+	ck_assert_msg(strchr("89ab", u[19]) != NULL, "%s: not the RFC 4122 variant", u);
+}
+
+START_TEST(record_and_random_uuids_are_lower_case_version_4_and_differ)
+{
+	char a[37], b[37], c[37];
+
+	ncm_store_record_uuid(a);
+	ck_assert_int_eq(ncm_store_uuid_random(b), NCM_OK);
+	ck_assert_int_eq(ncm_store_uuid_random(c), NCM_OK);
+	check_uuid_v4(a);
+	check_uuid_v4(b);
+	check_uuid_v4(c);
+	ck_assert_str_ne(a, b);
+	ck_assert_str_ne(b, c);
+}
+END_TEST
+
 /* One TCase per test, named after it, so the report reads as a list of sentences. */
 static void add_case(Suite *s, const char *name, const TTest *test)
 {
@@ -881,6 +914,7 @@ static Suite *store_suite(void)
 	ADD(s, journal_after_seq_and_limit_page_through_records);
 	ADD(s, journal_binary_payload_with_nul_bytes_round_trips);
 	ADD(s, journal_record_without_optional_fields_reads_back_as_null);
+	ADD(s, record_and_random_uuids_are_lower_case_version_4_and_differ);
 	return s;
 }
 
