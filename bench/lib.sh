@@ -78,3 +78,42 @@ bench_cleanup() {
 bench_free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# bench_nginx_conf PORT ROOT CONNECTIONS TYPE [HTTP_LINE]: writes $tmp/nginx/nginx.conf for an
+# nginx baseline: one worker (CONNECTIONS connections), every path under $tmp/nginx, HTTPS on
+# 127.0.0.1:PORT with the mock's server certificate from $data, files from ROOT served as TYPE
+# by default, keep-alive as long as the clients want; HTTP_LINE (e.g. "sendfile on;") added
+# to the http block.
+bench_nginx_conf() {
+	mkdir -p "$tmp/nginx"
+	{
+		cat <<EOF
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections $3; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/nginx/body;
+	proxy_temp_path $tmp/nginx/proxy;
+	fastcgi_temp_path $tmp/nginx/fastcgi;
+	uwsgi_temp_path $tmp/nginx/uwsgi;
+	scgi_temp_path $tmp/nginx/scgi;
+	default_type $4;
+EOF
+		[ -z "${5:-}" ] || printf '\t%s\n' "$5"
+		cat <<EOF
+	keepalive_timeout 60s;
+	keepalive_requests 1000000;
+	server {
+		listen 127.0.0.1:$1 ssl;
+		ssl_certificate $data/ca/server.pem;
+		ssl_certificate_key $data/ca/server.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		root $2;
+		location / { }
+	}
+}
+EOF
+	} >"$tmp/nginx/nginx.conf"
+}

@@ -83,33 +83,7 @@ path=$(printf '%s' "$answer" | sed -n 's|.*"https://[^/]*\(/[^"]*\)".*|\1|p')
 
 # ---- nginx on a free loopback port, serving <data>/firmware with the mock's certificate ----
 start_nginx() {
-	mkdir -p "$tmp/nginx"
-	cat >"$tmp/nginx/nginx.conf" <<EOF
-worker_processes 1;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $tmp/nginx/body;
-	proxy_temp_path $tmp/nginx/proxy;
-	fastcgi_temp_path $tmp/nginx/fastcgi;
-	uwsgi_temp_path $tmp/nginx/uwsgi;
-	scgi_temp_path $tmp/nginx/scgi;
-	default_type application/octet-stream;
-	sendfile on;
-	keepalive_timeout 60s;
-	keepalive_requests 1000000;
-	server {
-		listen 127.0.0.1:$1 ssl;
-		ssl_certificate $data/ca/server.pem;
-		ssl_certificate_key $data/ca/server.key;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		root $data/firmware;
-		location / { }
-	}
-}
-EOF
+	bench_nginx_conf "$1" "$data/firmware" 64 application/octet-stream "sendfile on;"
 	"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" \
 		-g 'daemon off;' 2>>"$tmp/nginx/stderr" &
 	npid=$!

@@ -30,32 +30,7 @@ mkdir -p "$tmp/www/v1/devices"
 curl -sf --cacert "$ca" -H "Authorization: Bearer $key" "$url" >"$tmp/www/v1/devices/$dev"
 chmod -R a+rX "$tmp/www"
 nport=$(bench_free_port)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<NGINX
-worker_processes 1;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 256; }
-http {
-	access_log off;
-	client_body_temp_path $tmp/nginx/body;
-	proxy_temp_path $tmp/nginx/proxy;
-	fastcgi_temp_path $tmp/nginx/fastcgi;
-	uwsgi_temp_path $tmp/nginx/uwsgi;
-	scgi_temp_path $tmp/nginx/scgi;
-	default_type application/json;
-	keepalive_timeout 60s;
-	keepalive_requests 1000000;
-	server {
-		listen 127.0.0.1:$nport ssl;
-		ssl_certificate $data/ca/server.pem;
-		ssl_certificate_key $data/ca/server.key;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		root $tmp/www;
-		location / { }
-	}
-}
-NGINX
+bench_nginx_conf "$nport" "$tmp/www" 256 application/json
 nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" -g 'daemon off;' &
 npid=$!
 i=0
