@@ -2,22 +2,13 @@
 // chart.js: a time-series line chart on a canvas: one series per name (an appId), each with its
 // own colour and min/max, values normalised to the plot height so TEMP and RSRP share a chart.
 
-const COLOURS = ['#0a7cba', '#d9480f', '#2b8a3e', '#9c36b5', '#c92a2a', '#5f3dc4', '#087f5b', '#e67700'];
+import { css, prepareCanvas } from './canvas.js';
 
-function css(name) {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
-}
+const COLOURS = ['#0a7cba', '#d9480f', '#2b8a3e', '#9c36b5', '#c92a2a', '#5f3dc4', '#087f5b', '#e67700'];
 
 // series: Map name -> [{t: ms, v: number}]. Draws and returns the legend entries.
 export function drawChart(canvas, series) {
-  const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth || 600;
-  const hgt = canvas.clientHeight || 240;
-  canvas.width = w * dpr;
-  canvas.height = hgt * dpr;
-  const g = canvas.getContext('2d');
-  g.scale(dpr, dpr);
-  g.clearRect(0, 0, w, hgt);
+  const { g, w, hgt } = prepareCanvas(canvas, 240);
   const pad = { l: 12, r: 12, t: 12, b: 24 };
   const all = [...series.values()].flat();
   g.font = '12px system-ui, sans-serif';

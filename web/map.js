@@ -2,22 +2,13 @@
 // map.js: location fixes on a plain canvas (the lab has no tile server): an equirectangular
 // view fitted to the fixes and their uncertainty circles, a metre grid, the newest fix marked.
 
-const M_PER_DEG = 111320;
+import { css, prepareCanvas } from './canvas.js';
 
-function css(name) {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
-}
+const M_PER_DEG = 111320;
 
 // fixes: [{lat, lon, uncertainty (m), serviceType, time}] newest first.
 export function drawFixes(canvas, fixes) {
-  const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth || 600;
-  const hgt = canvas.clientHeight || 300;
-  canvas.width = w * dpr;
-  canvas.height = hgt * dpr;
-  const g = canvas.getContext('2d');
-  g.scale(dpr, dpr);
-  g.clearRect(0, 0, w, hgt);
+  const { g, w, hgt } = prepareCanvas(canvas, 300);
   g.font = '12px system-ui, sans-serif';
   g.fillStyle = css('--muted');
   if (!fixes.length) {
