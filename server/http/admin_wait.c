@@ -119,6 +119,11 @@ enum MHD_Result ncm_admin_wait_post(struct ncm_req *req)
 	json_t *since;
 	int bad = 0;
 
+	/* called again for the same request: the answer after a resume could not be queued (the
+	 * listener is stopping); a second context would leak the first, so close instead (as the
+	 * portal's events, portal_events.c) */
+	if (req->async)
+		return MHD_NO;
 	NCM_REQUIRE_ADMIN(req);
 	c = calloc(1, sizeof(*c));
 	if (!c)
