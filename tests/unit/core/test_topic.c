@@ -400,7 +400,7 @@ START_TEST(unrelated_topics_are_none)
 		PFX "m/d/" DEV "/", PFX DEV, PFX DEV "/jobs", PFX DEV "/jobs/", PFX "m/" DEV "/d2c",
 		PFX "m/d/" DEV "/D2C",
 		"aws/things/" DEV "/shadow/get", "$AWS/things/" DEV "/shadow/get",
-		PFX "m/d/" DEV "/jobs/rcv", PFX "m/d/" DEV "/C2G", PFX "m/d/" DEV "/g2c/r",
+		PFX "m/d/" DEV "/jobs/rcv", PFX "m/d/" DEV "/C2G", PFX "m/d/" DEV "/g2c/x",
 	};
 	size_t i;
 
