@@ -83,17 +83,24 @@ static int tags_fill(const char *after, int limit, json_t *items, void *userdata
 	return rc;
 }
 
-/* GET /v1/devices/tags (ListDeviceTags, API key): the tags the team's devices carry, paged. */
+/* GET /v1/devices/tags (ListDeviceTags, API key): the tags the team's devices carry, a page of
+ * strings (PaginatedResultDeviceTagOrJSONataTransformedResponse); pageLimit is required
+ * (AllDevicesApi.md list_device_tags), so its absence is refused as a bad pageLimit is. */
 enum MHD_Result ncm_rest_device_tags_get(struct ncm_req *req)
 {
+	if (!ncm_req_query(req, "pageLimit"))
+		return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000,
+				       "pageLimit is required (1-%d)", MAX_PAGE);
 	return ncm_rest_paged(req, DEFAULT_PAGE, MAX_PAGE, NULL, tags_fill, NULL);
 }
 
-/* GET /v1/account/tags (ListTags, API key): the team's tags; in the mock these are the tags
- * its devices carry (tags exist only on devices here). */
+/* GET /v1/account/tags (ListTags, API key): all the team's tags, one page of strings
+ * (PaginatedResultDeviceTag.md: items are strings; AccountApi.md list_tags takes no paging
+ * parameters). In the mock the team's tags are those its devices carry. */
+#define ALL_TAGS 10000
 enum MHD_Result ncm_rest_account_tags_get(struct ncm_req *req)
 {
-	return ncm_rest_paged(req, DEFAULT_PAGE, MAX_PAGE, NULL, tags_fill, NULL);
+	return ncm_rest_paged(req, ALL_TAGS, ALL_TAGS, NULL, tags_fill, NULL);
 }
 
 static int count_one(const struct ncm_message *m, void *userdata)

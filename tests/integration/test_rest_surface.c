@@ -106,6 +106,7 @@ START_TEST(account_usage_invoices_and_tags)
 	ck_assert(!json_object_get(j, "pageNextToken"));
 	json_decref(j);
 	err("GET", "/v1/devices/tags?pageLimit=0", NULL, 400, 40000, "pageLimit");
+	err("GET", "/v1/devices/tags", NULL, 400, 40000, "pageLimit is required");
 	err("GET", "/v1/devices/tags?pageNextToken=%25%25", NULL, 400, 40000, "pageNextToken");
 
 	j = ok("GET", "/v1/account/usage/summary", NULL, 200);
