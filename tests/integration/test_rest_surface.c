@@ -107,7 +107,8 @@ START_TEST(account_usage_invoices_and_tags)
 	json_decref(j);
 	err("GET", "/v1/devices/tags?pageLimit=0", NULL, 400, 40000, "pageLimit");
 	err("GET", "/v1/devices/tags", NULL, 400, 40000, "pageLimit is required");
-	err("GET", "/v1/devices/tags?pageNextToken=%25%25", NULL, 400, 40000, "pageNextToken");
+	err("GET", "/v1/devices/tags?pageLimit=5&pageNextToken=%25%25", NULL, 400, 40000,
+	    "pageNextToken");
 
 	j = ok("GET", "/v1/account/usage/summary", NULL, 200);
 	ck_assert_int_ge(json_integer_value(json_object_get(json_object_get(j, "currentDevices"),
