@@ -2,8 +2,8 @@
  * rest_gateway.c: the BLE gateway operations (docs/protocol-rest.md#ble-gateways):
  * StartScanForBLEDevices, StartPeripheralDiscovery, AddPeripheral and the characteristic and
  * descriptor reads and writes. Paths, statuses and bodies are nRF Cloud's OpenAPI as the client
- * generated from it shows them (NauEngineering/python_nRF_cloud_client docs/GatewaysApi.md,
- * docs/BluetoothLowEnergyDevicesApi.md, docs/BLEScanConfig.md). The operations reach a gateway
+ * generated from it shows them (NauEngineering/python_nRF_cloud_client, its GatewaysApi.md,
+ * BluetoothLowEnergyDevicesApi.md and BLEScanConfig.md pages). The operations reach a gateway
  * (a device onboarded with a subType containing "gateway") as the c2g messages nRF Cloud's
  * gateway firmware reads (nRFCloud/lte-gateway src/gateway.c gateway_handler(), before the
  * 2023 rewrite), and its g2c events (src/ble_codec.c) answer the reads. Any other device gets
