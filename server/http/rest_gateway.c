@@ -427,14 +427,19 @@ static enum MHD_Result read_answered(struct ncm_req *req)
 			       c->gw, READ_WAIT_MS);
 }
 
+struct first_match {
+	const struct read_ctx *c;
+	json_t *found;
+};
+
 static int first_match_cb(const struct ncm_journal_rec *rec, void *userdata)
 {
-	struct read_ctx *c = userdata;
+	struct first_match *m = userdata;
 
-	if (!ncm_record_matches(&c->w.pattern, rec->kind, rec->device, rec->topic, rec->payload,
-				rec->payload_len))
+	if (!ncm_record_matches(&m->c->w.pattern, rec->kind, rec->device, rec->topic,
+				rec->payload, rec->payload_len))
 		return 0;
-	c->record = ncm_rt_journal_json(rec);
+	m->found = ncm_rt_journal_json(rec);
 	return 1;
 }
 
@@ -444,6 +449,7 @@ static enum MHD_Result read_published(struct ncm_req *req)
 {
 	struct read_ctx *c = req->async;
 	struct ncm_journal_filter f = { 0 };
+	struct first_match m = { c, NULL };
 
 	if (req->pub_failed)
 		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010,
@@ -458,13 +464,13 @@ static enum MHD_Result read_published(struct ncm_req *req)
 	f.topic = c->topic;
 	f.since_ms = c->since_ms;
 	f.limit = 1000000;
-	ncm_store_journal_foreach(ncm_rt_db(), &f, first_match_cb, c, NULL);
-	if (c->record) {
-		if (ncm_waiters_remove(&c->w))
+	ncm_store_journal_foreach(ncm_rt_db(), &f, first_match_cb, &m, NULL);
+	if (m.found) {
+		if (ncm_waiters_remove(&c->w)) {
+			c->record = m.found;
 			ncm_req_resume(req);
-		else {
-			json_decref(c->record); /* it woke meanwhile and resumes the request */
-			c->record = NULL;
+		} else {
+			json_decref(m.found); /* it woke meanwhile and resumes the request */
 		}
 	}
 	return MHD_YES;
