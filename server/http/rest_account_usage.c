@@ -38,7 +38,7 @@ static int collect(const struct ncm_device *d, void *userdata)
 		if (json_is_string(t))
 			json_object_set_new(c->tags, json_string_value(t), json_true());
 	json_decref(tags);
-	if (d->sub_type && strstr(d->sub_type, "gateway"))
+	if (d->sub_type && strcasestr(d->sub_type, "gateway"))
 		c->gateway++;
 	else
 		c->generic++;
