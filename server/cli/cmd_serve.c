@@ -263,6 +263,10 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	/* the plugin reads TLS refusals from here (server/mqtt/tls_watch.c) */
 	fprintf(f, "log_dest file %s/broker.log\n", run_dir);
 	fprintf(f, "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n");
+	/* the only trace of a publish the broker refuses itself ($SYS/...) is a debug line
+	 * (server/mqtt/tls_watch.c, docs/limits.md#sys-publish) */
+	if (cfg->mqtt_watch_denied)
+		fprintf(f, "log_type debug\n");
 	fprintf(f, "log_timestamp_format %%Y-%%m-%%dT%%H:%%M:%%S\n");
 	if (conf_user)
 		fprintf(f, "user %s\n", conf_user);

@@ -12,6 +12,13 @@
  * the purpose check. The broker handles connections one after the other on one thread, so the
  * peer of an "OpenSSL Error" line is the one the last "New connection" line named. Broker
  * thread only.
+ *
+ * The same log carries the one ACL refusal no plugin sees: Mosquitto 2.0.11 refuses a client's
+ * publish to "$SYS/..." (bar bridge state topics) or "$share/..." in its own check before any
+ * plugin ACL callback (src/security.c, acl__check_dollar, called from handle__publish), sends
+ * the PUBACK (MQTT 3.1.1 cannot refuse) and drops the message, logging only a debug line. With
+ * --mqtt-watch-denied (docs/limits.md#sys-publish) the broker logs debug lines too, and such a
+ * line disconnects the device and is journaled like the plugin's own ACL refusals (on_acl.c).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +30,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+
+#include "acl.h"
+#include "clients.h"
 #include "log.h"
 #include "mqtt_internal.h"
 #include "runtime.h"
@@ -116,6 +128,49 @@ static void journal_refusal(const char *addr, const char *err)
 	note[0] = '\0';
 }
 
+/* A "Denied PUBLISH from <client id> (d<dup>, q<qos>, r<retain>, m<mid>, '<topic>', ...
+ * (<n> bytes))" line (src/handle_publish.c in 2.0.11), p just past "from ". Only topics the
+ * broker's own check refuses are handled here: any other denial came from this plugin, which
+ * journaled it already. The reason is what the plugin's check says of the topic, so the record
+ * reads like on_acl.c's; the payload is not in the log line. */
+static void denied_publish(const char *p)
+{
+	struct ncm_journal_rec rec = { 0 };
+	struct ncm_err_info err = { 0 };
+	char id[NCM_DEVID_MAX + 1], topic[1024], reason[700], kick[700];
+	const char *end, *t, *tend;
+	int qos = 0;
+
+	end = strstr(p, " (d");
+	t = end ? strstr(end, ", '") : NULL;
+	tend = t ? strstr(t, "', ... (") : NULL;
+	if (!end || !tend || end - p > (long)NCM_DEVID_MAX)
+		return;
+	t += 3;
+	/* the last "', ... (" ends the topic (a topic may hold the same characters) */
+	for (const char *q; (q = strstr(tend + 1, "', ... ("));)
+		tend = q;
+	snprintf(id, sizeof(id), "%.*s", (int)(end - p), p);
+	snprintf(topic, sizeof(topic), "%.*s", (int)(tend - t), t);
+	if (strncmp(topic, "$SYS", 4) && strncmp(topic, "$share", 6))
+		return;
+	if (sscanf(end, " (d%*d, q%d,", &qos) != 1)
+		qos = 0;
+	if (ncm_acl_check(id, ncm_rt()->prefix, NCM_ACL_PUBLISH, topic, &err) == NCM_OK)
+		snprintf(err.msg, sizeof(err.msg), "publish to '%.200s' denied for device %s",
+			 topic, id);
+	snprintf(reason, sizeof(reason), "%s (refused by the broker, QoS %d%s)", err.msg, qos,
+		 qos ? ", acknowledged and dropped" : ", dropped");
+	ncm_log(NCM_LOG_NOTICE, "acl: %s; disconnecting", reason);
+	rec.kind = "mqtt.acl_denied";
+	rec.device = id;
+	rec.topic = topic;
+	rec.reason = reason;
+	ncm_rt_journal(&rec);
+	snprintf(kick, sizeof(kick), "policy violation: %s", err.msg);
+	ncm_mqtt_kick(id, kick);
+}
+
 /* One line of the broker's log (its time stamp prefix is skipped by the searches). Two shapes
  * of a refusal: a handshake that completes in the broker's accept logs "Client connection from
  * <ip> failed: <error>." and nothing else; one that needs more reads logs "New connection from
@@ -125,6 +180,16 @@ static void line(const char *l)
 	const char *p;
 	char addr[128];
 
+	/* with debug lines on, most lines are about packets: skip the time stamp and look at the
+	 * first word, so they cost one comparison */
+	p = strstr(l, ": ");
+	p = p ? p + 2 : l;
+	if (!strncmp(p, "Received ", 9) || !strncmp(p, "Sending ", 8))
+		return;
+	if (!strncmp(p, "Denied PUBLISH from ", 20)) {
+		denied_publish(p + 20);
+		return;
+	}
 	if ((p = strstr(l, "New connection from "))) {
 		const char *end;
 
