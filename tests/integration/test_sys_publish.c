@@ -59,12 +59,11 @@ static void expect_closed(struct raw *r)
 	raw_pkt_release(&p);
 }
 
-/* Publishes to $SYS/broker/x at qos from a fresh device id and checks: PUBACK for QoS 1, then the
- * disconnect, an mqtt.acl_denied record naming the topic and the broker's refusal, and the
- * disconnect journaled as a policy violation. */
-static void sys_publish_is_refused(const char *id, int qos)
+/* Publishes to topic (one the broker refuses itself) at qos from a fresh device id and checks:
+ * PUBACK for QoS 1, then the disconnect, an mqtt.acl_denied record naming the topic and the
+ * broker's refusal, and the disconnect journaled as a policy violation. */
+static void dollar_publish_is_refused(const char *id, int qos, const char *topic)
 {
-	const char *topic = "$SYS/broker/x";
 	struct raw r;
 	struct raw_pkt p;
 	json_t *rec;
@@ -135,7 +134,7 @@ static int server_log_has(const char *part)
 START_TEST(qos1_sys_publish_disconnects_and_is_journaled)
 {
 	srv_start(&s, watch);
-	sys_publish_is_refused("sys-qos1-device", 1);
+	dollar_publish_is_refused("sys-qos1-device", 1, "$SYS/broker/x");
 	/* another device publishing normally afterwards is not affected */
 	d2c_works("sys-other-device");
 	/* nor is the same device once it reconnects */
@@ -151,8 +150,10 @@ END_TEST
 START_TEST(qos0_sys_publish_disconnects_and_is_journaled)
 {
 	srv_start(&s, watch);
-	sys_publish_is_refused("sys-qos0-device", 0);
+	dollar_publish_is_refused("sys-qos0-device", 0, "$SYS/broker/x");
 	d2c_works("sys-other-device");
+	/* the broker's own check refuses publishes to shared-subscription topics too */
+	dollar_publish_is_refused("share-qos1-device", 1, "$share/g/x");
 }
 END_TEST
 
@@ -172,6 +173,14 @@ START_TEST(without_the_flag_the_broker_drops_it_silently)
 	/* the d2c record of another device comes after anything the refusal would have caused */
 	d2c_works("sys-other-device");
 	ck_assert_int_eq(journal_count(&s, "mqtt.acl_denied", "sys-quiet-device", NULL), 0);
+
+	/* the bridge state topics pass the broker's check and reach the plugin's, flag or not */
+	connect_lab(&r, "sys-bridge-device");
+	raw_publish(&r, 4, 0, "$SYS/broker/connection/x/state", "1", 1);
+	expect_closed(&r);
+	raw_close(&r);
+	json_decref(wait_record("mqtt.acl_denied", "sys-bridge-device",
+				"$SYS/broker/connection/x/state"));
 }
 END_TEST
 
