@@ -4,10 +4,15 @@
  * and drops it. With --mqtt-watch-denied the device is disconnected and the refusal journaled as
  * mqtt.acl_denied like any other ACL violation, for QoS 1 and QoS 0; other devices go on
  * publishing. Without the flag the publish is acknowledged and nothing happens, which is what
- * the flag is for. Journal records are waited for with POST /mock/v1/wait, never by sleeping.
+ * the flag is for. With the flag the broker logs to its file alone and the plugin copies the
+ * lines that are not packet debug to stderr, also when the broker stops before its first loop.
+ * Journal records are waited for with POST /mock/v1/wait, never by sleeping.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +189,40 @@ START_TEST(without_the_flag_the_broker_drops_it_silently)
 }
 END_TEST
 
+/* With the flag the broker logs to its file alone and the plugin copies lines to stderr; a
+ * broker that stops before its first loop (here the plugin cannot listen on HTTPS) must still
+ * say why on stderr. */
+START_TEST(with_the_flag_a_failed_start_still_says_why)
+{
+	static char out[4096], err[65536];
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	char port[16];
+	int fd, rc;
+
+	snprintf(s.dir, sizeof(s.dir), "/tmp/ncm-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(s.dir));
+	snprintf(s.data, sizeof(s.data), "%s/data", s.dir);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	snprintf(port, sizeof(port), "%d", ntohs(a.sin_port));
+	rc = cli_run(s.dir, s.data,
+		     (const char *const[]){ "serve", "--fixtures", getenv("NCM_FIXTURES"),
+					    "--mqtt-bind", "127.0.0.1", "--https-bind", "127.0.0.1",
+					    "--mqtt-port", "0", "--https-port", port, "--admin-port",
+					    "0", "--mqtt-watch-denied", NULL },
+		     out, sizeof(out), err, sizeof(err));
+	close(fd);
+	ck_assert_int_ne(rc, 0);
+	ck_assert_msg(strstr(err, "Address already in use"), "stderr: %s", err);
+	ck_assert_msg(strstr(err, "Plugin returned"), "stderr: %s", err);
+}
+END_TEST
+
 static const struct suite_def suite = {
 	.name = "sys_publish", .timeout_s = 120, .servers = { &s },
 };
@@ -191,4 +230,5 @@ static const struct suite_def suite = {
 SUITE_MAIN(suite,
 		{ "qos1", qos1_sys_publish_disconnects_and_is_journaled },
 		{ "qos0", qos0_sys_publish_disconnects_and_is_journaled },
-		{ "no_watch", without_the_flag_the_broker_drops_it_silently })
+		{ "no_watch", without_the_flag_the_broker_drops_it_silently },
+		{ "failed_start", with_the_flag_a_failed_start_still_says_why })
