@@ -278,12 +278,25 @@ static void send_service_info(void)
 static bool pgps_ready_lib;  /* nrf_cloud_pgps_init() succeeded */
 static bool pgps_wanted;     /* a `pgps` command waits for PGPS_EVT_READY */
 
+/* No PGPS_EVT_READY in CONFIG_LAB_PGPS_WAIT_S: an error answer or a failed download, which the
+ * library only logs (nrf_cloud_pgps.c nrf_cloud_pgps_process(), v2.5.0). */
+static void pgps_timeout_fn(struct k_work *w)
+{
+	ARG_UNUSED(w);
+	if (pgps_wanted) {
+		pgps_wanted = false;
+		lab_event("error", ",\"what\":\"pgps\",\"code\":-116");
+	}
+}
+static K_WORK_DELAYABLE_DEFINE(pgps_timeout_work, pgps_timeout_fn);
+
 static void on_pgps(struct nrf_cloud_pgps_event *event)
 {
 	switch (event->type) {
 	case PGPS_EVT_READY:
 		if (pgps_wanted) {
 			pgps_wanted = false;
+			(void)k_work_cancel_delayable(&pgps_timeout_work);
 			/* the library does not say how many bytes it downloaded: 0, and the
 			 * number of predictions it holds now */
 			snprintf(fields, sizeof(fields), ",\"bytes\":0,\"predictions\":%d",
@@ -577,8 +590,10 @@ int lab_cloud_pgps(void)
 	err = nrf_cloud_pgps_request_all();
 	if (err) {
 		pgps_wanted = false;
+		return err;
 	}
-	return err;
+	k_work_reschedule(&pgps_timeout_work, K_SECONDS(CONFIG_LAB_PGPS_WAIT_S));
+	return 0;
 #else
 	return -ENOTSUP;
 #endif
