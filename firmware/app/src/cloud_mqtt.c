@@ -290,8 +290,11 @@ static void pgps_timeout_fn(struct k_work *w)
 }
 static K_WORK_DELAYABLE_DEFINE(pgps_timeout_work, pgps_timeout_fn);
 
+/* Runs in the download thread: its own buffer, not the cloud callbacks' `fields`. */
 static void on_pgps(struct nrf_cloud_pgps_event *event)
 {
+	char ev_fields[64];
+
 	switch (event->type) {
 	case PGPS_EVT_READY:
 		if (pgps_wanted) {
@@ -299,9 +302,9 @@ static void on_pgps(struct nrf_cloud_pgps_event *event)
 			(void)k_work_cancel_delayable(&pgps_timeout_work);
 			/* the library does not say how many bytes it downloaded: 0, and the
 			 * number of predictions it holds now */
-			snprintf(fields, sizeof(fields), ",\"bytes\":0,\"predictions\":%d",
+			snprintf(ev_fields, sizeof(ev_fields), ",\"bytes\":0,\"predictions\":%d",
 				 CONFIG_NRF_CLOUD_PGPS_NUM_PREDICTIONS);
-			lab_event("pgps", fields);
+			lab_event("pgps", ev_fields);
 		}
 		break;
 	case PGPS_EVT_AVAILABLE:
