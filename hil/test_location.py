@@ -34,7 +34,8 @@ def test_pgps(dut, mock):
     the file downloaded in Range requests, then the device's `pgps` event."""
     seq = mock.last_seq()
     m = dut.mark()
-    assert dut.cmd("pgps") == {"command": "pgps"}
+    # `location pgps` is `pgps` under the location command (docs/lab-shell.md)
+    assert dut.cmd("location pgps") == {"command": "location"}
     ev = dut.wait_event("pgps", since=m, timeout=120)
     # a week of 4-hour predictions: CONFIG_NRF_CLOUD_PGPS_NUM_PREDICTIONS and _PREDICTION_PERIOD
     # defaults, which the lab firmware keeps and sim sends
