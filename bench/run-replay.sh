@@ -52,14 +52,29 @@ session() {
 		for (k = 0; k < m; k++)
 			for (d = 0; d < n; d++) {
 				id = sprintf("bench-%05d", d); t = "$aws/things/" id "/shadow/"
-				if (k == 0)
+				# with what the server answers (mqtt.send): the recording run waits for it
+				if (k == 0) {
 					printf "{\"ts\":%d,\"kind\":\"mqtt.publish\",\"device\":\"%s\",\"topic\":\"%sget\",\"status\":1,\"payload\":\"\"}\n", ts++, id, t
-				else if (k % 2 || m == 3)
+					printf "{\"ts\":%d,\"kind\":\"mqtt.send\",\"device\":\"%s\",\"topic\":\"%sget/accepted\",\"status\":1,\"payload\":\"{}\"}\n", ts++, id, t
+				} else if (k % 2 || m == 3) {
 					printf "{\"ts\":%d,\"kind\":\"mqtt.publish\",\"device\":\"%s\",\"topic\":\"%supdate\",\"status\":1,\"payload\":\"{\\\"state\\\":{\\\"reported\\\":{\\\"n\\\":%d}}}\"}\n", ts++, id, t, k
-				else
+					printf "{\"ts\":%d,\"kind\":\"mqtt.send\",\"device\":\"%s\",\"topic\":\"%supdate/accepted\",\"status\":1,\"payload\":\"{}\"}\n", ts++, id, t
+				} else
 					printf "{\"ts\":%d,\"kind\":\"mqtt.publish\",\"device\":\"%s\",\"topic\":\"%sm/d/%s/d2c\",\"status\":1,\"payload\":\"{\\\"appId\\\":\\\"TEMP\\\",\\\"messageType\\\":\\\"DATA\\\",\\\"data\\\":\\\"%d\\\"}\"}\n", ts++, id, prefix, id, k
 			}
 	}' >"$4"
+}
+
+# server_cpu_ms PID: the CPU time (user + system) the server process has used, in ms
+server_cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"
+}
+
+# client_cpu_ms FILE: the CPU time (user + system) of the finished children, in ms, from the
+# output of the shell's times saved in FILE
+client_cpu_ms() {
+	awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] }
+		print int(t * 1000) }' "$1"
 }
 
 # run N M: records N devices x M publishes on a server, replays the recording with --check on
@@ -73,16 +88,22 @@ run() {
 	"$build/nrfcloud-mock" replay "$tmp/session-$1-$2.jsonl" --data "$tmp/rec-$1-$2" \
 		--mqtt-port "$port" --speed max >/dev/null
 	start "play-$1-$2"
-	line=$("$build/nrfcloud-mock" replay "$tmp/rec-$1-$2.jsonl" --data "$tmp/play-$1-$2" \
-		--mqtt-port "$port" --speed max --check | tail -n 1)
-	echo "$line load $(cut -d' ' -f1 /proc/loadavg)"
-	rm -rf "$tmp/rec-$1-$2" "$tmp/play-$1-$2" "$tmp/rec-$1-$2.jsonl" "$tmp/session-$1-$2.jsonl"
+	server0=$(server_cpu_ms "$bench_pid")
+	times >"$tmp/times0"
+	"$build/nrfcloud-mock" replay "$tmp/rec-$1-$2.jsonl" --data "$tmp/play-$1-$2" \
+		--mqtt-port "$port" --speed max --check >"$tmp/out-$1-$2" || true
+	times >"$tmp/times1"
+	server1=$(server_cpu_ms "$bench_pid")
+	echo "$(tail -n 1 "$tmp/out-$1-$2") server-cpu $((server1 - server0)) client-cpu" \
+		"$(($(client_cpu_ms "$tmp/times1") - $(client_cpu_ms "$tmp/times0"))) load $(cut -d' ' -f1 /proc/loadavg)"
+	rm -rf "$tmp/rec-$1-$2" "$tmp/play-$1-$2" "$tmp/rec-$1-$2.jsonl" "$tmp/session-$1-$2.jsonl" \
+		"$tmp/out-$1-$2"
 }
 
 # get LINE REGEX: the number before REGEX's end in the replay's summary line
 get() { printf '%s' "$1" | sed -n "s|.*$2.*|\1|p"; }
-printf '%-32s %8s %9s %8s %11s %11s %6s\n' "replay --speed max --check" devices messages ms \
-	messages/s "connect ms" load
+printf '%-30s %9s %7s %10s %10s %10s %10s %5s\n' "replay --speed max --check" messages ms \
+	messages/s "connect ms" "server CPU" "client CPU" load
 i=0
 while [ "$i" -lt "$rounds" ]; do
 	for shape in "$devices 3" "$few $messages"; do
@@ -95,11 +116,15 @@ while [ "$i" -lt "$rounds" ]; do
 		bad=$(get "$line" ' \([0-9]*\) mismatches')
 		label="$n devices x $(echo "$shape" | cut -d' ' -f2) publishes"
 		[ "$bad" = 0 ] || label="$label, $bad MISMATCHES"
-		printf '%-32s %8s %9s %8s %11s %11s %6s\n' "$label" "$n" "$((pub + got))" \
+		printf '%-30s %9s %7s %10s %10s %10s %10s %5s\n' "$label" "$((pub + got))" \
 			"$(get "$line" 'mismatches, \([0-9]*\) ms')" \
 			"$(get "$line" ' \([0-9]*\) messages/s')" \
-			"$(get "$line" 'connecting \([0-9]*\) ms')" "$(get "$line" ' load \([0-9.]*\)$')"
+			"$(get "$line" 'connecting \([0-9]*\) ms')" \
+			"$(get "$line" 'server-cpu \([0-9]*\) ')" "$(get "$line" 'client-cpu \([0-9]*\) ')" \
+			"$(get "$line" ' load \([0-9.]*\)')"
 	done
 	i=$((i + 1))
 done
-echo "($(nproc) cores; messages = published + received; the clock starts at the first connect)"
+echo "($(nproc) cores; messages = published + received; ms from the first connect to the last"
+echo " answer checked; CPU in ms: the server's during the replay, the replay's own including"
+echo " reading the recording and issuing the devices' certificates before its clock starts)"

@@ -205,12 +205,19 @@ int ncm_cmd_replay(int argc, char **argv)
 	t0 = ncm_replay_now_ms();
 	t_load = t0 - t_load;
 	if (!rc)
-		rc = ncm_replay_connect_all(&r, server, port);
-	t_connected = ncm_replay_now_ms();
+		rc = ncm_replay_connect_start(&r, server, port);
+	/* in recorded time, the recording's clock starts once every device is connected; at
+	 * max speed each device goes on as soon as its own CONNACK is in, while the others
+	 * are still connecting */
+	if (!rc && factor > 0)
+		rc = ncm_replay_wait_connected(&r, NULL);
 	start_ts = r.n_steps ? r.steps[0].ts : 0;
 	for (i = 0; i < r.n_steps && !rc; i++) {
 		struct ncm_replay_step *s = &r.steps[i];
 		int64_t due = t0 + (factor > 0 ? (int64_t)((double)(s->ts - start_ts) / factor) : 0);
+
+		if (s->dev->connack != 0 && (rc = ncm_replay_wait_connected(&r, s->dev)))
+			break;
 
 		while (factor > 0 && due > ncm_replay_now_ms())
 			ncm_replay_pump(&r, due);
@@ -228,6 +235,9 @@ int ncm_cmd_replay(int argc, char **argv)
 	}
 	for (i = 0; i < r.n_devs; i++)
 		want += r.devs[i].n_expected;
+	if (!rc)
+		rc = ncm_replay_wait_connected(&r, NULL);
+	t_connected = r.all_connected_ms;
 	if (!rc)
 		rc = ncm_replay_wait_acked(&r);
 	if (!rc)

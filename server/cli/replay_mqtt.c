@@ -124,6 +124,8 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
 	(void)m;
 	if (d->connack == 0 && d->lost_at)
 		the_replay->reconnects++;
+	if (d->connack < 0 && ++the_replay->connacks == the_replay->n_devs)
+		the_replay->all_connected_ms = ncm_replay_now_ms();
 	d->connack = rc;
 	d->lost_at = 0;
 }
@@ -310,11 +312,9 @@ int ncm_replay_send(struct ncm_replay *r, struct ncm_replay_step *s)
 	return 0;
 }
 
-int ncm_replay_connect_all(struct ncm_replay *r, const char *server, int port)
+int ncm_replay_connect_start(struct ncm_replay *r, const char *server, int port)
 {
-	int64_t until;
-	size_t i, done = 0;
-	int rc = 0;
+	size_t i;
 
 	the_replay = r;
 	r->pfds = calloc(r->n_devs ? r->n_devs : 1, sizeof(*r->pfds));
@@ -323,7 +323,7 @@ int ncm_replay_connect_all(struct ncm_replay *r, const char *server, int port)
 		return fail(1, "out of memory");
 	for (i = 0; i < r->n_devs; i++)
 		r->waiting += r->devs[i].n_expected > 0;
-	for (i = 0; i < r->n_devs && !rc; i++) {
+	for (i = 0; i < r->n_devs; i++) {
 		struct ncm_replay_dev *d = &r->devs[i];
 
 		d->m = mosquitto_new(d->id, d->clean, d);
@@ -342,27 +342,34 @@ int ncm_replay_connect_all(struct ncm_replay *r, const char *server, int port)
 		    mosquitto_void_option(d->m, MOSQ_OPT_SSL_CTX, r->ssl_ctx) ||
 		    mosquitto_connect_async(d->m, server, port,
 					    d->keepalive >= 5 ? d->keepalive : 1200))
-			rc = fail(1, "%s: cannot connect to %s:%d", d->id, server, port);
-		else
-			note_fd(r, d);
+			return fail(1, "%s: cannot connect to %s:%d", d->id, server, port);
+		note_fd(r, d);
 		/* handshakes already under way go on while the next ones start */
 		if ((i & 15) == 15)
 			ncm_replay_pump(r, -1);
 	}
-	until = ncm_replay_now_ms() + NCM_REPLAY_CONNECT_TIMEOUT_MS;
-	while (!rc && ncm_replay_now_ms() < until) {
-		for (i = done = 0; i < r->n_devs; i++)
-			done += r->devs[i].connack >= 0;
-		if (done == r->n_devs)
+	r->connect_deadline = ncm_replay_now_ms() + NCM_REPLAY_CONNECT_TIMEOUT_MS;
+	return 0;
+}
+
+int ncm_replay_wait_connected(struct ncm_replay *r, struct ncm_replay_dev *d)
+{
+	size_t i;
+
+	while ((d ? d->connack < 0 : r->connacks < r->n_devs) &&
+	       ncm_replay_now_ms() < r->connect_deadline)
+		ncm_replay_pump(r, r->connect_deadline);
+	for (i = 0; i < r->n_devs; i++) {
+		struct ncm_replay_dev *x = d ? d : &r->devs[i];
+
+		if (x->connack != 0)
+			return fail(1, "%s: %s", x->id,
+				    x->connack < 0 ? "no CONNACK (TLS refused, or no server)"
+						   : "CONNECT refused");
+		if (d)
 			break;
-		ncm_replay_pump(r, until);
 	}
-	for (i = 0; i < r->n_devs && !rc; i++)
-		if (r->devs[i].connack != 0)
-			rc = fail(1, "%s: %s", r->devs[i].id,
-				  r->devs[i].connack < 0 ? "no CONNACK (TLS refused, or no server)"
-							 : "CONNECT refused");
-	return rc;
+	return 0;
 }
 
 void ncm_replay_release(struct ncm_replay *r)

@@ -85,6 +85,9 @@ struct ncm_replay {
 	struct ncm_replay_dev **pdevs;
 	int64_t next_misc;        /* when keep-alives are due to be looked at */
 	int closing;              /* disconnecting at the end: no reconnects */
+	size_t connacks;          /* devices that got their first CONNACK */
+	int64_t all_connected_ms; /* when the last of them did (monotonic), or 0 */
+	int64_t connect_deadline; /* when a missing CONNACK fails the replay */
 	size_t received;          /* all devices */
 	size_t waiting;           /* devices that received fewer messages than recorded */
 	size_t pending;           /* subscribes and publishes not acknowledged yet */
@@ -114,9 +117,14 @@ int ncm_replay_credentials(struct ncm_replay_dev *d, const char *certs, const ch
  * the name (or address) server; each device's certificate and key are given to its own
  * connection during the handshake. 0, or the exit status after printing why. */
 int ncm_replay_tls(struct ncm_replay *r, const char *server, const char *cafile);
-/* Connects every device to server:port at once, with its recorded keep-alive and clean-session
- * flag; runs the loop until every CONNACK. 0, or the exit status after printing why. */
-int ncm_replay_connect_all(struct ncm_replay *r, const char *server, int port);
+/* Starts connecting every device to server:port at once, with its recorded keep-alive and
+ * clean-session flag; their handshakes go on in ncm_replay_pump. 0, or the exit status after
+ * printing why. */
+int ncm_replay_connect_start(struct ncm_replay *r, const char *server, int port);
+/* Runs the loop until device d (NULL: every device) has its CONNACK, at most until
+ * NCM_REPLAY_CONNECT_TIMEOUT_MS after the start. 0, or the exit status after printing why (no
+ * CONNACK, or refused). */
+int ncm_replay_wait_connected(struct ncm_replay *r, struct ncm_replay_dev *d);
 /* Sends a SUBSCRIBE or PUBLISH step; its acknowledgement is counted in r->pending. */
 int ncm_replay_send(struct ncm_replay *r, struct ncm_replay_step *s);
 /* Runs the event loop until the monotonic time until_ms (-1: once, without waiting). */
