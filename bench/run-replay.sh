@@ -85,19 +85,24 @@ run() {
 	trap 'for p in $pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done' EXIT
 	start "rec-$1-$2" --record "$tmp/rec-$1-$2.jsonl"
 	session "$1" "$2" "$prefix" "$tmp/session-$1-$2.jsonl"
-	"$build/nrfcloud-mock" replay "$tmp/session-$1-$2.jsonl" --data "$tmp/rec-$1-$2" \
-		--mqtt-port "$port" --speed max >/dev/null
+	if ! "$build/nrfcloud-mock" replay "$tmp/session-$1-$2.jsonl" --data "$tmp/rec-$1-$2" \
+		--mqtt-port "$port" --speed max >/dev/null 2>"$tmp/err-$1-$2"; then
+		echo "recording $1 x $2 failed: $(cat "$tmp/err-$1-$2")" >&2
+		echo "replay: recording failed"
+		return 0
+	fi
 	start "play-$1-$2"
 	server0=$(server_cpu_ms "$bench_pid")
 	times >"$tmp/times0"
 	"$build/nrfcloud-mock" replay "$tmp/rec-$1-$2.jsonl" --data "$tmp/play-$1-$2" \
-		--mqtt-port "$port" --speed max --check >"$tmp/out-$1-$2" || true
+		--mqtt-port "$port" --speed max --check >"$tmp/out-$1-$2" 2>"$tmp/err-$1-$2" ||
+		cat "$tmp/err-$1-$2" >&2
 	times >"$tmp/times1"
 	server1=$(server_cpu_ms "$bench_pid")
 	echo "$(tail -n 1 "$tmp/out-$1-$2") server-cpu $((server1 - server0)) client-cpu" \
 		"$(($(client_cpu_ms "$tmp/times1") - $(client_cpu_ms "$tmp/times0"))) load $(cut -d' ' -f1 /proc/loadavg)"
 	rm -rf "$tmp/rec-$1-$2" "$tmp/play-$1-$2" "$tmp/rec-$1-$2.jsonl" "$tmp/session-$1-$2.jsonl" \
-		"$tmp/out-$1-$2"
+		"$tmp/out-$1-$2" "$tmp/err-$1-$2"
 }
 
 # get LINE REGEX: the number before REGEX's end in the replay's summary line
