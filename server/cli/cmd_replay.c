@@ -41,17 +41,17 @@ static int cmp_steps(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Room for a socket per device (and a few more) in the open-file limit: raises the soft limit
- * towards the hard one when the default (often 1024) is too small. */
-static void room_for_sockets(size_t n)
+/* Room in the open-file limit for n devices: libmosquitto opens three descriptors per client
+ * (its socket and a socket pair that wakes its loop), and a few more are needed (REST, files).
+ * Raises the soft limit towards the hard one when the default (often 1024) is too small. */
+static void room_for_devices(size_t n)
 {
+	rlim_t need = (rlim_t)n * 3 + 64;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur >= (rlim_t)n + 64)
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
 		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)n + 64 ? (rlim_t)n + 64
-										  : rl.rlim_max;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
@@ -195,7 +195,7 @@ int ncm_cmd_replay(int argc, char **argv)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	mosquitto_lib_init();
-	room_for_sockets(r.n_devs);
+	room_for_devices(r.n_devs);
 	if (!rc)
 		rc = ncm_replay_tls(&r, server, cafile);
 	if (r.n_steps)
