@@ -89,6 +89,7 @@ run() {
 		--mqtt-port "$port" --speed max >/dev/null 2>"$tmp/err-$1-$2"; then
 		echo "recording $1 x $2 failed: $(cat "$tmp/err-$1-$2")" >&2
 		echo "replay: recording failed"
+		end_run "$1" "$2"
 		return 0
 	fi
 	start "play-$1-$2"
@@ -101,8 +102,16 @@ run() {
 	server1=$(server_cpu_ms "$bench_pid")
 	echo "$(tail -n 1 "$tmp/out-$1-$2") server-cpu $((server1 - server0)) client-cpu" \
 		"$(($(client_cpu_ms "$tmp/times1") - $(client_cpu_ms "$tmp/times0"))) load $(cut -d' ' -f1 /proc/loadavg)"
+	end_run "$1" "$2"
+}
+
+# end_run N M: stops run N M's servers and removes its files: the next round starts servers of
+# the same names, and a stale "ready" in NAME.out would pass for the new server's
+end_run() {
+	for p in $pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	pids=""
 	rm -rf "$tmp/rec-$1-$2" "$tmp/play-$1-$2" "$tmp/rec-$1-$2.jsonl" "$tmp/session-$1-$2.jsonl" \
-		"$tmp/out-$1-$2" "$tmp/err-$1-$2"
+		"$tmp/out-$1-$2" "$tmp/err-$1-$2" "$tmp"/rec-$1-$2.* "$tmp"/play-$1-$2.*
 }
 
 # get LINE REGEX: the number before REGEX's end in the replay's summary line
