@@ -8,12 +8,14 @@
 #
 # Two shapes of recording, each ROUNDS times (interleaved):
 #   many devices: DEVICES devices (default 200), each subscribing to its shadow answers and
-#     publishing a get and two updates: 5 messages each, most of the time is connects;
+#     publishing a get and two updates, each answered: 6 messages each, most of the time is
+#     connects;
 #   few devices: DEVICES/10 devices with MESSAGES publishes each (default 250, as a recorded
 #     test run): a shadow get, then shadow updates and d2c messages in turn; every get and
 #     update is answered on update/accepted or get/accepted.
-# Printed: for each run the devices, messages (published + received), ms, messages/s, the
-# connect time and the load average. Loopback only.
+# Printed: for each run the shape, messages (published + received), ms, messages/s, when the
+# last device had its CONNACK, the CPU time the server and the replay used, and the load
+# average (the machine's other work shows there). Loopback only.
 # Usage: sh bench/run-replay.sh [DEVICES] [MESSAGES] [ROUNDS]
 set -eu
 cd "$(dirname "$0")/.."
