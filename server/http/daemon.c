@@ -19,6 +19,7 @@
 #include "ca.h"
 #include "faults.h"
 #include "file.h"
+#include "fwcache.h"
 #include "http.h"
 #include "keycache.h"
 #include "log.h"
@@ -605,4 +606,5 @@ void ncm_http_stop(void)
 		MHD_stop_daemon(https_daemon);
 	admin_daemon = https_daemon = NULL;
 	ncm_keycache_clear();
+	ncm_fwcache_clear();
 }
