@@ -27,6 +27,7 @@
 #include "reqcheck.h"
 #include "request.h"
 #include "runtime.h"
+#include "tokcache.h"
 #include "utf8.h"
 #include "waiters.h"
 #include "jsontext.h"
@@ -607,4 +608,5 @@ void ncm_http_stop(void)
 	admin_daemon = https_daemon = NULL;
 	ncm_keycache_clear();
 	ncm_fwcache_clear();
+	ncm_tokcache_clear();
 }

@@ -20,8 +20,7 @@ int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
 	int rc;
 
 	*doc = NULL;
-	if (sqlite3_prepare_v2(ncm_db_handle(db), "SELECT doc FROM shadows WHERE device_id = ?",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (ncm_db_prepare(db, "SELECT doc FROM shadows WHERE device_id = ?", &st) != SQLITE_OK) {
 		rc = ncm_db_fail(db, err, "reading shadow");
 		goto out;
 	}
@@ -46,7 +45,8 @@ int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
 		rc = ncm_err_set(err, NCM_ERR_NOT_FOUND, "shadow of '%s' was deleted", device_id);
 	}
 out:
-	sqlite3_finalize(st);
+	if (st)
+		ncm_db_finish(db, st);
 	return rc;
 }
 
