@@ -129,16 +129,18 @@ static int check_jwt(struct ncm_req *req, const char *token, size_t len, unsigne
 	unsigned char th[NCM_TOKCACHE_HASH];
 	int ok = 0, e;
 
+	/* first: a device JWT (signed by the device's key) is never the team's evaluation token
+	 * (issued by this server), and the store need not be asked */
+	ncm_tokcache_hash(token, len, th);
+	if (known_device_jwt(req, th)) {
+		*scheme = NCM_AUTH_DEVICE_JWT;
+		return 1;
+	}
 	e = is_eval_token(token, len);
 	if (e < 0)
 		return refuse(req, ret, MHD_HTTP_UNAUTHORIZED, NULL, "evaluation token expired");
 	if (e > 0) {
 		*scheme = NCM_AUTH_EVAL_TOKEN;
-		return 1;
-	}
-	ncm_tokcache_hash(token, len, th);
-	if (known_device_jwt(req, th)) {
-		*scheme = NCM_AUTH_DEVICE_JWT;
 		return 1;
 	}
 	if (ncm_jwt_parse(token, len, &jwt, &err))

@@ -23,9 +23,26 @@ struct slot {
 static struct slot slots[SLOTS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* SHA-256, fetched once: OpenSSL 3's SHA256() looks the algorithm up on every call, which
+ * cost as much as the hashing of a token */
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *md(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256 ? sha256 : EVP_sha256();
+}
+
 void ncm_tokcache_hash(const char *token, size_t len, unsigned char out[NCM_TOKCACHE_HASH])
 {
-	SHA256((const unsigned char *)token, len, out);
+	if (EVP_Digest(token, len, out, NULL, md(), NULL) != 1)
+		SHA256((const unsigned char *)token, len, out);
 }
 
 void ncm_tokcache_key_hash(const struct ncm_device *d, unsigned char out[NCM_TOKCACHE_HASH])
@@ -34,7 +51,7 @@ void ncm_tokcache_key_hash(const struct ncm_device *d, unsigned char out[NCM_TOK
 	unsigned int n = 0;
 
 	/* "P" or "-" marks whether each PEM is there, so no two different pairs hash alike */
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	if (!ctx || EVP_DigestInit_ex(ctx, md(), NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, d->pubkey_pem ? "P" : "-", 1) != 1 ||
 	    (d->pubkey_pem &&
 	     EVP_DigestUpdate(ctx, d->pubkey_pem, strlen(d->pubkey_pem) + 1) != 1) ||
