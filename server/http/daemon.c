@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "answercache.h"
 #include "auth.h"
 #include "ca.h"
 #include "faults.h"
@@ -609,4 +610,5 @@ void ncm_http_stop(void)
 	ncm_keycache_clear();
 	ncm_fwcache_clear();
 	ncm_tokcache_clear();
+	ncm_answercache_clear();
 }

@@ -4,7 +4,9 @@
  * token string is refused, with the answer it gets without the cache, once the device's
  * certificate or public key changes, once the device is deleted, and once the token expires.
  * Firmware downloads answer from open files (server/runtime/fwcache.c), yet a bundle emptied
- * by a reset is no longer served.
+ * by a reset is no longer served. A device's GET answer is kept (server/http/answercache.c),
+ * yet every change of the device or of its shadow, from REST or from the device over MQTT,
+ * shows in the next GET.
  */
 #include <check.h>
 #include <limits.h>
@@ -227,6 +229,78 @@ START_TEST(a_bundle_emptied_by_a_reset_is_no_longer_downloaded)
 }
 END_TEST
 
+
+/* GET DEVICE_PATH with the API key: the answer's text (malloc'd). */
+static char *device_text(void)
+{
+	char *resp = NULL;
+	long status = http_rest_auth(&s, "GET", DEVICE_PATH, api, NULL, NULL, 0, &resp, NULL);
+
+	ck_assert_msg(status == 200, "GET: %ld %s", status, resp);
+	return resp;
+}
+
+/* The number at state.<part>.hot.n of a device answer, -1 when absent. */
+static long hot_n(const char *answer, const char *part)
+{
+	json_t *j = json_loads(answer, 0, NULL);
+	json_t *v = json_object_get(
+		json_object_get(json_object_get(json_object_get(j, "state"), part), "hot"), "n");
+	long n = json_is_integer(v) ? (long)json_integer_value(v) : -1;
+
+	json_decref(j);
+	return n;
+}
+
+START_TEST(a_kept_device_answer_follows_every_change_of_the_device_and_its_shadow)
+{
+	char crt[PATH_MAX], key[PATH_MAX], topic[256], *a, *b, *resp = NULL;
+	struct dev d;
+	json_t *j;
+	long status;
+
+	suite_start(&s, NULL, api, sizeof(api));
+	a = device_text();
+	b = device_text();
+	ck_assert_str_eq(a, b); /* the second is the kept one: the same bytes */
+	free(a);
+	free(b);
+
+	/* the shadow from REST */
+	status = http_rest_auth(&s, "PATCH", DEVICE_PATH "/state", api, "application/json",
+				"{\"desired\":{\"hot\":{\"n\":1}}}", 27, &resp, NULL);
+	ck_assert_msg(status == 202, "PATCH: %ld %s", status, resp);
+	free(resp);
+	resp = NULL;
+	a = device_text();
+	ck_assert_int_eq(hot_n(a, "desired"), 1);
+	free(a);
+
+	/* the shadow from the device, over MQTT (acknowledged once stored) */
+	srv_device_files(&s, FIXTURE_DEVICE, crt, key, sizeof(crt));
+	ck_assert_int_eq(dev_connect(&d, &s, FIXTURE_DEVICE, crt, key, s.ca), 0);
+	snprintf(topic, sizeof(topic), "$aws/things/%s/shadow/update", FIXTURE_DEVICE);
+	ck_assert_int_eq(dev_publish(&d, topic, "{\"state\":{\"reported\":{\"hot\":{\"n\":2}}}}",
+				     1), 0);
+	dev_close(&d);
+	a = device_text();
+	ck_assert_int_eq(hot_n(a, "reported"), 2);
+	ck_assert_int_eq(hot_n(a, "desired"), 1);
+	free(a);
+
+	/* the device's name */
+	status = http_rest_auth(&s, "PUT", DEVICE_PATH "/name", api, "application/json",
+				"\"Hot name\"", 10, &resp, NULL);
+	ck_assert_msg(status == 202, "PUT name: %ld %s", status, resp);
+	free(resp);
+	a = device_text();
+	j = json_loads(a, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "name")) ?: "", "Hot name");
+	json_decref(j);
+	free(a);
+}
+END_TEST
+
 static const struct suite_def suite = {
 	.name = "hotpath", .timeout_s = 120, .servers = { &s },
 };
@@ -235,4 +309,5 @@ SUITE_MAIN(suite,
 	   { "jwt_key_change",
 	     a_reused_device_jwt_is_refused_once_the_certificate_or_key_changes_or_it_is_deleted },
 	   { "jwt_expiry", a_reused_device_jwt_is_refused_once_it_expires },
-	   { "bundle_reset", a_bundle_emptied_by_a_reset_is_no_longer_downloaded })
+	   { "bundle_reset", a_bundle_emptied_by_a_reset_is_no_longer_downloaded },
+	   { "device_answer", a_kept_device_answer_follows_every_change_of_the_device_and_its_shadow })
