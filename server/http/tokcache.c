@@ -23,20 +23,21 @@ struct slot {
 static struct slot slots[SLOTS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* SHA-256, fetched once: OpenSSL 3's SHA256() looks the algorithm up on every call, which
- * cost as much as the hashing of a token */
+/* SHA-256, fetched once (OpenSSL 3's SHA256() and EVP_sha256() look the algorithm up on every
+ * use, which cost as much as hashing a token) and freed by the clear function at stop */
 static EVP_MD *sha256;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_fetch(void)
-{
-	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
+static pthread_mutex_t md_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const EVP_MD *md(void)
 {
-	pthread_once(&sha256_once, sha256_fetch);
-	return sha256 ? sha256 : EVP_sha256();
+	const EVP_MD *m;
+
+	pthread_mutex_lock(&md_lock);
+	if (!sha256)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	m = sha256;
+	pthread_mutex_unlock(&md_lock);
+	return m ? m : EVP_sha256();
 }
 
 void ncm_tokcache_hash(const char *token, size_t len, unsigned char out[NCM_TOKCACHE_HASH])
@@ -114,4 +115,8 @@ void ncm_tokcache_clear(void)
 	pthread_mutex_lock(&lock);
 	memset(slots, 0, sizeof(slots));
 	pthread_mutex_unlock(&lock);
+	pthread_mutex_lock(&md_lock);
+	EVP_MD_free(sha256);
+	sha256 = NULL;
+	pthread_mutex_unlock(&md_lock);
 }
