@@ -175,34 +175,45 @@ static char *request_details(struct ncm_req *req)
 	return text;
 }
 
-/* Journals REST traffic (not the admin API, which tests poll) when a request completes. */
+/* Writes a REST request's http.request record (not the admin API's, which tests poll). */
+static void journal_request(struct ncm_req *req, const char *reason)
+{
+	struct ncm_journal_rec rec = { 0 };
+	char what[512], *details;
+
+	req->journaled = 1;
+	if (req->is_admin)
+		return;
+	snprintf(what, sizeof(what), "%s %s", req->method, req->url);
+	details = request_details(req);
+	rec.kind = "http.request";
+	rec.topic = what;
+	rec.status = req->status;
+	if (req->auth.scheme == NCM_AUTH_DEVICE_JWT)
+		rec.device = req->auth.device_id;
+	rec.payload = details;
+	rec.payload_len = details ? strlen(details) : 0;
+	rec.reason = reason;
+	ncm_rt_journal(&rec);
+	free(details);
+}
+
+/* A request that ended without an answer queued (the client went away, a fault closed it) is
+ * journaled here; the others were journaled as their answer was queued. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct ncm_req *req = *con_cls;
-	struct ncm_journal_rec rec = { 0 };
-	char what[512], *details;
 
 	(void)cls;
 	(void)conn;
 	if (!req || (void *)req == &bad_nul || (void *)req == &bad_utf8)
 		return;
 	ncm_portal_count_http(req);
-	if (!req->is_admin) {
-		snprintf(what, sizeof(what), "%s %s", req->method, req->url);
-		details = request_details(req);
-		rec.kind = "http.request";
-		rec.topic = what;
-		rec.status = req->status;
-		if (req->auth.scheme == NCM_AUTH_DEVICE_JWT)
-			rec.device = req->auth.device_id;
-		rec.payload = details;
-		rec.payload_len = details ? strlen(details) : 0;
-		if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-			rec.reason = "connection closed before the response was sent";
-		ncm_rt_journal(&rec);
-		free(details);
-	}
+	if (!req->journaled)
+		journal_request(req, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK
+					     ? "connection closed before the response was sent"
+					     : NULL);
 	req_free(req);
 	*con_cls = NULL;
 }
@@ -380,10 +391,10 @@ static enum MHD_Result dispatch(struct listener *l, struct ncm_req *req)
 	return req->route->handler(req);
 }
 
-static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
-				      const char *method, const char *version,
-				      const char *upload_data, size_t *upload_data_size,
-				      void **con_cls)
+static enum MHD_Result access_step(void *cls, struct MHD_Connection *conn, const char *url,
+				   const char *method, const char *version,
+				   const char *upload_data, size_t *upload_data_size,
+				   void **con_cls)
 {
 	struct listener *l = cls;
 	struct ncm_req *req = *con_cls;
@@ -458,6 +469,24 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 			return MHD_NO;
 	}
 	return dispatch(l, req);
+}
+
+/* The request is journaled as soon as its answer is queued, before libmicrohttpd sends a byte
+ * of it: a client that makes its next request after reading this answer finds the two in the
+ * journal in that order (replay repeats a device's REST calls in journal order). */
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+				      const char *method, const char *version,
+				      const char *upload_data, size_t *upload_data_size,
+				      void **con_cls)
+{
+	enum MHD_Result ret = access_step(cls, conn, url, method, version, upload_data,
+					  upload_data_size, con_cls);
+	struct ncm_req *req = *con_cls;
+
+	if (ret == MHD_YES && req && (void *)req != &bad_nul && (void *)req != &bad_utf8 &&
+	    req->status && !req->suspended && !req->journaled)
+		journal_request(req, NULL);
+	return ret;
 }
 
 static void log_mhd(void *cls, const char *fmt, va_list ap)

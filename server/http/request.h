@@ -64,6 +64,7 @@ struct ncm_req {
 	int is_admin;
 	int64_t start_ms;
 	int status;                             /* what was answered, for the journal */
+	int journaled;                          /* its http.request record is written */
 	int suspended;
 	int susp_linked;                        /* on the suspended list (response.c) */
 	struct ncm_req *susp_prev, *susp_next;
