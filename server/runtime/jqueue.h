@@ -23,6 +23,10 @@ void ncm_jq_stop(void);
 /* Queues a copy of rec and sets rec->seq. Any thread; never touches the database. */
 int ncm_jq_add(struct ncm_journal_rec *rec);
 
+/* Wakes the writer thread for other work written behind with the journal (the shadows' sync,
+ * ncm_store_shadow_sync). Any thread. */
+void ncm_jq_kick(void);
+
 /* Stores every queued record with db (the journal's sync function). */
 int ncm_jq_sync(struct ncm_db *db, struct ncm_err_info *err);
 

@@ -235,6 +235,9 @@ int ncm_svc_shadow_update(struct ncm_db *db, const char *device_id,
 		ncm_err_set(err, NCM_ERR_INVAL, "fault %d injected: reject_shadow_update", hit.id);
 		return hit.code >= 400 && hit.code < 600 ? hit.code : 400;
 	}
+	/* connection states queued behind go first, in their own commit: a failure of this
+	 * update must not roll them back */
+	ncm_store_shadow_sync(db, NULL);
 	rc = ncm_db_begin(db, err);
 	if (rc) {
 		code = 500;
