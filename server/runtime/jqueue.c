@@ -226,10 +226,11 @@ static void *writer_main(void *arg)
 		else if (!failed && was_failing)
 			ncm_log(NCM_LOG_NOTICE, "journal: writing records again");
 		/* the shadow writes queued behind (connection states, connstate.c) */
+		was_failing = behind_failed;
 		behind_failed = !failed && ncm_store_shadow_sync(ncm_rt_db(), &err);
-		if (behind_failed)
-			ncm_log(NCM_LOG_ERR, "shadows: cannot write queued states (retrying): %s",
-				err.msg);
+		if (behind_failed && !was_failing)
+			ncm_log(NCM_LOG_ERR, "shadows: cannot write queued states (retrying every "
+				"%d ms): %s", RETRY_MS, err.msg);
 		/* and the messages logged meanwhile (each d2c message is journaled too) */
 		if (!failed && ncm_store_message_sync(ncm_rt_db(), &err))
 			ncm_log(NCM_LOG_ERR, "messages: cannot store logged messages: %s",
