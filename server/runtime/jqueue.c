@@ -122,6 +122,9 @@ static int flush_batch(struct ncm_db *db, struct ncm_err_info *err)
 	rc = ncm_db_begin(db, err);
 	if (rc)
 		return -1;
+	/* the shadow writes queued behind (connection states) share this commit; a failure
+	 * drops them (they say so in the log) and fails the batch, which goes back */
+	ncm_store_shadow_sync(db, NULL);
 	pthread_mutex_lock(&lock);
 	list = head;
 	for (e = head; e && n < BATCH; e = e->next) {
