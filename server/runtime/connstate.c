@@ -105,26 +105,80 @@ long ncm_connstate_pending(void)
 	return atomic_load(&unwritten);
 }
 
-/* Writes one state: the connect or disconnect time and the shadow's connection state. Only a
- * store failure fails the batch; a shadow that refuses the state (grown past its size limit)
- * is logged and skipped, as before. */
-static int write_one(struct ncm_db *db, const struct state *s, struct ncm_err_info *err)
+struct ref {
+	const struct state *s;
+	size_t order;
+};
+
+/* By device, then in the order queued. */
+static int ref_cmp(const void *a, const void *b)
 {
+	const struct ref *x = a, *y = b;
+	int c = strcmp(x->s->device_id, y->s->device_id);
+
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+/* Writes the states of one device, refs[0..n), in order: each its connect or disconnect
+ * time, and the shadow's connection state with one read and one write of the shadow (each
+ * change still one version). Only a store failure fails the batch; a shadow that refuses the
+ * state (grown past its size limit) is logged and skipped, as before. */
+static int write_device(struct ncm_db *db, const struct ref *refs, size_t n,
+			struct ncm_conn_change *changes, struct ncm_err_info *err)
+{
+	const char *id = refs[0].s->device_id;
 	struct ncm_err_info e = { 0 };
+	size_t i;
 	int rc;
 
-	if (ncm_store_device_touch(db, s->device_id, s->connected, s->at_ms, err))
-		return -1;
-	rc = ncm_svc_shadow_connection(db, s->device_id, s->connected, s->keepalive, s->reason,
-				       s->client_initiated, &e);
-	if (rc == 500 || rc < 0 || rc == NCM_ERR_IO || rc == NCM_ERR_NOMEM) {
+	for (i = 0; i < n; i++) {
+		const struct state *s = refs[i].s;
+
+		if (ncm_store_device_touch(db, id, s->connected, s->at_ms, err))
+			return -1;
+		changes[i].connected = s->connected;
+		changes[i].keepalive = s->keepalive;
+		changes[i].client_initiated = s->client_initiated;
+		changes[i].reason = s->reason;
+	}
+	rc = ncm_svc_shadow_connections(db, id, changes, n, &e);
+	if (rc == 500) {
 		ncm_err_set(err, NCM_ERR_IO, "%s", e.msg);
 		return -1;
 	}
 	if (rc)
-		ncm_log(NCM_LOG_WARNING, "connection state of %s not recorded: %s", s->device_id,
-			e.msg);
+		ncm_log(NCM_LOG_WARNING, "connection state of %s not recorded: %s", id, e.msg);
 	return 0;
+}
+
+/* Writes the states of list (n of them), grouped by device. */
+static int write_all(struct ncm_db *db, const struct state *list, size_t n,
+		     struct ncm_err_info *err)
+{
+	struct ncm_conn_change *changes = calloc(n, sizeof(*changes));
+	struct ref *refs = calloc(n, sizeof(*refs));
+	const struct state *s;
+	size_t i, j;
+	int rc = 0;
+
+	if (!changes || !refs) {
+		rc = ncm_err_set(err, NCM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (s = list, i = 0; s; s = s->next, i++) {
+		refs[i].s = s;
+		refs[i].order = i;
+	}
+	qsort(refs, n, sizeof(*refs), ref_cmp);
+	for (i = 0; i < n && !rc; i = j) {
+		for (j = i + 1; j < n && !strcmp(refs[j].s->device_id, refs[i].s->device_id); j++)
+			;
+		rc = write_device(db, refs + i, j - i, changes, err);
+	}
+out:
+	free(changes);
+	free(refs);
+	return rc;
 }
 
 int ncm_connstate_sync(struct ncm_db *db, struct ncm_err_info *err)
@@ -145,11 +199,10 @@ int ncm_connstate_sync(struct ncm_db *db, struct ncm_err_info *err)
 	list = head;
 	head = tail = NULL;
 	pthread_mutex_unlock(&lock);
-	writing = 1;
-	for (s = list; s && !rc; s = s->next, n++)
-		rc = write_one(db, s, &e);
-	for (; s; s = s->next)
+	for (s = list; s; s = s->next)
 		n++;
+	writing = 1;
+	rc = n ? write_all(db, list, (size_t)n, &e) : NCM_OK;
 	writing = 0;
 	if (!rc)
 		rc = ncm_db_commit(db, &e);

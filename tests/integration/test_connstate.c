@@ -14,6 +14,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "harness.h"
 #include "rawmqtt.h"
 
@@ -172,6 +174,42 @@ START_TEST(shadow_versions_count_every_connect_and_disconnect_in_order)
 }
 END_TEST
 
+/* Another process holds the store's write lock: connects and disconnects go on at once (the
+ * broker thread writes nothing for them), their states queue, and once the lock is free they
+ * are written together, one shadow version each, in order. */
+START_TEST(states_queued_behind_a_held_write_lock_are_all_written_in_order)
+{
+	const char *id = "cs-lock-1";
+	char db_path[PATH_MAX];
+	const int n = 5;
+	sqlite3 *other = NULL;
+	long long v0;
+	struct raw r;
+	json_t *j;
+	int i;
+
+	srv_start(&s, NULL);
+	connect_lab(&r, id);
+	raw_close(&r);
+	ck_assert_int_ge(journal_wait(&s, "mqtt.disconnect", id, NULL, 1), 1);
+	v0 = shadow_version(id);
+	snprintf(db_path, sizeof(db_path), "%s/state.db", s.data);
+	ck_assert_int_eq(sqlite3_open(db_path, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	for (i = 0; i < n; i++) {
+		connect_lab(&r, id);
+		raw_close(&r);
+	}
+	ck_assert_int_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	ck_assert_int_ge(journal_wait(&s, "mqtt.disconnect", id, NULL, n + 1), n + 1);
+	ck_assert_int_eq(shadow_version(id), v0 + 2 * n);
+	j = rest_device(id);
+	ck_assert_str_eq(reported_status(j), "disconnected");
+	json_decref(j);
+}
+END_TEST
+
 START_TEST(a_clean_stop_writes_the_queued_states)
 {
 	const char *id = "cs-stop-1";
@@ -199,6 +237,7 @@ int main(void)
 		{ "rest_admin", rest_and_admin_reads_right_after_connack_see_the_connection },
 		{ "own_get", the_devices_own_get_right_after_connack_sees_it_connected },
 		{ "versions", shadow_versions_count_every_connect_and_disconnect_in_order },
+		{ "locked", states_queued_behind_a_held_write_lock_are_all_written_in_order },
 		{ "clean_stop", a_clean_stop_writes_the_queued_states },
 	};
 
