@@ -200,7 +200,9 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 	 * every shadow reader writes them first, so none sees the device offline */
 	ncm_connstate_post(a.client_id, 1, mosquitto_client_keepalive(ed->client), NULL, 0,
 			   ncm_rt_now_ms());
-	ncm_log(NCM_LOG_INFO, "auth: device %s connected from %s (keepalive %d, clean session %d)",
+	/* debug: the broker logs "New client connected from ... as <id> (p2, c1, k60)" itself,
+	 * and the journal has the connect; a log line costs two writes per connect */
+	ncm_log(NCM_LOG_DEBUG, "auth: device %s connected from %s (keepalive %d, clean session %d)",
 		a.client_id, mosquitto_client_address(ed->client),
 		mosquitto_client_keepalive(ed->client),
 		mosquitto_client_clean_session(ed->client) ? 1 : 0);

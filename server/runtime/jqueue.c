@@ -22,7 +22,7 @@
 
 #define BATCH 2048
 #define RETRY_MS 100
-#define GATHER_MS 5
+#define GATHER_MS 20 /* a batch gathers this long: fewer, larger commits */
 
 struct entry {
 	struct ncm_journal_rec rec; /* its strings and payload live after the struct */
