@@ -3,7 +3,8 @@
  * keep-alive libcurl handle, send N requests in total to one URL with one Authorization header
  * (GET, or POST of a JSON BODY when one is given; HTTP_LOAD_METHOD in the environment names
  * another method for the body), and the program prints requests per second
- * and latency percentiles as one line of JSON.
+ * and latency percentiles as one line of JSON. A TOKEN of "@FILE" takes the tokens from FILE,
+ * one a line, and sends a different one with each request (in turn).
  * Loopback only: it refuses URLs whose host is not 127.0.0.1, ::1 or localhost.
  */
 #include <pthread.h>
@@ -16,6 +17,8 @@
 
 struct job {
 	const char *url, *ca, *auth, *body;
+	char **tokens; /* NULL: auth for every request; else n_tokens, used from first on */
+	int n_tokens, first;
 	int count;
 	double *lat;   /* seconds, one per request */
 	int failed;
@@ -62,6 +65,16 @@ static void *run(void *arg)
 	for (i = 0; i < j->count; i++) {
 		double t0 = now();
 
+		if (j->tokens) {
+			curl_slist_free_all(hdrs);
+			snprintf(line, sizeof(line), "Authorization: Bearer %s",
+				 j->tokens[(j->first + i) % j->n_tokens]);
+			hdrs = curl_slist_append(NULL, line);
+			if (j->body)
+				hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+			curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+		}
+
 		if (curl_easy_perform(c) != CURLE_OK ||
 		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
 		    status < 200 || status > 299)
@@ -87,6 +100,8 @@ int main(int argc, char **argv)
 	struct job *jobs;
 	pthread_t *tid;
 	double *all, t0, elapsed;
+	char **tokens = NULL;
+	int n_tokens = 0;
 
 	if (argc != 6 && argc != 7) {
 		fprintf(stderr, "usage: http_load URL CAFILE TOKEN REQUESTS THREADS [BODY]\n");
@@ -107,6 +122,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "http_load: REQUESTS >= 1, THREADS 1..64\n");
 		return 2;
 	}
+	if (auth[0] == '@') {
+		FILE *f = fopen(auth + 1, "r");
+		char tok[10000];
+
+		while (f && fgets(tok, sizeof(tok), f)) {
+			tok[strcspn(tok, "\r\n")] = '\0';
+			if (!tok[0])
+				continue;
+			tokens = realloc(tokens, (size_t)(n_tokens + 1) * sizeof(*tokens));
+			tokens[n_tokens++] = strdup(tok);
+		}
+		if (f)
+			fclose(f);
+		if (!n_tokens) {
+			fprintf(stderr, "http_load: no tokens in %s\n", auth + 1);
+			return 2;
+		}
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	per = total / threads;
 	jobs = calloc((size_t)threads, sizeof(*jobs));
@@ -114,7 +147,8 @@ int main(int argc, char **argv)
 	all = calloc((size_t)(per * threads), sizeof(*all));
 	t0 = now();
 	for (i = 0; i < threads; i++) {
-		jobs[i] = (struct job){ url, ca, auth, body, per, all + (size_t)i * per, 0 };
+		jobs[i] = (struct job){ url, ca, auth, body, tokens, n_tokens, i * per, per,
+					all + (size_t)i * per, 0 };
 		pthread_create(&tid[i], NULL, run, &jobs[i]);
 	}
 	for (i = 0; i < threads; i++) {
@@ -127,6 +161,9 @@ int main(int argc, char **argv)
 	       "\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n", per * threads, failed, elapsed,
 	       per * threads / elapsed, all[(per * threads) / 2] * 1e3,
 	       all[(int)((per * threads) * 0.99)] * 1e3);
+	for (i = 0; i < n_tokens; i++)
+		free(tokens[i]);
+	free(tokens);
 	free(all);
 	free(tid);
 	free(jobs);

@@ -3,12 +3,14 @@
 # firmware fetches it (docs/fota.md#image-download: HTTP/1.1 Range requests of 1700 bytes over one
 # keep-alive TLS connection), beside nginx serving the same file with the same certificate on
 # the same machine. A 1 MiB random image is uploaded as a bundle (a stored ZIP written here, its
-# CRC-32 taken from gzip), then bench/range_load downloads it PASSES times from each server and
-# checks every 206 and the SHA-256 of each pass. Loopback only.
-# Usage: sh bench/run-fota.sh [PASSES] [FRAGMENT]
+# CRC-32 taken from gzip), then bench/range_load downloads it from each server in turn, ROUNDS
+# times, checking every 206 and the SHA-256 of each pass; each round's ratio, their median and
+# range, and requests per CPU-second of each server (what load on the machine disturbs least)
+# are printed. Loopback only.
+# Usage: sh bench/run-fota.sh [ROUNDS] [FRAGMENT]  (a round: one pass from each server)
 set -eu
 cd "$(dirname "$0")/.."
-passes=${1:-5}
+passes=${1:-5}   # rounds
 fragment=${2:-1700}
 size=1048576
 . bench/lib.sh
@@ -107,24 +109,42 @@ done
 [ -n "$nport" ] || { echo "nginx did not start" >&2; cat "$tmp/nginx/stderr" \
 	"$tmp/nginx/error.log" >&2 2>/dev/null; exit 1; }
 
-# ---- the same downloads from each ----
+# ---- the same downloads from each, interleaved: a round is one pass from the mock, then one
+# from nginx, each over a new keep-alive connection; machine noise hits both alike ----
 load="$build/bench/range_load"
 mock_url="https://localhost:$port$path"
 nginx_url="https://localhost:$nport$path"
 "$load" "$mock_url" "$ca" "$fragment" 1 "$sha" >/dev/null   # warm-up
 "$load" "$nginx_url" "$ca" "$fragment" 1 "$sha" >/dev/null
-mock=$("$load" "$mock_url" "$ca" "$fragment" "$passes" "$sha")
-ngx=$("$load" "$nginx_url" "$ca" "$fragment" "$passes" "$sha")
+nworker=$(pgrep -P "$npid" | head -1)   # nginx's one worker: its CPU time is nginx's work
 field() { printf '%s' "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, clock ticks
 version=$("$nginx_bin" -v 2>&1 | sed 's|.*/||')
-printf 'FOTA image download: %d bytes in %d-byte ranges, %d passes, one keep-alive TLS connection per server\n' \
+printf 'FOTA image download: %d bytes in %d-byte ranges, %d rounds of one pass from each server\n' \
 	"$size" "$fragment" "$passes"
-printf '%-22s %10s %10s %10s %12s\n' "server" "MB/s" "req/s" "requests" "connections"
-printf '%-22s %10s %10s %10s %12s\n' "nrfcloud-mock" "$(field "$mock" mbps)" \
-	"$(field "$mock" rps)" "$(field "$mock" requests)" "$(field "$mock" connections)"
-printf '%-22s %10s %10s %10s %12s\n' "nginx $version" "$(field "$ngx" mbps)" \
-	"$(field "$ngx" rps)" "$(field "$ngx" requests)" "$(field "$ngx" connections)"
-awk -v a="$(field "$mock" mbps)" -v b="$(field "$ngx" mbps)" -v c="$(field "$mock" rps)" \
-	-v d="$(field "$ngx" rps)" \
-	'BEGIN { printf "%-22s %10.2f %10.2f\n", "nrfcloud-mock / nginx", a / b, c / d }'
-echo "($(nproc) cores, loopback, TLS certificate of the mock's lab CA on both)"
+printf '%-28s %10s %10s %8s\n' "round" "mock req/s" "nginx req/s" "ratio"
+mt=0; nt=0; mreq=0; nreq=0; ratios=
+r=1
+while [ $r -le "$passes" ]; do
+	t0=$(ticks "$pid")
+	m=$("$load" "$mock_url" "$ca" "$fragment" 1 "$sha")
+	t1=$(ticks "$pid")
+	n0=$(ticks "$nworker")
+	n=$("$load" "$nginx_url" "$ca" "$fragment" 1 "$sha")
+	n1=$(ticks "$nworker")
+	mt=$((mt + t1 - t0)); nt=$((nt + n1 - n0))
+	mreq=$((mreq + $(field "$m" requests))); nreq=$((nreq + $(field "$n" requests)))
+	q=$(awk -v a="$(field "$m" rps)" -v b="$(field "$n" rps)" 'BEGIN {printf "%.2f", a / b}')
+	ratios="$ratios $q"
+	printf '%-28s %10s %10s %8s\n' "$r" "$(field "$m" rps)" "$(field "$n" rps)" "$q"
+	r=$((r + 1))
+done
+printf '%s\n' $ratios | sort -n | awk '{v[NR] = $1} END {
+	printf "%-28s %10s %10s %8.2f (range %.2f-%.2f)\n", "median ratio", "", "", \
+		(NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[1], v[NR] }'
+hz=$(getconf CLK_TCK)
+awk -v a="$mreq" -v b="$mt" -v c="$nreq" -v d="$nt" -v hz="$hz" 'BEGIN {
+	x = (b > 0 ? a * hz / b : 0); y = (d > 0 ? c * hz / d : 0)
+	printf "%-28s %10.0f %10.0f %8.2f\n", "requests per server CPU-s", x, y, (y > 0 ? x / y : 0) }'
+echo "(nginx $version, one worker; $(nproc) cores, loopback, TLS certificate of the mock's lab CA on"
+echo " both; CPU-s: utime + stime of the mock's process and of nginx's worker over all rounds)"

@@ -5,8 +5,11 @@
  * data folder (one key, one certificate per device ID). Used by bench/run-soak.sh against
  * nrfcloud-mock and against plain Mosquitto with the same load; not a test.
  *
- *   soak_load DATA_DIR HOST PORT PREFIX DEVICES SECONDS INTERVAL_S
+ *   soak_load DATA_DIR HOST PORT PREFIX DEVICES SECONDS INTERVAL_S [FIRST]
  *
+ * FIRST (default 0) is the index of the first device, so that several processes can share one
+ * load: a libmosquitto client holds three descriptors (its socket and the socket pair
+ * mosquitto_new makes), and one process's open-file limit caps how many it can hold.
  * PREFIX is the topic prefix ("<stage>/<tenant>/", or "" for plain Mosquitto). Connects the
  * devices one after another, prints "connected N" once they all have their CONNACK, then a
  * line every 10 s,
@@ -129,7 +132,7 @@ static int make_certs(const char *data, const char *dir, struct device *devs, in
 int main(int argc, char **argv)
 {
 	const char *data, *host, *prefix;
-	int port, n, seconds, interval, i, connected = 0, lost = 0;
+	int port, n, first = 0, seconds, interval, i, connected = 0, lost = 0;
 	long long published = 0, start, deadline, last_report, last_misc = 0;
 	char dir[PATH_MAX], ca_path[PATH_MAX + 16], crt[PATH_MAX + 64], key[PATH_MAX + 64];
 	char topic[256];
@@ -138,9 +141,9 @@ int main(int argc, char **argv)
 	int *pidx;
 	struct rlimit rl;
 
-	if (argc != 8) {
+	if (argc != 8 && argc != 9) {
 		fprintf(stderr, "usage: soak_load DATA_DIR HOST PORT PREFIX DEVICES SECONDS "
-				"INTERVAL_S\n");
+				"INTERVAL_S [FIRST]\n");
 		return 2;
 	}
 	data = argv[1];
@@ -150,10 +153,12 @@ int main(int argc, char **argv)
 	n = atoi(argv[5]);
 	seconds = atoi(argv[6]);
 	interval = atoi(argv[7]);
+	if (argc == 9)
+		first = atoi(argv[8]);
 	getrlimit(RLIMIT_NOFILE, &rl);
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
-	if ((rlim_t)n + 64 > rl.rlim_cur) {
+	if (3 * (rlim_t)n + 64 > rl.rlim_cur) {
 		fprintf(stderr, "soak_load: open-file limit %llu is too low for %d devices\n",
 			(unsigned long long)rl.rlim_cur, n);
 		return 1;
@@ -164,7 +169,7 @@ int main(int argc, char **argv)
 	if (!devs || !pfd || !pidx)
 		return 1;
 	for (i = 0; i < n; i++)
-		snprintf(devs[i].id, sizeof(devs[i].id), "nrf-35265619%07d", i);
+		snprintf(devs[i].id, sizeof(devs[i].id), "nrf-35265619%07d", first + i);
 	snprintf(dir, sizeof(dir), "%s/soak-devices", data);
 	snprintf(ca_path, sizeof(ca_path), "%s/ca/ca.pem", data);
 	if (make_certs(data, dir, devs, n))

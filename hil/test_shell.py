@@ -55,9 +55,11 @@ def test_shell_errors(dut):
     assert not ok and obj == {"error": "usage: send APPID DATA"}
     ok, obj = dut.cmd_raw("report hilKey")
     assert not ok and obj == {"error": "usage: report KEY VALUE"}
+    ok, obj = dut.cmd_raw("location gnss")
+    assert not ok and obj == {"error": "usage: location [cell|agnss|pgps]"}
     cmds = dut.cmd("help")["commands"]
-    for c in ("status", "send APPID DATA", "location", "agnss", "reboot", "report KEY VALUE",
-              "fota", "reconnect"):
+    for c in ("status", "send APPID DATA", "location [cell|agnss|pgps]", "agnss", "pgps",
+              "reboot", "report KEY VALUE", "fota", "reconnect"):
         assert c in cmds
     v = dut.cmd("version")
     assert set(v) >= {"ncs", "app", "modem"}

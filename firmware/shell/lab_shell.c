@@ -8,7 +8,7 @@
 #include <string.h>
 
 const char *const lab_cmd_help[] = { "help", "status", "version", "send APPID DATA",
-				     "location", "agnss", "pgps", "reboot",
+				     "location [cell|agnss|pgps]", "agnss", "pgps", "reboot",
 				     "report KEY VALUE", "fota", "reconnect", NULL };
 
 static const struct {
@@ -47,6 +47,31 @@ static size_t word(const char **p, char *dst, size_t size)
 	return n;
 }
 
+/* `location [METHOD]`: the location service to ask (docs/lab-shell.md#location-ground-fix-a-gnss-p-gps):
+ * none or `cell` a ground fix, `agnss` and `pgps` the same as those commands. The answer keeps
+ * the name "location"; anything else after it is a usage error. */
+static void location_method(const char *p, struct lab_cmd *out)
+{
+	char method[8];
+	size_t n;
+
+	while (blank(*p))
+		p++;
+	if (!*p)
+		return;
+	n = word(&p, method, sizeof(method));
+	while (blank(*p))
+		p++;
+	if (*p || n >= sizeof(method))
+		out->kind = LAB_CMD_USAGE;
+	else if (!strcmp(method, "agnss"))
+		out->kind = LAB_CMD_AGNSS;
+	else if (!strcmp(method, "pgps"))
+		out->kind = LAB_CMD_PGPS;
+	else if (strcmp(method, "cell"))
+		out->kind = LAB_CMD_USAGE;
+}
+
 /* Parses one command line: the first word names the command; `send` takes APPID and the rest
  * of the line as DATA (`report`: KEY and VALUE alike) (its inner spaces kept, trailing blanks and the line end dropped), as
  * the sim's shell always did. */
@@ -73,6 +98,10 @@ void lab_cmd_parse(const char *line, struct lab_cmd *out)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(out->name, cmds[i].name))
 			out->kind = cmds[i].kind;
+	if (out->kind == LAB_CMD_LOCATION) {
+		location_method(p, out);
+		return;
+	}
 	if (out->kind != LAB_CMD_SEND && out->kind != LAB_CMD_REPORT)
 		return;
 	while (blank(*p))
@@ -218,10 +247,13 @@ int lab_fmt_err(char *buf, size_t size, const char *error, const char *name)
 
 int lab_fmt_usage(char *buf, size_t size, const char *name)
 {
-	return lab_fmt_err(buf, size,
-			   name && !strcmp(name, "report") ? "usage: report KEY VALUE"
-							   : "usage: send APPID DATA",
-			   NULL);
+	const char *u = "usage: send APPID DATA";
+
+	if (name && !strcmp(name, "report"))
+		u = "usage: report KEY VALUE";
+	else if (name && !strcmp(name, "location"))
+		u = "usage: location [cell|agnss|pgps]";
+	return lab_fmt_err(buf, size, u, NULL);
 }
 
 int lab_fmt_status(char *buf, size_t size, const struct lab_status *st)

@@ -33,7 +33,8 @@ enum lab_cmd_kind {
 
 struct lab_cmd {
 	enum lab_cmd_kind kind;
-	char name[LAB_NAME_MAX];     /* the first word as typed (cut to LAB_NAME_MAX - 1) */
+	char name[LAB_NAME_MAX];     /* the first word as typed (cut to LAB_NAME_MAX - 1); "location"
+				      * for `location agnss` and `location pgps` too */
 	char app_id[LAB_APPID_MAX];  /* send: APPID; report: KEY */
 	char data[LAB_DATA_MAX];     /* send, report: the rest of the line, inner spaces kept */
 };
@@ -63,8 +64,8 @@ int lab_fmt_ok_command(char *buf, size_t size, const char *name);
 int lab_fmt_help(char *buf, size_t size);
 /* "@err {"error":ERROR,"command":NAME}" (no "command" member when name is NULL) */
 int lab_fmt_err(char *buf, size_t size, const char *error, const char *name);
-/* "@err {"error":"usage: send APPID DATA"}" (or "usage: report KEY VALUE") for a
- * LAB_CMD_USAGE parse of name */
+/* "@err {"error":"usage: send APPID DATA"}" (or "usage: report KEY VALUE", "usage: location
+ * [cell|agnss|pgps]") for a LAB_CMD_USAGE parse of name */
 int lab_fmt_usage(char *buf, size_t size, const char *name);
 
 struct lab_status {

@@ -59,6 +59,23 @@ static void parse_words(void)
 	CHECK(c.kind == LAB_CMD_AGNSS);
 	lab_cmd_parse("pgps", &c);
 	CHECK(c.kind == LAB_CMD_PGPS);
+	/* location [cell|agnss|pgps]: the method picks the service, the name stays "location" */
+	lab_cmd_parse("location cell\r\n", &c);
+	CHECK(c.kind == LAB_CMD_LOCATION);
+	lab_cmd_parse("location  pgps ", &c);
+	CHECK(c.kind == LAB_CMD_PGPS);
+	CHECK_STR(c.name, "location");
+	lab_cmd_parse("location\tagnss", &c);
+	CHECK(c.kind == LAB_CMD_AGNSS);
+	lab_cmd_parse("location gnss", &c);
+	CHECK(c.kind == LAB_CMD_USAGE);
+	CHECK_STR(c.name, "location");
+	lab_cmd_parse("location pgps now", &c);
+	CHECK(c.kind == LAB_CMD_USAGE);
+	lab_cmd_parse("location pgpsx", &c);
+	CHECK(c.kind == LAB_CMD_USAGE);
+	lab_cmd_parse("location averyveryverylongmethod", &c);
+	CHECK(c.kind == LAB_CMD_USAGE);
 	lab_cmd_parse("reboot", &c);
 	CHECK(c.kind == LAB_CMD_REBOOT);
 	lab_cmd_parse("fota\r\n", &c);
@@ -126,6 +143,8 @@ static void format_answers(void)
 	CHECK_STR(b, "@err {\"error\":\"usage: send APPID DATA\"}\r\n");
 	CHECK(lab_fmt_usage(b, sizeof(b), "report") > 0);
 	CHECK_STR(b, "@err {\"error\":\"usage: report KEY VALUE\"}\r\n");
+	CHECK(lab_fmt_usage(b, sizeof(b), "location") > 0);
+	CHECK_STR(b, "@err {\"error\":\"usage: location [cell|agnss|pgps]\"}\r\n");
 	CHECK(lab_fmt_status(b, sizeof(b), &st) == (int)strlen(b));
 	CHECK_STR(b, "@ok {\"id\":\"sim-000001\",\"state\":\"ready\",\"ncs\":\"3.3\",\"app\":"
 		     "\"1.0.0\",\"modem\":\"mfw_nrf9160_1.3.4\",\"alertsEn\":false,\"logLvl\":1}\r\n");
@@ -137,7 +156,7 @@ static void format_answers(void)
 	CHECK_STR(b, "@ok {\"ncs\":\"2.5\",\"app\":\"1.0.0\",\"modem\":\"mfw\"}\r\n");
 	CHECK(lab_fmt_help(b, sizeof(b)) > 0);
 	CHECK_STR(b, "@ok {\"commands\":[\"help\",\"status\",\"version\",\"send APPID DATA\","
-		     "\"location\",\"agnss\",\"pgps\",\"reboot\",\"report KEY VALUE\",\"fota\","
+		     "\"location [cell|agnss|pgps]\",\"agnss\",\"pgps\",\"reboot\",\"report KEY VALUE\",\"fota\","
 		     "\"reconnect\"]}\r\n");
 }
 

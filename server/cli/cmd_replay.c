@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,14 +32,6 @@
 
 #define fail(...) ncm_cli_fail("replay", __VA_ARGS__)
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int cmp_steps(const void *a, const void *b)
 {
 	const struct ncm_replay_step *x = a, *y = b;
@@ -48,12 +41,18 @@ static int cmp_steps(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static void sleep_ms(int64_t ms)
+/* Room in the open-file limit for n devices: libmosquitto opens three descriptors per client
+ * (its socket and a socket pair that wakes its loop), and a few more are needed (REST, files).
+ * Raises the soft limit towards the hard one when the default (often 1024) is too small. */
+static void room_for_devices(size_t n)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	rlim_t need = (rlim_t)n * 3 + 64;
+	struct rlimit rl;
 
-	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* --import-messages: the recording goes to out_path (or standard output). The topics get the
@@ -112,12 +111,12 @@ int ncm_cmd_replay(int argc, char **argv)
 	const struct ncm_opt *opts;
 	char server[256] = "127.0.0.1", certs[PATH_MAX] = "", speed[32] = "1", only[4096] = "";
 	char import_path[PATH_MAX] = "", out_path[PATH_MAX] = "", prefix[256] = "";
-	char tmp[] = "/tmp/ncm-replay-XXXXXX", cafile[PATH_MAX];
+	char cafile[PATH_MAX];
 	char *pos[NCM_MAX_POSITIONAL];
-	int port = 8883, https_port = 8443, do_check = 0, help, rc, have_ca = 0, have_tmp = 0;
+	int port = 8883, https_port = 8443, do_check = 0, help, rc, have_ca = 0;
 	size_t n, n_pos, i, want = 0, published = 0, mismatches = 0, calls = 0;
 	double factor = 1;
-	int64_t t0, start_ts;
+	int64_t t0, t_load, t_connected = 0, start_ts;
 
 	ncm_config_defaults(&cfg);
 	opts = ncm_cli_config_opts(&cfg, 0, &n);
@@ -170,23 +169,17 @@ int ncm_cmd_replay(int argc, char **argv)
 	r.devs = calloc(NCM_REPLAY_MAX_DEVICES, sizeof(*r.devs));
 	if (!r.devs)
 		return fail(1, "out of memory");
-	pthread_mutex_init(&r.lock, NULL);
-	pthread_cond_init(&r.cond, NULL);
+	t_load = ncm_replay_now_ms();
 	rc = ncm_replay_load(&r, pos[0], only);
 	if (!rc && !r.n_devs)
 		rc = fail(2, "%s: no device traffic to replay", pos[0]);
 	if (!rc && ncm_ca_load(cfg.data_dir, &ca, &err) == NCM_OK)
 		have_ca = 1;
-	if (!rc && !mkdtemp(tmp))
-		rc = fail(1, "cannot make a temporary folder: %s", strerror(errno));
-	else if (!rc)
-		have_tmp = 1;
 	for (i = 0; i < r.n_devs && !rc; i++) {
 		if (!have_ca && !certs[0])
 			rc = fail(2, "no lab CA in %s/ca and no --certs", cfg.data_dir);
 		else
-			rc = ncm_replay_credentials(&r.devs[i], certs, cfg.data_dir, have_ca ? &ca : NULL,
-					 tmp);
+			rc = ncm_replay_credentials(&r.devs[i], certs, cfg.data_dir, have_ca ? &ca : NULL);
 	}
 	if (!rc && ((certs[0] && ncm_path(cafile, sizeof(cafile), "%s/ca.pem", certs)) ||
 		    (!certs[0] && ncm_path(cafile, sizeof(cafile), "%s/ca/ca.pem", cfg.data_dir))))
@@ -197,22 +190,37 @@ int ncm_cmd_replay(int argc, char **argv)
 		snprintf(h->base, sizeof(h->base), "https://%s:%d", server, https_port);
 		h->cafile = cafile;
 		snprintf(h->key_path, sizeof(h->key_path), "%s", r.devs[i].key);
+		h->key = r.devs[i].pkey;
 		snprintf(h->device_id, sizeof(h->device_id), "%s", r.devs[i].id);
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	mosquitto_lib_init();
-	t0 = now_ms();
+	room_for_devices(r.n_devs);
 	if (!rc)
-		rc = ncm_replay_connect_all(&r, server, port, cafile);
+		rc = ncm_replay_tls(&r, server, cafile);
 	if (r.n_steps)
 		qsort(r.steps, r.n_steps, sizeof(*r.steps), cmp_steps);
+	/* the clock starts here: reading the recording and the devices' certificates and keys
+	 * (t_load) is not replaying; connecting is */
+	t0 = ncm_replay_now_ms();
+	t_load = t0 - t_load;
+	if (!rc)
+		rc = ncm_replay_connect_start(&r, server, port);
+	/* in recorded time, the recording's clock starts once every device is connected; at
+	 * max speed each device goes on as soon as its own CONNACK is in, while the others
+	 * are still connecting */
+	if (!rc && factor > 0)
+		rc = ncm_replay_wait_connected(&r, NULL);
 	start_ts = r.n_steps ? r.steps[0].ts : 0;
 	for (i = 0; i < r.n_steps && !rc; i++) {
 		struct ncm_replay_step *s = &r.steps[i];
 		int64_t due = t0 + (factor > 0 ? (int64_t)((double)(s->ts - start_ts) / factor) : 0);
 
-		if (factor > 0 && due > now_ms())
-			sleep_ms(due - now_ms());
+		if (s->dev->connack != 0 && (rc = ncm_replay_wait_connected(&r, s->dev)))
+			break;
+
+		while (factor > 0 && due > ncm_replay_now_ms())
+			ncm_replay_pump(&r, due);
 		if (s->rest) {
 			/* in order with the device's MQTT traffic: what it published so far is
 			 * acknowledged first, as the device waits for its PUBACKs */
@@ -228,28 +236,32 @@ int ncm_cmd_replay(int argc, char **argv)
 	for (i = 0; i < r.n_devs; i++)
 		want += r.devs[i].n_expected;
 	if (!rc)
+		rc = ncm_replay_wait_connected(&r, NULL);
+	t_connected = r.all_connected_ms;
+	if (!rc)
 		rc = ncm_replay_wait_acked(&r);
 	if (!rc)
 		ncm_replay_wait_quiet(&r, want);
 	if (!rc && do_check)
 		mismatches += ncm_replay_check(&r);
 	if (!rc) {
-		int64_t ms = now_ms() - t0;
+		int64_t ms = ncm_replay_now_ms() - t0;
 
 		printf("replay: %zu devices, %zu messages published, %zu received (%zu recorded), "
-		       "%zu REST calls, %zu mismatches, %lld ms, %.0f messages/s\n", r.n_devs,
+		       "%zu REST calls, %zu mismatches, %lld ms, %.0f messages/s (connecting %lld ms; "
+		       "before that, loading %lld ms)\n", r.n_devs,
 		       published, r.received, want, calls, mismatches, (long long)ms,
-		       ms > 0 ? (double)(published + r.received) * 1000.0 / (double)ms : 0.0);
+		       ms > 0 ? (double)(published + r.received) * 1000.0 / (double)ms : 0.0,
+		       (long long)(t_connected - t0), (long long)t_load);
+		if (r.reconnects)
+			fprintf(stderr, "replay: %zu devices were dropped by the server and connected "
+				"again\n", r.reconnects);
 		rc = mismatches ? 1 : 0;
 	}
-	if (have_tmp)
-		ncm_replay_remove_issued(&r, tmp);
 	ncm_replay_release(&r);
 	mosquitto_lib_cleanup();
 	curl_global_cleanup();
 	if (have_ca)
 		ncm_ca_release(&ca);
-	pthread_cond_destroy(&r.cond);
-	pthread_mutex_destroy(&r.lock);
 	return rc;
 }

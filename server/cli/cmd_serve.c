@@ -237,6 +237,29 @@ fail:
 	return err ? err->code : NCM_ERR_IO;
 }
 
+/* --mqtt-watch-denied (docs/limits.md#sys-publish): the only trace of a publish the broker
+ * refuses itself ($SYS/...) is a debug line, and Mosquitto 2.0.11's log types apply to every
+ * destination, so the broker logs to its file alone, which starts empty; the plugin copies the
+ * lines that are not per-packet debug lines to stderr (server/mqtt/tls_watch.c, told the file by
+ * NCM_BROKER_LOG_RELAY). With TZ unset, glibc's localtime() stats /etc/localtime on every call,
+ * i.e. for every log line's time stamp; a TZ naming that same file keeps local time without it.
+ * 0, or -1 when the path does not fit. */
+static int watch_denied_setup(const char *run_dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (ncm_path(path, sizeof(path), "%s/broker.log", run_dir))
+		return -1;
+	/* not created here: the broker, perhaps as --user, creates it */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	setenv("NCM_BROKER_LOG_RELAY", path, 1);
+	setenv("TZ", ":/etc/localtime", 0);
+	return 0;
+}
+
 static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_dir,
 				const char *conf_user, const char *config_json, char *conf_path,
 				size_t size)
@@ -247,6 +270,8 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	FILE *f;
 	int rc;
 
+	if (cfg->mqtt_watch_denied && watch_denied_setup(run_dir))
+		return fail(1, "data path too long");
 	f = open_memstream(&text, &len);
 	if (!f)
 		return fail(1, "out of memory");
@@ -259,10 +284,13 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	/* every input has a bound: AWS IoT (and so nRF Cloud) caps payloads at 128 KB; a larger
 	 * packet makes the broker drop the client */
 	fprintf(f, "max_packet_size %d\n", 256 * 1024);
-	fprintf(f, "log_dest stderr\n");
+	if (!cfg->mqtt_watch_denied)
+		fprintf(f, "log_dest stderr\n");
 	/* the plugin reads TLS refusals from here (server/mqtt/tls_watch.c) */
 	fprintf(f, "log_dest file %s/broker.log\n", run_dir);
 	fprintf(f, "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n");
+	if (cfg->mqtt_watch_denied)
+		fprintf(f, "log_type debug\n");
 	fprintf(f, "log_timestamp_format %%Y-%%m-%%dT%%H:%%M:%%S\n");
 	if (conf_user)
 		fprintf(f, "user %s\n", conf_user);

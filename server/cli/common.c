@@ -70,6 +70,8 @@ const struct ncm_opt *ncm_cli_config_opts(struct ncm_config *cfg, int serve_only
 		  "largest unpacked firmware bundle (413 past it)"),
 		I("journal-max-bytes", NCM_OPT_I64, journal_max_bytes, "BYTES",
 		  "journal payload bytes kept (oldest records go first)"),
+		I("mqtt-watch-denied", NCM_OPT_BOOL, mqtt_watch_denied, NULL,
+		  "disconnect and journal publishes to $SYS/... (broker debug log)"),
 	};
 	size_t i, count = serve_only ? sizeof(all) / sizeof(all[0]) : 5;
 

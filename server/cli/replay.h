@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 /* One device's REST connection: kept alive across its calls, as the device library does. */
 struct ncm_replay_http {
@@ -16,6 +17,7 @@ struct ncm_replay_http {
 	char base[300];           /* "https://<server>:<port>" */
 	const char *cafile;
 	char key_path[4096];      /* the device's private key (PEM), which signs its JWTs */
+	EVP_PKEY *key;            /* that key already parsed (not owned), or NULL: read key_path */
 	char device_id[136];
 };
 

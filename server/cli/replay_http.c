@@ -44,13 +44,13 @@ static char *auth_header(const struct ncm_replay_http *h, char *err, size_t err_
 	char *pem = NULL, *jwt = NULL, *out = NULL;
 	size_t len = 0;
 
-	if (ncm_file_read(h->key_path, 1 << 20, &pem, &len, &e) ||
-	    ncm_pki_key_from_pem(pem, len, &key, &e)) {
+	if (!h->key && (ncm_file_read(h->key_path, 1 << 20, &pem, &len, &e) ||
+			ncm_pki_key_from_pem(pem, len, &key, &e))) {
 		snprintf(err, err_size, "%s: %s", h->key_path, e.msg);
 		goto out;
 	}
 	claims = json_pack("{s:s,s:I,s:I}", "sub", h->device_id, "iat", now, "exp", now + 3600);
-	if (!claims || ncm_jwt_sign_es256(claims, key, &jwt, &e)) {
+	if (!claims || ncm_jwt_sign_es256(claims, h->key ? h->key : key, &jwt, &e)) {
 		snprintf(err, err_size, "cannot sign a JWT for %s: %s", h->device_id, e.msg);
 		goto out;
 	}

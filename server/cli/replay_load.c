@@ -12,7 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "file.h"
 #include "replay_run.h"
@@ -253,17 +256,42 @@ int ncm_replay_load(struct ncm_replay *r, const char *path, const char *only)
 	return rc;
 }
 
-/* Files for a device: --certs DIR, else <data>/devices, else issued now into tmp. */
+/* Parses the certificate (and any chain after it) at d->crt and the key at d->key into d. */
+static int parse_files(struct ncm_replay_dev *d)
+{
+	BIO *b = BIO_new_file(d->crt, "r");
+	X509 *x;
+
+	d->cert = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	while (d->cert && (x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+		if ((!d->chain && !(d->chain = sk_X509_new_null())) || !sk_X509_push(d->chain, x)) {
+			X509_free(x);
+			break;
+		}
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	if (!d->cert)
+		return fail(2, "%s: not a PEM certificate", d->crt);
+	b = BIO_new_file(d->key, "r");
+	d->pkey = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	if (!d->pkey)
+		return fail(2, "%s: not a PEM private key", d->key);
+	if (X509_check_private_key(d->cert, d->pkey) != 1)
+		return fail(2, "%s: the key does not match %s", d->key, d->crt);
+	return 0;
+}
+
+/* A device's certificate and key: --certs DIR, else <data>/devices, else issued now. They are
+ * parsed here, once, so that connecting does not read or parse files. */
 int ncm_replay_credentials(struct ncm_replay_dev *d, const char *certs, const char *data,
-		       const struct ncm_ca *ca, const char *tmp)
+			   const struct ncm_ca *ca)
 {
 	struct ncm_err_info err = { 0 };
-	X509 *cert = NULL;
-	EVP_PKEY *key = NULL;
 	const char *dirs[2] = { certs, NULL };
 	char devdir[PATH_MAX];
 	size_t i;
-	int rc;
 
 	if (!ncm_path(devdir, sizeof(devdir), "%s/devices", data))
 		dirs[1] = devdir;
@@ -274,34 +302,14 @@ int ncm_replay_credentials(struct ncm_replay_dev *d, const char *certs, const ch
 		    ncm_path(d->key, sizeof(d->key), "%s/%s.key", dirs[i], d->id))
 			continue;
 		if (!access(d->crt, R_OK) && !access(d->key, R_OK))
-			return 0;
+			return parse_files(d);
 	}
+	d->crt[0] = d->key[0] = '\0';
 	if (!ca)
 		return fail(2, "%s: no %s.crt and .key in --certs and no lab CA to issue them",
 			    d->id, d->id);
-	rc = ncm_ca_issue_device(ca, d->id, time(NULL), &cert, &key, &err);
-	if (!rc)
-		rc = ncm_ca_write_device(tmp, d->id, cert, key, &err);
-	X509_free(cert);
-	EVP_PKEY_free(key);
-	if (rc)
+	if (ncm_ca_issue_device(ca, d->id, time(NULL), &d->cert, &d->pkey, &err))
 		return fail(1, "%s: %s", d->id, err.msg);
 	d->issued = 1;
-	if (ncm_path(d->crt, sizeof(d->crt), "%s/%s.crt", tmp, d->id) ||
-	    ncm_path(d->key, sizeof(d->key), "%s/%s.key", tmp, d->id))
-		return fail(1, "path too long");
 	return 0;
-}
-
-void ncm_replay_remove_issued(const struct ncm_replay *r, const char *tmp)
-{
-	size_t i;
-
-	for (i = 0; i < r->n_devs; i++) {
-		if (!r->devs[i].issued)
-			continue;
-		unlink(r->devs[i].crt);
-		unlink(r->devs[i].key);
-	}
-	rmdir(tmp);
 }

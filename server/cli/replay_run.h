@@ -8,11 +8,11 @@
 #define NCM_REPLAY_RUN_H
 
 #include <limits.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
+#include <openssl/ssl.h>
 
 #include "ca.h"
 #include "cli.h"
@@ -22,8 +22,10 @@
 #define NCM_REPLAY_MAX_DEVICES 10000
 #define NCM_REPLAY_QUIET_MS 3000
 #define NCM_REPLAY_CONNECT_TIMEOUT_MS 20000
+#define NCM_REPLAY_RECONNECT_MS 1000
 
 struct mosquitto;
+struct pollfd;
 
 struct ncm_replay_payload {
 	char *data;
@@ -52,7 +54,10 @@ struct ncm_replay_msg {
 
 struct ncm_replay_dev {
 	char id[NCM_DEVID_MAX + 1];
-	char crt[PATH_MAX], key[PATH_MAX];
+	char crt[PATH_MAX], key[PATH_MAX]; /* where its certificate and key came from */
+	X509 *cert;               /* its certificate, parsed once before the run */
+	STACK_OF(X509) *chain;    /* certificates after it in its .crt file, or NULL */
+	EVP_PKEY *pkey;           /* its private key */
 	struct mosquitto *m;
 	json_t *subs;             /* topic filters recorded so far (while reading) */
 	json_t *live;             /* those of its recorded connection at this point (while
@@ -60,7 +65,9 @@ struct ncm_replay_dev {
 	struct ncm_replay_msg *expected, *received;
 	size_t n_expected, n_received, cap_expected, cap_received;
 	int connack;              /* -1 until CONNACK */
-	int issued;               /* crt and key were issued into the temporary folder */
+	int issued;               /* cert and key were issued now by the lab CA */
+	size_t pending;           /* its subscribes and publishes not acknowledged yet */
+	int64_t lost_at;          /* when the server dropped it (monotonic ms), or 0 */
 	int keepalive;            /* as recorded in its first mqtt.connect */
 	int clean;
 	struct ncm_replay_http http;
@@ -71,10 +78,20 @@ struct ncm_replay {
 	size_t n_devs;
 	struct ncm_replay_step *steps;
 	size_t n_steps, cap_steps;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	SSL_CTX *ssl_ctx;         /* one TLS context for every device (replay_mqtt.c) */
+	struct ncm_replay_dev **by_fd; /* the device whose socket is fd (n_by_fd entries) */
+	size_t n_by_fd;
+	struct pollfd *pfds;      /* the event loop's poll set, one per device */
+	struct ncm_replay_dev **pdevs;
+	int64_t next_misc;        /* when keep-alives are due to be looked at */
+	int closing;              /* disconnecting at the end: no reconnects */
+	size_t connacks;          /* devices that got their first CONNACK */
+	int64_t all_connected_ms; /* when the last of them did (monotonic), or 0 */
+	int64_t connect_deadline; /* when a missing CONNACK fails the replay */
 	size_t received;          /* all devices */
+	size_t waiting;           /* devices that received fewer messages than recorded */
 	size_t pending;           /* subscribes and publishes not acknowledged yet */
+	size_t reconnects;        /* devices the server dropped and that connected again */
 };
 
 /* Makes room for element n of *arr (capacity *cap, elements of size bytes), doubling it. */
@@ -87,27 +104,40 @@ int ncm_replay_grow(void **arr, size_t *cap, size_t n, size_t size);
  * topic it had subscribed becomes what --check expects. r->devs must hold
  * NCM_REPLAY_MAX_DEVICES. 0, or the exit status after printing why. */
 int ncm_replay_load(struct ncm_replay *r, const char *path, const char *only);
-/* A device's certificate and key: from --certs DIR, else <data>/devices, else issued now by ca
- * into tmp. 0, or the exit status after printing why. */
+/* A device's certificate and key, parsed into d->cert, d->chain and d->pkey: from --certs DIR,
+ * else <data>/devices, else issued now by ca (in memory). 0, or the exit status after printing
+ * why. */
 int ncm_replay_credentials(struct ncm_replay_dev *d, const char *certs, const char *data,
-			   const struct ncm_ca *ca, const char *tmp);
-/* Removes the files credentials() issued into tmp, and tmp. */
-void ncm_replay_remove_issued(const struct ncm_replay *r, const char *tmp);
+			   const struct ncm_ca *ca);
 
-/* replay_mqtt.c: one libmosquitto client per device, with its own network thread; r->lock
- * guards what the callbacks change. */
+/* replay_mqtt.c: one libmosquitto client per device, all driven by one event loop (poll) on the
+ * calling thread, sharing one TLS context; callbacks run inside ncm_replay_pump. */
 
-/* Connects every device to server:port trusting cafile, with its recorded keep-alive and
- * clean-session flag; waits for every CONNACK. 0, or the exit status after printing why. */
-int ncm_replay_connect_all(struct ncm_replay *r, const char *server, int port, const char *cafile);
+/* Makes the devices' TLS context: TLS 1.2, the server's certificate checked against cafile and
+ * the name (or address) server; each device's certificate and key are given to its own
+ * connection during the handshake. 0, or the exit status after printing why. */
+int ncm_replay_tls(struct ncm_replay *r, const char *server, const char *cafile);
+/* Starts connecting every device to server:port at once, with its recorded keep-alive and
+ * clean-session flag; their handshakes go on in ncm_replay_pump. 0, or the exit status after
+ * printing why. */
+int ncm_replay_connect_start(struct ncm_replay *r, const char *server, int port);
+/* Runs the loop until device d (NULL: every device) has its CONNACK, at most until
+ * NCM_REPLAY_CONNECT_TIMEOUT_MS after the start. 0, or the exit status after printing why (no
+ * CONNACK, or refused). */
+int ncm_replay_wait_connected(struct ncm_replay *r, struct ncm_replay_dev *d);
 /* Sends a SUBSCRIBE or PUBLISH step; its acknowledgement is counted in r->pending. */
 int ncm_replay_send(struct ncm_replay *r, struct ncm_replay_step *s);
-/* Waits until the server acknowledged every subscribe and publish. */
+/* Runs the event loop until the monotonic time until_ms (-1: once, without waiting). */
+void ncm_replay_pump(struct ncm_replay *r, int64_t until_ms);
+/* Runs the loop until the server acknowledged every subscribe and publish. */
 int ncm_replay_wait_acked(struct ncm_replay *r);
-/* Waits until the devices received want messages, or nothing came for NCM_REPLAY_QUIET_MS. */
+/* Runs the loop until the devices received want messages and each device as many as the
+ * recording says it got, or nothing came for NCM_REPLAY_QUIET_MS. */
 void ncm_replay_wait_quiet(struct ncm_replay *r, size_t want);
-/* Disconnects the devices and frees everything r holds (not r->lock and r->cond). */
+/* Disconnects the devices and frees everything r holds. */
 void ncm_replay_release(struct ncm_replay *r);
+/* Monotonic milliseconds. */
+int64_t ncm_replay_now_ms(void);
 
 /* replay_check.c */
 

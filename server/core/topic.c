@@ -86,6 +86,11 @@ static const struct topic_row rows[] = {
 	{ NCM_TOPIC_JOBS_BLE_REQ, PUB, "jobs/ble/req", JOBS("ble/req") },
 	{ NCM_TOPIC_JOBS_BLE_RCV, SUB, "jobs/ble/rcv", JOBS("ble/rcv") },
 	{ NCM_TOPIC_JOBS_BLE_UPDATE, PUB, "jobs/ble/update", JOBS("ble/update") },
+	/* docs/protocol-rest.md#ble-gateways: a BLE gateway build of the nRF Cloud library
+	 * (CONFIG_NRF_CLOUD_GATEWAY) subscribes to c2g where others take c2d, and sends its
+	 * events on g2c (sdk-nrf nrf_cloud_transport.c nct_dc_connect()). */
+	{ NCM_TOPIC_G2C, PUB, "g2c", DATA("g2c") },
+	{ NCM_TOPIC_C2G, SUB, "c2g", DATA("c2g") },
 };
 
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))

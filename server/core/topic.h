@@ -56,6 +56,9 @@ enum ncm_topic_kind {
 	NCM_TOPIC_JOBS_BLE_REQ,         /* PUB */
 	NCM_TOPIC_JOBS_BLE_RCV,         /* SUB */
 	NCM_TOPIC_JOBS_BLE_UPDATE,      /* PUB */
+	/* BLE gateways (subType containing "gateway"): P m/d/D/... */
+	NCM_TOPIC_G2C,                  /* PUB P m/d/D/g2c (gateway events) */
+	NCM_TOPIC_C2G,                  /* SUB P m/d/D/c2g (gateway operations) */
 	NCM_TOPIC_KIND_COUNT
 };
 

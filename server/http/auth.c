@@ -4,7 +4,9 @@
  * service-key JWT when its aud is the team ID (it must verify with the team's service key);
  * otherwise a device JWT: device ID from sub, else from iss after the first '.', ES256 against
  * the device's registered public key or its certificate's key, exp and iat checked with the
- * configured skew. Every refusal names its exact reason (code 40100) and is journaled.
+ * configured skew. Every refusal names its exact reason (code 40100) and is journaled. A device
+ * JWT that verified before is not verified again while its device and key stay the same and
+ * its time claims still hold (tokcache.h); any other token takes the whole check.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include "pki.h"
 #include "runtime.h"
 #include "team.h"
+#include "tokcache.h"
 
 const char *ncm_auth_scheme_name(unsigned s)
 {
@@ -85,6 +88,33 @@ static int is_eval_token(const char *token, size_t len)
 	return rc;
 }
 
+/* 1 when the token with hash th verified before for a device that still exists with the same
+ * key material, and its time claims still hold; fills req->auth.device_id then. Otherwise the
+ * token is forgotten and 0 (the caller checks it in full, refusing it as it did before). */
+static int known_device_jwt(struct ncm_req *req, const unsigned char *th)
+{
+	const struct ncm_runtime *rt = ncm_rt();
+	struct ncm_tokcache_hit hit;
+	struct ncm_device dev = { 0 };
+	unsigned char kh[NCM_TOKCACHE_HASH];
+	int ok = 0;
+
+	if (!ncm_tokcache_find(th, &hit))
+		return 0;
+	if (!ncm_store_device_get(ncm_rt_db(), hit.device_id, &dev, NULL)) {
+		ncm_tokcache_key_hash(&dev, kh);
+		ok = !CRYPTO_memcmp(kh, hit.key_hash, sizeof(kh)) &&
+		     !ncm_jwt_check_time(&hit.times, (time_t)(ncm_rt_now_ms() / 1000),
+					 rt->cfg.jwt_skew, NULL);
+		if (ok)
+			snprintf(req->auth.device_id, sizeof(req->auth.device_id), "%s", dev.id);
+	}
+	ncm_device_release(&dev);
+	if (!ok)
+		ncm_tokcache_drop(th);
+	return ok;
+}
+
 /* Classifies and checks a JWT; fills *scheme and req->auth.device_id, or refuses. */
 static int check_jwt(struct ncm_req *req, const char *token, size_t len, unsigned *scheme,
 		     enum MHD_Result *ret)
@@ -96,8 +126,16 @@ static int check_jwt(struct ncm_req *req, const char *token, size_t len, unsigne
 	char idbuf[136];
 	const char *id;
 	EVP_PKEY *key = NULL;
+	unsigned char th[NCM_TOKCACHE_HASH];
 	int ok = 0, e;
 
+	/* first: a device JWT (signed by the device's key) is never the team's evaluation token
+	 * (issued by this server), and the store need not be asked */
+	ncm_tokcache_hash(token, len, th);
+	if (known_device_jwt(req, th)) {
+		*scheme = NCM_AUTH_DEVICE_JWT;
+		return 1;
+	}
 	e = is_eval_token(token, len);
 	if (e < 0)
 		return refuse(req, ret, MHD_HTTP_UNAUTHORIZED, NULL, "evaluation token expired");
@@ -150,6 +188,7 @@ static int check_jwt(struct ncm_req *req, const char *token, size_t len, unsigne
 	}
 	*scheme = NCM_AUTH_DEVICE_JWT;
 	snprintf(req->auth.device_id, sizeof(req->auth.device_id), "%s", dev.id);
+	ncm_tokcache_add(th, &dev, &jwt);
 	ok = 1;
 out:
 	EVP_PKEY_free(key);

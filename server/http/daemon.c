@@ -15,10 +15,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "answercache.h"
 #include "auth.h"
 #include "ca.h"
 #include "faults.h"
 #include "file.h"
+#include "fwcache.h"
 #include "http.h"
 #include "keycache.h"
 #include "log.h"
@@ -26,6 +28,7 @@
 #include "reqcheck.h"
 #include "request.h"
 #include "runtime.h"
+#include "tokcache.h"
 #include "utf8.h"
 #include "waiters.h"
 #include "jsontext.h"
@@ -605,4 +608,7 @@ void ncm_http_stop(void)
 		MHD_stop_daemon(https_daemon);
 	admin_daemon = https_daemon = NULL;
 	ncm_keycache_clear();
+	ncm_fwcache_clear();
+	ncm_tokcache_clear();
+	ncm_answercache_clear();
 }

@@ -3,8 +3,11 @@
  * /<tenantId>/<bundleId>/<file> (docs/protocol-rest.md#hosts, docs/fota.md#image-download): GET and HEAD, one byte
  * range per request answered 206 with a lower-case "content-range: bytes a-b/total" as nRF Cloud
  * sends it, 416 "bytes * / total" past the end, 200 without Range. libmicrohttpd has no Range
- * support (docs/architecture.md#libmicrohttpd-facts): core/range.c parses, the file is served from an fd at an
- * offset. Only files of a stored bundle are served; nothing outside <data>/firmware is opened.
+ * support (docs/architecture.md#libmicrohttpd-facts): core/range.c parses; a range of up to
+ * SMALL_RANGE bytes (a device's fragment) is read into the answer, so libmicrohttpd sends
+ * headers and body in one TLS record, a larger one is served from the file at an offset. Only
+ * files of a stored bundle are served (runtime/fwcache.c keeps them open between requests);
+ * nothing outside <data>/firmware is opened.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,24 +20,15 @@
 
 #include "faults.h"
 #include "file.h"
-#include "firmware.h"
+#include "fwcache.h"
 #include "range.h"
 #include "rest_common.h"
 #include "runtime.h"
 #include "waiters.h"
 
-/* 1 when file is one of the bundle's files. */
-static int bundle_has(const struct ncm_bundle *b, const char *file)
-{
-	json_t *files = json_loads(b->files_json, 0, NULL), *f;
-	size_t i;
-	int found = 0;
-
-	json_array_foreach(files, i, f)
-		found |= !strcmp(json_string_value(json_object_get(f, "file")) ?: "", file);
-	json_decref(files);
-	return found;
-}
+/* Ranges up to this size are answered from memory: devices ask for 1700 to 4096 bytes
+ * (docs/fota.md#image-download). */
+#define SMALL_RANGE (64u * 1024)
 
 /* Body of a download a fault spoils: "firmware_corrupt" inverts every byte at a file offset of
  * 96 mod 97 (the same bytes whichever ranges a client asks for, so a hash check must fail);
@@ -143,43 +137,54 @@ static enum MHD_Result not_found(struct ncm_req *req)
 			       req->method, req->url);
 }
 
+/* The bytes first..first+len-1 of f as an answer libmicrohttpd sends with its headers: read
+ * now, so no file work is left for the send. NULL when the read fails. */
+static struct MHD_Response *small_response(const struct ncm_fwfile *f, uint64_t first,
+					   uint64_t len)
+{
+	struct MHD_Response *resp;
+	char *buf = malloc(len ? (size_t)len : 1);
+	size_t got = 0;
+	ssize_t n;
+
+	if (!buf)
+		return NULL;
+	while (got < len) {
+		n = pread(f->fd, buf + got, (size_t)len - got, (off_t)(first + got));
+		if (n <= 0) {
+			free(buf);
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	resp = MHD_create_response_from_buffer((size_t)len, buf, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		free(buf);
+	return resp;
+}
+
 enum MHD_Result ncm_files_get(struct ncm_req *req)
 {
 	const char *tenant = req->params[0], *bundle_id = req->params[1], *file = req->params[2];
 	const char *range = ncm_req_header(req, MHD_HTTP_HEADER_RANGE);
 	struct ncm_err_info err = { 0 };
 	struct MHD_Response *resp;
-	struct ncm_bundle b;
+	struct ncm_fwfile *f;
 	struct ncm_fault_hit hit;
-	struct stat sb;
-	char path[PATH_MAX], cr[96];
-	uint64_t first = 0, last = 0, total, cut = UINT64_MAX, stall_at = UINT64_MAX;
+	char cr[96];
+	uint64_t first = 0, last = 0, total, len, cut = UINT64_MAX, stall_at = UINT64_MAX;
 	enum ncm_range_result rr;
 	enum MHD_Result ret;
 	int fd, corrupt, stall_ms = 0;
 	unsigned int status;
 
-	if (strcmp(tenant, ncm_rt()->team.tenant_id) || !strcmp(file, ".") ||
-	    !strcmp(file, "..") || ncm_store_bundle_get(ncm_rt_db(), bundle_id, &b, NULL))
+	if (strcmp(tenant, ncm_rt()->team.tenant_id) ||
+	    !(f = ncm_fwcache_get(ncm_rt_db(), ncm_rt()->cfg.data_dir, tenant, bundle_id, file)))
 		return not_found(req);
-	if (!bundle_has(&b, file)) {
-		ncm_bundle_release(&b);
-		return not_found(req);
-	}
-	ncm_bundle_release(&b);
-	if (ncm_path(path, sizeof(path), "%s/firmware/%s/%s/%s", ncm_rt()->cfg.data_dir, tenant,
-		     bundle_id, file))
-		return not_found(req);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		if (fd >= 0)
-			close(fd);
-		return not_found(req);
-	}
-	total = (uint64_t)sb.st_size;
+	total = f->size;
 	rr = ncm_range_parse(range, total, &first, &last, &err);
 	if (rr == NCM_RANGE_INVALID || rr == NCM_RANGE_UNSATISFIABLE) {
-		close(fd);
+		ncm_fwcache_release(f);
 		if (rr == NCM_RANGE_INVALID)
 			return ncm_reply_error(req, MHD_HTTP_BAD_REQUEST, 40000, "%s", err.msg);
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -198,6 +203,7 @@ enum MHD_Result ncm_files_get(struct ncm_req *req)
 		first = 0;
 		last = total ? total - 1 : 0;
 	}
+	len = total ? last - first + 1 : 0;
 	/* HEAD too: libmicrohttpd sends a HEAD answer's headers (Content-Length included) and
 	 * leaves the body out itself */
 	corrupt = ncm_faults_fire(NCM_FAULT_FIRMWARE_CORRUPT, NULL, req->method, req->url, &hit);
@@ -208,18 +214,26 @@ enum MHD_Result ncm_files_get(struct ncm_req *req)
 		stall_at = (uint64_t)hit.at_byte;
 		stall_ms = hit.delay_ms;
 	}
-	if (corrupt || cut != UINT64_MAX || stall_at != UINT64_MAX) {
-		resp = spoilt_response(req, fd, first, total ? last - first + 1 : 0, cut, corrupt,
-				       stall_at, stall_ms);
+	if (!corrupt && cut == UINT64_MAX && stall_at == UINT64_MAX && len <= SMALL_RANGE &&
+	    strcmp(req->method, "HEAD")) {
+		resp = small_response(f, first, len);
+		ncm_fwcache_release(f);
 		if (!resp)
 			return MHD_NO;
 	} else {
-		resp = MHD_create_response_from_fd_at_offset64(total ? last - first + 1 : 0, fd,
-							       first);
-		if (!resp) {
-			close(fd);
+		/* the answer owns its descriptor (libmicrohttpd closes it); reads are by offset,
+		 * so a duplicate of the shared one serves */
+		fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
+		ncm_fwcache_release(f);
+		if (fd < 0)
 			return MHD_NO;
-		}
+		if (corrupt || cut != UINT64_MAX || stall_at != UINT64_MAX)
+			resp = spoilt_response(req, fd, first, len, cut, corrupt, stall_at,
+					       stall_ms);
+		else if (!(resp = MHD_create_response_from_fd_at_offset64(len, fd, first)))
+			close(fd);
+		if (!resp)
+			return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
@@ -231,7 +245,7 @@ enum MHD_Result ncm_files_get(struct ncm_req *req)
 		status = MHD_HTTP_PARTIAL_CONTENT;
 	}
 	req->status = (int)status;
-	req->sent_bytes = strcmp(req->method, "HEAD") && total ? last - first + 1 : 0;
+	req->sent_bytes = strcmp(req->method, "HEAD") ? len : 0;
 	ret = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;

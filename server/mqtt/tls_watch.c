@@ -12,6 +12,13 @@
  * the purpose check. The broker handles connections one after the other on one thread, so the
  * peer of an "OpenSSL Error" line is the one the last "New connection" line named. Broker
  * thread only.
+ *
+ * The same log carries the one ACL refusal no plugin sees: Mosquitto 2.0.11 refuses a client's
+ * publish to "$SYS/..." (bar bridge state topics) or "$share/..." in its own check before any
+ * plugin ACL callback (src/security.c, acl__check_dollar, called from handle__publish), sends
+ * the PUBACK (MQTT 3.1.1 cannot refuse) and drops the message, logging only a debug line. With
+ * --mqtt-watch-denied (docs/limits.md#sys-publish) the broker logs debug lines too, and such a
+ * line disconnects the device and is journaled like the plugin's own ACL refusals (on_acl.c).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +30,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+
+#include "acl.h"
+#include "clients.h"
 #include "log.h"
 #include "mqtt_internal.h"
 #include "runtime.h"
@@ -34,6 +46,8 @@
 static const char note_prefix[] = "tls: client certificate ";
 
 static int log_fd = -1;
+static int relaying; /* --mqtt-watch-denied: lines that are not packet debug go to stderr */
+static int acting;   /* journal and kick (the tick), or only relay (at exit) */
 static char carry[LINE_MAX_LEN];
 static size_t carry_len;
 static char peer[128];
@@ -61,6 +75,41 @@ static int check_client_purpose(const X509_PURPOSE *p, const X509 *x, int ca)
 	return sslclient_check ? sslclient_check(p, x, ca) : 1;
 }
 
+static void drain(void);
+
+/* At exit, even one before the first tick (a plugin or listener that cannot start), the lines
+ * not yet copied to stderr, so that the broker still says why it stopped. */
+static void relay_at_exit(void)
+{
+	if (log_fd < 0)
+		return;
+	acting = 0;
+	drain();
+	close(log_fd);
+	log_fd = -1;
+}
+
+/* With --mqtt-watch-denied the broker logs to its file alone (server/cli/cmd_serve.c,
+ * watch_denied_setup) and serve names that file in NCM_BROKER_LOG_RELAY. The plugin is loaded
+ * after the broker opened its log, so the file is read from the start of this run's lines. */
+__attribute__((constructor)) static void relay_start(void)
+{
+	const char *path = getenv("NCM_BROKER_LOG_RELAY");
+
+	if (!path || !*path)
+		return;
+	log_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (log_fd < 0)
+		log_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (log_fd < 0) {
+		fprintf(stderr, "nrfcloud-mock: cannot read %s: the broker's log lines are only "
+				"there\n", path);
+		return;
+	}
+	relaying = 1;
+	atexit(relay_at_exit);
+}
+
 int ncm_mqtt_tls_watch_open(void)
 {
 	char run[PATH_MAX], path[PATH_MAX + 16];
@@ -75,6 +124,11 @@ int ncm_mqtt_tls_watch_open(void)
 				      check_client_purpose, p->name, p->sname, p->usr_data))
 			ncm_log(NCM_LOG_WARNING, "tls: cannot watch client certificate dates");
 	}
+	carry_len = 0;
+	peer[0] = note[0] = '\0';
+	refused = 0;
+	if (relaying && log_fd >= 0)
+		return 0;
 	if (ncm_config_run_dir(&ncm_rt()->cfg, run, sizeof(run)))
 		return -1;
 	snprintf(path, sizeof(path), "%s/broker.log", run);
@@ -88,9 +142,6 @@ int ncm_mqtt_tls_watch_open(void)
 	}
 	/* only what this broker logs from now on */
 	lseek(log_fd, 0, SEEK_END);
-	carry_len = 0;
-	peer[0] = note[0] = '\0';
-	refused = 0;
 	return 0;
 }
 
@@ -116,6 +167,70 @@ static void journal_refusal(const char *addr, const char *err)
 	note[0] = '\0';
 }
 
+/* A "Denied PUBLISH from <client id> (d<dup>, q<qos>, r<retain>, m<mid>, '<topic>', ...
+ * (<n> bytes))" line (src/handle_publish.c in 2.0.11), p just past "from ". Only topics the
+ * broker's own check refuses are handled here: any other denial came from this plugin, which
+ * journaled it already. The reason is what the plugin's check says of the topic, so the record
+ * reads like on_acl.c's; the payload is not in the log line. */
+static void denied_publish(const char *p)
+{
+	struct ncm_journal_rec rec = { 0 };
+	struct ncm_err_info err = { 0 };
+	char id[NCM_DEVID_MAX + 1], topic[1024], reason[700], kick[700];
+	const char *end, *t, *tend;
+	int qos = 0;
+
+	end = strstr(p, " (d");
+	t = end ? strstr(end, ", '") : NULL;
+	tend = t ? strstr(t, "', ... (") : NULL;
+	if (!end || !tend || end - p > (long)NCM_DEVID_MAX)
+		return;
+	t += 3;
+	/* the last "', ... (" ends the topic (a topic may hold the same characters) */
+	for (const char *q; (q = strstr(tend + 1, "', ... ("));)
+		tend = q;
+	snprintf(id, sizeof(id), "%.*s", (int)(end - p), p);
+	snprintf(topic, sizeof(topic), "%.*s", (int)(tend - t), t);
+	if (strncmp(topic, "$SYS", 4) && strncmp(topic, "$share", 6))
+		return;
+	if (sscanf(end, " (d%*d, q%d,", &qos) != 1)
+		qos = 0;
+	if (ncm_acl_check(id, ncm_rt()->prefix, NCM_ACL_PUBLISH, topic, &err) == NCM_OK)
+		snprintf(err.msg, sizeof(err.msg), "publish to '%.200s' denied for device %s",
+			 topic, id);
+	snprintf(reason, sizeof(reason), "%s (refused by the broker, QoS %d%s)", err.msg, qos,
+		 qos ? ", acknowledged and dropped" : ", dropped");
+	ncm_log(NCM_LOG_NOTICE, "acl: %s; disconnecting", reason);
+	rec.kind = "mqtt.acl_denied";
+	rec.device = id;
+	rec.topic = topic;
+	rec.reason = reason;
+	ncm_rt_journal(&rec);
+	snprintf(kick, sizeof(kick), "policy violation: %s", err.msg);
+	ncm_mqtt_kick(id, kick);
+}
+
+/* Copies line l, whose message starts at p, to stderr unless it is one of the broker's other
+ * debug lines (Mosquitto 2.0.11, src/ and lib/: log__printf with MOSQ_LOG_DEBUG) or this
+ * plugin's (on_acl.c, a delivery refused). */
+static void relay(const char *l, const char *p)
+{
+	static const char *const debug[] = { "Dropped too large PUBLISH", "OCSP: ",
+					     "No will message specified", "Bridge ",
+					     "nrfcloud-mock: acl: delivery of " };
+	char out[LINE_MAX_LEN + 1];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(debug) / sizeof(debug[0]); i++)
+		if (!strncmp(p, debug[i], strlen(debug[i])))
+			return;
+	n = strlen(l);
+	memcpy(out, l, n);
+	out[n++] = '\n';
+	if (write(STDERR_FILENO, out, n) < 0)
+		return; /* nowhere to say so */
+}
+
 /* One line of the broker's log (its time stamp prefix is skipped by the searches). Two shapes
  * of a refusal: a handshake that completes in the broker's accept logs "Client connection from
  * <ip> failed: <error>." and nothing else; one that needs more reads logs "New connection from
@@ -125,6 +240,21 @@ static void line(const char *l)
 	const char *p;
 	char addr[128];
 
+	/* with debug lines on, most lines are about packets: skip the time stamp and look at the
+	 * first word, so they cost one comparison */
+	p = strstr(l, ": ");
+	p = p ? p + 2 : l;
+	if (!strncmp(p, "Received ", 9) || !strncmp(p, "Sending ", 8))
+		return;
+	if (!strncmp(p, "Denied PUBLISH from ", 20)) {
+		if (acting)
+			denied_publish(p + 20);
+		return;
+	}
+	if (relaying)
+		relay(l, p);
+	if (!acting)
+		return;
 	if ((p = strstr(l, "New connection from "))) {
 		const char *end;
 
@@ -154,6 +284,13 @@ static void line(const char *l)
 
 void ncm_mqtt_tls_watch_tick(void)
 {
+	acting = 1;
+	drain();
+}
+
+/* Reads what the broker logged since the last call, line by line (see line()). */
+static void drain(void)
+{
 	char buf[8192];
 	ssize_t n;
 	struct stat st;
@@ -182,6 +319,8 @@ void ncm_mqtt_tls_watch_close(void)
 {
 	if (log_fd >= 0) {
 		ncm_mqtt_tls_watch_tick();
+		if (relaying)
+			return; /* relay_at_exit copies the broker's last lines */
 		close(log_fd);
 	}
 	log_fd = -1;

@@ -177,6 +177,7 @@ static const struct field fields[] = {
 	NUM("firmware_max_bytes", F_I64, firmware_max_bytes),
 	NUM("firmware_bundle_max_bytes", F_I64, firmware_bundle_max),
 	NUM("journal_max_bytes", F_I64, journal_max_bytes),
+	NUM("mqtt_watch_denied", F_BOOL, mqtt_watch_denied),
 };
 
 int ncm_config_to_json(const struct ncm_config *cfg, char **out)

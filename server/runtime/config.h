@@ -54,6 +54,7 @@ struct ncm_config {
 	int64_t firmware_max_bytes;   /* all firmware images together */
 	int64_t firmware_bundle_max;  /* the images of one bundle */
 	int64_t journal_max_bytes;    /* journal payload bytes kept */
+	int mqtt_watch_denied;        /* broker debug log on, to catch $SYS publishes */
 };
 
 void ncm_config_defaults(struct ncm_config *cfg);

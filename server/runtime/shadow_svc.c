@@ -122,9 +122,21 @@ static int load_doc(struct ncm_db *db, const char *device_id, json_t **doc,
 int ncm_svc_shadow_read(struct ncm_db *db, const char *device_id, json_t **doc,
 			struct ncm_err_info *err)
 {
-	int rc = ncm_db_begin(db, err);
+	json_t *stored = NULL;
+	int changed = 0, rc;
 
 	*doc = NULL;
+	/* a stored shadow that already holds its pairing is only read: no write transaction
+	 * (a GET of a device took the write lock each time, and waited for it under MQTT load) */
+	if (!ncm_store_shadow_get(db, device_id, &stored, NULL)) {
+		*doc = ncm_pairing_ensure(stored, ncm_rt()->prefix, device_id, now_s(), &changed);
+		json_decref(stored);
+		if (*doc && !changed)
+			return NCM_OK;
+		json_decref(*doc);
+		*doc = NULL;
+	}
+	rc = ncm_db_begin(db, err);
 	if (rc)
 		return rc;
 	rc = load_doc(db, device_id, doc, err);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct ncm_db {
 	int wait_ms; /* longest wait for the write lock (in-process, then SQLite's); 0: default */
 	struct stmt_slot *stmts;
 	size_t n_stmts;
+	unsigned touched; /* bits of enum ncm_db_epoch written in the open transaction */
 };
 
 #define DEFAULT_WAIT_MS 10000
@@ -465,6 +467,31 @@ int ncm_db_begin(struct ncm_db *db, struct ncm_err_info *err)
 	return rc;
 }
 
+static atomic_uint_fast64_t epochs[NCM_DB_EPOCHS];
+
+/* The counters of the tables the ended transaction wrote go up (see db.h). */
+static void epochs_bump(struct ncm_db *db)
+{
+	unsigned i;
+
+	for (i = 0; i < NCM_DB_EPOCHS; i++)
+		if (db->touched & (1u << i))
+			atomic_fetch_add(&epochs[i], 1);
+	db->touched = 0;
+}
+
+void ncm_db_touch(struct ncm_db *db, enum ncm_db_epoch which)
+{
+	db->touched |= 1u << which;
+	if (db->depth == 0 && sqlite3_get_autocommit(db->h))
+		epochs_bump(db);
+}
+
+uint64_t ncm_db_epoch(enum ncm_db_epoch which)
+{
+	return atomic_load(&epochs[which]);
+}
+
 int ncm_db_commit(struct ncm_db *db, struct ncm_err_info *err)
 {
 	int rc;
@@ -481,6 +508,7 @@ int ncm_db_commit(struct ncm_db *db, struct ncm_err_info *err)
 	rc = db_step_cached(db, "COMMIT", err);
 	if (!rc) {
 		db->depth = 0;
+		epochs_bump(db);
 		write_lock_give(db);
 	}
 	return rc;
@@ -496,6 +524,7 @@ void ncm_db_rollback(struct ncm_db *db)
 	}
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	epochs_bump(db); /* a rolled-back write changed nothing, but a cache may re-read */
 	if (db->depth > 0)
 		write_lock_give(db);
 	db->depth = 0;

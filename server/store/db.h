@@ -51,6 +51,16 @@ int ncm_db_begin(struct ncm_db *db, struct ncm_err_info *err);
 int ncm_db_commit(struct ncm_db *db, struct ncm_err_info *err);
 void ncm_db_rollback(struct ncm_db *db);
 
+/* Change counters of tables that in-process caches copy (the firmware bundles that downloads
+ * serve): a store module that writes such a table calls ncm_db_touch; the counter goes up when
+ * the write is committed (at once outside a transaction, else when the outermost transaction
+ * ends, committed or rolled back), so a cache that noted the counter before it read the table
+ * never keeps a copy older than the table. Only writes of this process are counted: the tables
+ * named here are written by the server alone. */
+enum ncm_db_epoch { NCM_DB_EPOCH_FIRMWARE, NCM_DB_EPOCHS };
+void ncm_db_touch(struct ncm_db *db, enum ncm_db_epoch which);
+uint64_t ncm_db_epoch(enum ncm_db_epoch which);
+
 /* Fills err from the connection's last error, prefixed with what was being done; returns
  * NCM_ERR_IO (or NCM_ERR_CONFLICT for a constraint violation). For store modules. */
 int ncm_db_fail(struct ncm_db *db, struct ncm_err_info *err, const char *what);

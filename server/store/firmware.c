@@ -53,6 +53,7 @@ int ncm_store_bundle_put(struct ncm_db *db, const struct ncm_bundle *b, struct n
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ncm_db_fail(db, err, "writing bundle");
 	sqlite3_finalize(st);
+	ncm_db_touch(db, NCM_DB_EPOCH_FIRMWARE);
 	return rc;
 }
 
@@ -94,6 +95,7 @@ int ncm_store_bundle_delete(struct ncm_db *db, const char *id, struct ncm_err_in
 	else if (sqlite3_changes(ncm_db_handle(db)) == 0)
 		rc = ncm_err_set(err, NCM_ERR_NOT_FOUND, "no firmware bundle '%s'", id);
 	sqlite3_finalize(st);
+	ncm_db_touch(db, NCM_DB_EPOCH_FIRMWARE);
 	return rc;
 }
 

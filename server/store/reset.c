@@ -39,6 +39,7 @@ int ncm_store_reset(struct ncm_db *db, int keep_devices, struct ncm_err_info *er
 		if (sqlite3_exec(ncm_db_handle(db), sql, NULL, NULL, NULL) != SQLITE_OK)
 			rc = ncm_db_fail(db, err, "resetting");
 	}
+	ncm_db_touch(db, NCM_DB_EPOCH_FIRMWARE);
 	if (!rc)
 		rc = ncm_db_commit(db, err);
 	if (rc)

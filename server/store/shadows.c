@@ -5,6 +5,7 @@
 #include "jsontext.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static ncm_shadow_sync_fn sync_hook;
 
@@ -34,8 +35,7 @@ int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
 	*doc = NULL;
 	/* a reader that cannot write what is queued still reads what is stored */
 	ncm_store_shadow_sync(db, NULL);
-	if (ncm_db_prepare(db, "SELECT doc FROM shadows WHERE device_id = ?", &st) !=
-	    SQLITE_OK) {
+	if (ncm_db_prepare(db, "SELECT doc FROM shadows WHERE device_id = ?", &st) != SQLITE_OK) {
 		rc = ncm_db_fail(db, err, "reading shadow");
 		goto out;
 	}
@@ -60,6 +60,37 @@ int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
 		rc = ncm_err_set(err, NCM_ERR_NOT_FOUND, "shadow of '%s' was deleted", device_id);
 	}
 out:
+	if (st)
+		ncm_db_finish(db, st);
+	return rc;
+}
+
+int ncm_store_shadow_text(struct ncm_db *db, const char *device_id, char **text, size_t *len)
+{
+	sqlite3_stmt *st = NULL;
+	const void *p;
+	int rc;
+
+	*text = NULL;
+	*len = 0;
+	ncm_store_shadow_sync(db, NULL);
+	if (ncm_db_prepare(db, "SELECT doc FROM shadows WHERE device_id = ?", &st) != SQLITE_OK)
+		return NCM_ERR_IO;
+	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		p = sqlite3_column_blob(st, 0);
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		*text = malloc(*len + 1);
+		if (*text) {
+			if (*len)
+				memcpy(*text, p, *len);
+			(*text)[*len] = '\0';
+		}
+		rc = *text ? NCM_OK : NCM_ERR_NOMEM;
+	} else {
+		rc = rc == SQLITE_DONE ? NCM_ERR_NOT_FOUND : NCM_ERR_IO;
+	}
 	ncm_db_finish(db, st);
 	return rc;
 }

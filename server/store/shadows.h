@@ -22,6 +22,10 @@ int ncm_store_shadow_sync(struct ncm_db *db, struct ncm_err_info *err);
 /* *doc gets a new reference, or NULL (and NCM_ERR_NOT_FOUND) when the device has none. */
 int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
 			 struct ncm_err_info *err);
+/* The stored document of device_id as its text (malloc'd into *text, *len bytes, NUL added),
+ * deleted shadows included: for callers that only compare it with what they saw before.
+ * NCM_ERR_NOT_FOUND without a stored document. */
+int ncm_store_shadow_text(struct ncm_db *db, const char *device_id, char **text, size_t *len);
 
 /* Stores doc (borrowed) as the device's shadow, replacing any previous one. */
 int ncm_store_shadow_put(struct ncm_db *db, const char *device_id, const json_t *doc,

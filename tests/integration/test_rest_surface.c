@@ -106,21 +106,41 @@ START_TEST(account_usage_invoices_and_tags)
 	ck_assert(!json_object_get(j, "pageNextToken"));
 	json_decref(j);
 	err("GET", "/v1/devices/tags?pageLimit=0", NULL, 400, 40000, "pageLimit");
-	err("GET", "/v1/devices/tags?pageNextToken=%25%25", NULL, 400, 40000, "pageNextToken");
+	err("GET", "/v1/devices/tags", NULL, 400, 40000, "pageLimit is required");
+	err("GET", "/v1/devices/tags?pageLimit=5&pageNextToken=%25%25", NULL, 400, 40000,
+	    "pageNextToken");
 
 	j = ok("GET", "/v1/account/usage/summary", NULL, 200);
 	ck_assert_int_ge(json_integer_value(json_object_get(json_object_get(j, "currentDevices"),
 							    "total")), 1);
 	ck_assert(json_is_integer(json_object_get(json_object_get(j, "currentDevices"),
 						  "bluetoothLE")));
-	ck_assert_int_eq(json_array_size(json_object_get(j, "services")), 1);
-	ck_assert(json_is_integer(json_object_get(json_array_get(json_object_get(j, "services"), 0),
-						  "storedDeviceMessages")));
+	/* the current and the previous month, YYYY-MM (AccountApi.md FetchApiUsageSummary) */
+	ck_assert_int_eq(json_array_size(json_object_get(j, "services")), 2);
+	{
+		json_t *cur = json_array_get(json_object_get(j, "services"), 0);
+		json_t *prev = json_array_get(json_object_get(j, "services"), 1);
+
+		ck_assert(json_is_integer(json_object_get(cur, "storedDeviceMessages")));
+		ck_assert_int_eq(strlen(str(cur, "date")), 7);
+		ck_assert_int_eq(strlen(str(prev, "date")), 7);
+		ck_assert_str_lt(str(prev, "date"), str(cur, "date"));
+		ck_assert(json_is_object(json_object_get(cur, "locationServices")));
+	}
 	json_decref(j);
-	j = ok("GET", "/v1/account/usage?start=2026-01-01T00:00:00Z", NULL, 200);
+	j = ok("GET", "/v1/account/usage?inclusiveStart=2026-01-01&exclusiveEnd=2026-02-01", NULL,
+	       200);
 	ck_assert_int_eq(json_array_size(items(j)), 0);
 	json_decref(j);
-	err("GET", "/v1/account/usage?start=yesterday", NULL, 422, 42200, "start");
+	j = ok("GET", "/v1/account/usage?inclusiveStart=2026-01&exclusiveEnd=2026-03", NULL, 200);
+	json_decref(j);
+	err("GET", "/v1/account/usage", NULL, 422, 42200, "inclusiveStart");
+	err("GET", "/v1/account/usage?inclusiveStart=yesterday&exclusiveEnd=2026-02", NULL, 422,
+	    42200, "YYYY-MM");
+	err("GET", "/v1/account/usage?inclusiveStart=2026-01&exclusiveEnd=2026-02-01", NULL, 422,
+	    42200, "both");
+	err("GET", "/v1/account/usage?inclusiveStart=2026-13&exclusiveEnd=2026-14", NULL, 422,
+	    42200, NULL);
 	j = ok("GET", "/v1/account/invoices", NULL, 200);
 	ck_assert_int_eq(json_array_size(items(j)), 0);
 	json_decref(j);
@@ -340,18 +360,30 @@ START_TEST(contributions_and_geo)
 
 	start();
 	jwt = fixture_device_jwt(&s);
+	/* LocationContribution (LocationContribution.md) */
 	j = rest_json(&s, "POST", "/v1/location/contribute", jwt,
-		      "{\"lat\":63.4,\"lon\":10.4,\"wifi\":[]}", 200);
+		      "{\"device\":{\"id\":\"" FIXTURE_DEVICE "\",\"modemVersion\":\"1.3.6\"},"
+		      "\"contributions\":[{\"wifi\":[]}],"
+		      "\"position\":{\"lat\":63.4,\"lon\":10.4,\"uncertainty\":20}}", 200);
 	snprintf(id, sizeof(id), "%s", str(j, "id"));
+	ck_assert_int_eq(strlen(id), 36);
 	json_decref(j);
-	j = rest_json(&s, "POST", "/v1/location/contribute", jwt, "{\"lat\":1,\"lon\":2}", 200);
+	j = rest_json(&s, "POST", "/v1/location/contribute", jwt,
+		      "{\"contributions\":[{\"cell\":[]}],"
+		      "\"position\":{\"lat\":1,\"lon\":2,\"uncertainty\":5}}", 200);
 	json_decref(j);
+	/* a page of ContributionItem {id, contributions, device, position, createdAt} */
 	j = rest_json(&s, "GET", "/v1/location/contribute", jwt, NULL, 200);
 	ck_assert_int_eq(json_array_size(items(j)), 2);
 	ck_assert_str_eq(str(json_array_get(items(j), 1), "id"), id);
 	ck_assert_double_eq(json_number_value(json_object_get(
-				    json_object_get(json_array_get(items(j), 1), "data"), "lat")),
+				    json_object_get(json_array_get(items(j), 1), "position"), "lat")),
 			    63.4);
+	ck_assert_str_eq(str(json_object_get(json_array_get(items(j), 1), "device"), "id"),
+			 FIXTURE_DEVICE);
+	ck_assert(json_is_object(json_object_get(json_array_get(items(j), 0), "device")));
+	ck_assert(json_is_array(json_object_get(json_array_get(items(j), 0), "contributions")));
+	str(json_array_get(items(j), 0), "createdAt");
 	json_decref(j);
 	j = rest_json(&s, "GET", "/v1/location/contribute?pageSort=asc&pageLimit=1", jwt, NULL, 200);
 	ck_assert_str_eq(str(json_array_get(items(j), 0), "id"), id);
@@ -367,9 +399,18 @@ START_TEST(contributions_and_geo)
 	}
 	expect_nrf_error(&s, "DELETE", path, jwt, NULL, NULL, 404, 40410, "contribution");
 	expect_nrf_error(&s, "POST", "/v1/location/contribute", jwt, JSON, "{}", 400, 40000,
-			 "JSON object");
+			 "contributions");
 	expect_nrf_error(&s, "POST", "/v1/location/contribute", jwt, JSON, "nope", 400, 40000,
 			 "JSON object");
+	expect_nrf_error(&s, "POST", "/v1/location/contribute", jwt, JSON,
+			 "{\"contributions\":[{\"wifi\":[]}],\"position\":{\"lat\":1,"
+			 "\"lon\":2}}", 400, 40000, "uncertainty");
+	expect_nrf_error(&s, "POST", "/v1/location/contribute", jwt, JSON,
+			 "{\"contributions\":[{}],\"position\":{\"lat\":1,\"lon\":2,"
+			 "\"uncertainty\":1}}", 400, 40000, "cell");
+	expect_nrf_error(&s, "POST", "/v1/location/contribute", jwt, JSON,
+			 "{\"contributions\":[{\"cell\":[]}],\"position\":{\"lat\":91,"
+			 "\"lon\":2,\"uncertainty\":1}}", 400, 40000, "lat");
 	expect_nrf_error(&s, "GET", "/v1/location/contribute?pageSort=up", jwt, NULL, NULL, 400,
 			 40000, "pageSort");
 	/* not with the API key (ContributeApi: evaluation token and JWTs) */
@@ -453,7 +494,7 @@ START_TEST(ble_operations_refuse_non_gateways)
 	err("POST", "/v1/devices/nobody/scan", "{}", 404, 40410, "nobody");
 	err("PUT", "/v1/devices/nobody/aabbccddeeff", "{}", 404, 40410, "nobody");
 	err("GET", "/v1/devices/nobody/characteristics/1", NULL, 404, 40410, "nobody");
-	/* a gateway (subType containing "gateway"): the mock says it does not relay */
+	/* a gateway (subType containing "gateway"): relayed (test_rest_gateway.c), accepted */
 	{
 		char *resp = NULL;
 		long st = http_admin(&s, "POST", "/mock/v1/devices",
@@ -462,8 +503,8 @@ START_TEST(ble_operations_refuse_non_gateways)
 		ck_assert_msg(st == 200 || st == 201, "%ld %s", st, resp);
 		free(resp);
 	}
-	err("POST", "/v1/devices/gw-1/scan", "{}", 501, 40000, "does not relay");
-	err("PUT", "/v1/devices/gw-1/aabbccddeeff", "{}", 501, 40000, "does not relay");
+	empty("POST", "/v1/devices/gw-1/scan", JSON, "{}", 202);
+	empty("PUT", "/v1/devices/gw-1/aabbccddeeff", NULL, NULL, 204);
 }
 END_TEST
 

@@ -24,6 +24,9 @@
 #include <net/nrf_cloud_agnss.h>
 #include <net/nrf_cloud_codec.h>
 #include <net/nrf_cloud_location.h>
+#if defined(CONFIG_NRF_CLOUD_PGPS)
+#include <net/nrf_cloud_pgps.h>
+#endif
 
 #include "lab.h"
 #include "lab_shell.h"
@@ -97,12 +100,35 @@ static void state_fields(cJSON *obj)
 	cJSON_free(text);
 }
 
-/* A delta: keep its config, print the event, and report the accepted state back
- * (nrf_cloud_obj_shadow_delta_response_encode + nrf_cloud_obj_shadow_update, as
- * nrf_cloud_multi_service does). The library answers "control" itself. */
-static void on_shadow(struct nrf_cloud_obj_shadow_data *const sh)
+/* A delta's state: print the event and keep its config (null removes a key). */
+static void apply_delta(cJSON *delta_state)
 {
 	cJSON *cfg, *item;
+
+	state_fields(delta_state);
+	lab_event("delta", fields);
+	cfg = cJSON_GetObjectItem(delta_state, "config");
+	cJSON_ArrayForEach(item, cfg) {
+		cJSON_DeleteItemFromObject(app_config, item->string);
+		if (!cJSON_IsNull(item)) {
+			cJSON_AddItemToObject(app_config, item->string, cJSON_Duplicate(item, 1));
+		}
+	}
+}
+
+static void delta_error(int err)
+{
+	snprintf(fields, sizeof(fields), ",\"what\":\"delta answer\",\"code\":%d", err);
+	lab_event("error", fields);
+}
+
+#if NCS_VERSION_NUMBER >= 0x20600
+/* A delta: keep its config, print the event, and report the accepted state back
+ * (nrf_cloud_obj_shadow_delta_response_encode + nrf_cloud_obj_shadow_update, as
+ * nrf_cloud_multi_service does from v2.6.0 on, when the library started to hand over a decoded
+ * shadow object). The library answers "control" itself. */
+static void on_shadow(struct nrf_cloud_obj_shadow_data *const sh)
+{
 	int err;
 
 	if (!sh) {
@@ -115,24 +141,67 @@ static void on_shadow(struct nrf_cloud_obj_shadow_data *const sh)
 	if (sh->type != NRF_CLOUD_OBJ_SHADOW_TYPE_DELTA || !sh->delta) {
 		return;
 	}
-	state_fields(sh->delta->state.json);
-	lab_event("delta", fields);
-	cfg = cJSON_GetObjectItem(sh->delta->state.json, "config");
-	cJSON_ArrayForEach(item, cfg) {
-		cJSON_DeleteItemFromObject(app_config, item->string);
-		if (!cJSON_IsNull(item)) {
-			cJSON_AddItemToObject(app_config, item->string, cJSON_Duplicate(item, 1));
-		}
-	}
+	apply_delta(sh->delta->state.json);
 	err = nrf_cloud_obj_shadow_delta_response_encode(&sh->delta->state, true);
 	if (!err) {
 		err = nrf_cloud_obj_shadow_update(&sh->delta->state);
 	}
 	if (err) {
-		snprintf(fields, sizeof(fields), ",\"what\":\"delta answer\",\"code\":%d", err);
-		lab_event("error", fields);
+		delta_error(err);
 	}
 }
+#else
+/* Whether the event's topic (not NUL-terminated) contains part. */
+static bool topic_has(const struct nrf_cloud_evt *evt, const char *part)
+{
+	size_t n = strlen(part), i;
+
+	for (i = 0; i + n <= evt->topic.len; i++) {
+		if (!memcmp((const char *)evt->topic.ptr + i, part, n)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* v2.5.x: the event carries the raw JSON and its topic (nrf_cloud_fsm.c cc_rx_data_handler(),
+ * v2.5.0): a delta arrives on .../shadow/update/delta with the changes under "state"; it is
+ * answered with nrf_cloud_shadow_delta_response_encode() (which takes ownership of the object it
+ * is given) sent on the state topic. The library answers "control" itself. */
+static void on_shadow(const struct nrf_cloud_evt *evt)
+{
+	struct nrf_cloud_tx_data tx = { .topic_type = NRF_CLOUD_TOPIC_STATE,
+					.qos = MQTT_QOS_1_AT_LEAST_ONCE };
+	cJSON *root, *st;
+	int err;
+
+	if (!evt->data.ptr || !evt->topic.ptr) {
+		return;
+	}
+	if (!topic_has(evt, "/delta")) {
+		if (topic_has(evt, "/accepted")) {
+			lab_event("shadow", ",\"what\":\"accepted\"");
+		}
+		return;
+	}
+	root = cJSON_ParseWithLength(evt->data.ptr, evt->data.len);
+	st = cJSON_GetObjectItem(root, "state");
+	if (!cJSON_IsObject(st)) {
+		cJSON_Delete(root);
+		return;
+	}
+	apply_delta(st);
+	err = nrf_cloud_shadow_delta_response_encode(cJSON_Duplicate(st, 1), true, &tx.data);
+	cJSON_Delete(root);
+	if (!err) {
+		err = nrf_cloud_send(&tx);
+		cJSON_free((void *)tx.data.ptr);
+	}
+	if (err) {
+		delta_error(err);
+	}
+}
+#endif
 
 /* A c2d message: ,"topic":..,"payload":<JSON, or the text as a string> */
 static void on_c2d(const struct nrf_cloud_evt *evt)
@@ -164,6 +233,110 @@ static void on_c2d(const struct nrf_cloud_evt *evt)
 	lab_event("c2d", fields);
 }
 
+/* serviceInfo.fota_v2 in the shadow, once per boot. From v2.6.0 on the library sends it itself
+ * (CONFIG_NRF_CLOUD_SEND_SERVICE_INFO_FOTA, default y with FOTA, sdk-nrf
+ * subsys/net/lib/nrf_cloud/Kconfig.nrf_cloud_shadow_info, tag v2.6.0); v2.5.x leaves it to the
+ * application, as samples/cellular/nrf_cloud_multi_service/src/cloud_connection.c update_shadow()
+ * does at tag v2.5.0. */
+static void send_service_info(void)
+{
+#if !defined(CONFIG_NRF_CLOUD_SEND_SERVICE_INFO_FOTA)
+	static bool sent;
+	struct nrf_cloud_svc_info_fota fota = {
+		.application = nrf_cloud_fota_is_type_enabled(NRF_CLOUD_FOTA_APPLICATION),
+		.bootloader = nrf_cloud_fota_is_type_enabled(NRF_CLOUD_FOTA_BOOTLOADER),
+		.modem = nrf_cloud_fota_is_type_enabled(NRF_CLOUD_FOTA_MODEM_DELTA),
+		.modem_full = nrf_cloud_fota_is_type_enabled(NRF_CLOUD_FOTA_MODEM_FULL),
+	};
+	struct nrf_cloud_svc_info svc = { .fota = &fota };
+	/* the modem section goes out with CONFIG_NRF_CLOUD_SEND_DEVICE_STATUS */
+	struct nrf_cloud_device_status status = { .modem = NULL, .svc = &svc,
+						  .conn_inf = NRF_CLOUD_INFO_NO_CHANGE };
+	int err;
+
+	if (sent) {
+		return;
+	}
+	err = nrf_cloud_shadow_device_status_update(&status);
+	if (err) {
+		snprintf(fields, sizeof(fields), ",\"what\":\"service info\",\"code\":%d", err);
+		lab_event("error", fields);
+		return;
+	}
+	sent = true;
+#endif
+}
+
+#if defined(CONFIG_NRF_CLOUD_PGPS)
+/* P-GPS (docs/firmware.md#p-gps): the library is set up once the cloud is first ready, with no
+ * request of its own (CONFIG_NRF_CLOUD_PGPS_REQUEST_UPON_INIT=n); `pgps` asks for the whole set
+ * (nrf_cloud_pgps_request_all()), the library sends the request over MQTT, downloads the file the
+ * answer names over HTTPS and stores the predictions in the "pgps" partition; PGPS_EVT_READY
+ * says the set is complete. Usage as samples/cellular/gnss/src/assistance.c and
+ * lib/location/method_gnss.c (sdk-nrf, tag v2.5.0), whose MQTT transport needs no
+ * PGPS_EVT_REQUEST handling. */
+static bool pgps_ready_lib;  /* nrf_cloud_pgps_init() succeeded */
+static bool pgps_wanted;     /* a `pgps` command waits for PGPS_EVT_READY */
+
+/* No PGPS_EVT_READY in CONFIG_LAB_PGPS_WAIT_S: an error answer or a failed download, which the
+ * library only logs (nrf_cloud_pgps.c nrf_cloud_pgps_process(), v2.5.0). */
+static void pgps_timeout_fn(struct k_work *w)
+{
+	ARG_UNUSED(w);
+	if (pgps_wanted) {
+		pgps_wanted = false;
+		lab_event("error", ",\"what\":\"pgps\",\"code\":-116");
+	}
+}
+static K_WORK_DELAYABLE_DEFINE(pgps_timeout_work, pgps_timeout_fn);
+
+/* Runs in the download thread: its own buffer, not the cloud callbacks' `fields`. */
+static void on_pgps(struct nrf_cloud_pgps_event *event)
+{
+	char ev_fields[64];
+
+	switch (event->type) {
+	case PGPS_EVT_READY:
+		if (pgps_wanted) {
+			pgps_wanted = false;
+			(void)k_work_cancel_delayable(&pgps_timeout_work);
+			/* the library does not say how many bytes it downloaded: 0, and the
+			 * number of predictions it holds now */
+			snprintf(ev_fields, sizeof(ev_fields), ",\"bytes\":0,\"predictions\":%d",
+				 CONFIG_NRF_CLOUD_PGPS_NUM_PREDICTIONS);
+			lab_event("pgps", ev_fields);
+		}
+		break;
+	case PGPS_EVT_AVAILABLE:
+		/* the prediction for now: the GNSS application would inject it with
+		 * nrf_cloud_pgps_inject(); the lab app runs no GNSS session */
+	default:
+		break;
+	}
+}
+
+static void pgps_start(void)
+{
+	struct nrf_cloud_pgps_init_param p = { .event_handler = on_pgps };
+	int err;
+
+	if (pgps_ready_lib) {
+		return;
+	}
+	err = nrf_cloud_pgps_init(&p);
+	if (err) {
+		snprintf(fields, sizeof(fields), ",\"what\":\"pgps\",\"code\":%d", err);
+		lab_event("error", fields);
+		return;
+	}
+	pgps_ready_lib = true;
+}
+#else
+static void pgps_start(void)
+{
+}
+#endif
+
 static void on_cloud(const struct nrf_cloud_evt *evt)
 {
 	switch (evt->type) {
@@ -189,6 +362,8 @@ static void on_cloud(const struct nrf_cloud_evt *evt)
 		state = "ready";
 		ready = true;
 		backoff_s = 1;
+		send_service_info();
+		pgps_start();
 		lab_event_ready();
 		if (CONFIG_LAB_TELEMETRY_INTERVAL_S > 0) {
 			k_work_reschedule(&telemetry_work, K_SECONDS(CONFIG_LAB_TELEMETRY_INTERVAL_S));
@@ -201,7 +376,11 @@ static void on_cloud(const struct nrf_cloud_evt *evt)
 		connect_later();
 		break;
 	case NRF_CLOUD_EVT_RX_DATA_SHADOW:
+#if NCS_VERSION_NUMBER >= 0x20600
 		on_shadow(evt->shadow);
+#else
+		on_shadow(evt);
+#endif
 		break;
 	case NRF_CLOUD_EVT_RX_DATA_GENERAL:
 		on_c2d(evt);
@@ -400,10 +579,27 @@ int lab_cloud_agnss(void)
 	return err;
 }
 
-/* P-GPS needs a flash partition for the predictions; this app does not set one up. */
+/* `pgps`: ask for the whole prediction set; the `pgps` event comes with PGPS_EVT_READY. A
+ * request while a download is under way joins it (the library skips the new request). */
 int lab_cloud_pgps(void)
 {
+#if defined(CONFIG_NRF_CLOUD_PGPS)
+	int err;
+
+	if (!ready || !pgps_ready_lib) {
+		return -ENOTCONN;
+	}
+	pgps_wanted = true;
+	err = nrf_cloud_pgps_request_all();
+	if (err) {
+		pgps_wanted = false;
+		return err;
+	}
+	k_work_reschedule(&pgps_timeout_work, K_SECONDS(CONFIG_LAB_PGPS_WAIT_S));
+	return 0;
+#else
 	return -ENOTSUP;
+#endif
 }
 
 int lab_cloud_fota_check(void)

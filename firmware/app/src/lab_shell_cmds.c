@@ -111,7 +111,8 @@ static int cmd_lab(const struct shell *sh, size_t argc, char **argv)
 }
 
 /* One Zephyr root command per lab-shell command; arguments are checked by the portable parser
- * (SHELL_OPT_ARG_CHECK_SKIP), so a bad `send` gets the contract's usage answer. */
+ * (SHELL_OPT_ARG_CHECK_SKIP), so a bad `send`, `report` or `location` gets the contract's usage
+ * answer. */
 SHELL_CMD_ARG_REGISTER(help, NULL, "lab shell: list the commands", cmd_lab, 1, 0);
 SHELL_CMD_ARG_REGISTER(status, NULL, "lab shell: connection state and versions", cmd_lab, 1, 0);
 SHELL_CMD_ARG_REGISTER(version, NULL, "lab shell: NCS, app and modem versions", cmd_lab, 1, 0);
@@ -119,7 +120,8 @@ SHELL_CMD_ARG_REGISTER(send, NULL, "lab shell: send APPID DATA", cmd_lab, 1,
 		       SHELL_OPT_ARG_CHECK_SKIP);
 SHELL_CMD_ARG_REGISTER(report, NULL, "lab shell: report KEY VALUE", cmd_lab, 1,
 		       SHELL_OPT_ARG_CHECK_SKIP);
-SHELL_CMD_ARG_REGISTER(location, NULL, "lab shell: ground fix request", cmd_lab, 1, 0);
+SHELL_CMD_ARG_REGISTER(location, NULL, "lab shell: location [cell|agnss|pgps]", cmd_lab, 1,
+		       SHELL_OPT_ARG_CHECK_SKIP);
 SHELL_CMD_ARG_REGISTER(agnss, NULL, "lab shell: A-GNSS request", cmd_lab, 1, 0);
 SHELL_CMD_ARG_REGISTER(pgps, NULL, "lab shell: P-GPS request", cmd_lab, 1, 0);
 SHELL_CMD_ARG_REGISTER(fota, NULL, "lab shell: ask for a FOTA job", cmd_lab, 1, 0);

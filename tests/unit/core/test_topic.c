@@ -81,6 +81,9 @@ static const struct row rows[] = {
 	{ "BLE FOTA rcv", "{P}{D}/jobs/ble/rcv", NCM_TOPIC_JOBS_BLE_RCV, SUB },
 	{ "BLE FOTA req", "{P}{D}/jobs/ble/req", NCM_TOPIC_JOBS_BLE_REQ, PUB },
 	{ "BLE FOTA update", "{P}{D}/jobs/ble/update", NCM_TOPIC_JOBS_BLE_UPDATE, PUB },
+	/* BLE gateways */
+	{ "gateway events", "{P}m/d/{D}/g2c", NCM_TOPIC_G2C, PUB },
+	{ "gateway operations", "{P}m/d/{D}/c2g", NCM_TOPIC_C2G, SUB },
 };
 
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
@@ -397,7 +400,7 @@ START_TEST(unrelated_topics_are_none)
 		PFX "m/d/" DEV "/", PFX DEV, PFX DEV "/jobs", PFX DEV "/jobs/", PFX "m/" DEV "/d2c",
 		PFX "m/d/" DEV "/D2C",
 		"aws/things/" DEV "/shadow/get", "$AWS/things/" DEV "/shadow/get",
-		PFX "m/d/" DEV "/jobs/rcv", PFX "m/d/" DEV "/c2g", PFX "m/d/" DEV "/g2c",
+		PFX "m/d/" DEV "/jobs/rcv", PFX "m/d/" DEV "/C2G", PFX "m/d/" DEV "/g2c/x",
 	};
 	size_t i;
 

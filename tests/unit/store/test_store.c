@@ -18,9 +18,11 @@
 #include "db.h"
 #include "devices.h"
 #include "err.h"
+#include "firmware.h"
 #include "journal.h"
 #include "log.h"
 #include "records.h"
+#include "reset.h"
 #include "team.h"
 
 #define FP_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -886,6 +888,40 @@ static void add_case(Suite *s, const char *name, const TTest *test)
 
 #define ADD(s, fn) add_case((s), #fn, (fn))
 
+
+/* ncm_db_epoch (db.h): the firmware table's counter moves when a write of it is committed (at
+ * once outside a transaction, at the outermost commit or rollback inside one), and not for
+ * other tables; caches of the table rely on it (runtime/fwcache.c). */
+START_TEST(firmware_epoch_moves_when_a_firmware_write_ends)
+{
+	struct ncm_db *db = mem_db();
+	struct ncm_bundle b = { .bundle_id = "APP*0000000a*1.0.0", .type = "APP",
+				.version = "1.0.0", .files_json = (char *)"[]" };
+	uint64_t e = ncm_db_epoch(NCM_DB_EPOCH_FIRMWARE);
+
+	ck_assert_int_eq(ncm_store_bundle_put(db, &b, NULL), NCM_OK);
+	ck_assert_uint_eq(ncm_db_epoch(NCM_DB_EPOCH_FIRMWARE), e + 1);
+	ck_assert_int_eq(ncm_db_begin(db, NULL), NCM_OK);
+	ck_assert_int_eq(ncm_store_bundle_delete(db, b.bundle_id, NULL), NCM_OK);
+	ck_assert_int_eq(ncm_db_begin(db, NULL), NCM_OK); /* nested */
+	ck_assert_int_eq(ncm_db_commit(db, NULL), NCM_OK);
+	ck_assert_uint_eq(ncm_db_epoch(NCM_DB_EPOCH_FIRMWARE), e + 1); /* not committed yet */
+	ck_assert_int_eq(ncm_db_commit(db, NULL), NCM_OK);
+	ck_assert_uint_eq(ncm_db_epoch(NCM_DB_EPOCH_FIRMWARE), e + 2);
+	ck_assert_int_eq(ncm_db_begin(db, NULL), NCM_OK);
+	ck_assert_int_eq(ncm_store_bundle_put(db, &b, NULL), NCM_OK);
+	ncm_db_rollback(db);
+	ck_assert_uint_eq(ncm_db_epoch(NCM_DB_EPOCH_FIRMWARE), e + 3);
+	ck_assert_int_eq(ncm_store_reset(db, 1, NULL), NCM_OK);
+	ck_assert_uint_eq(ncm_db_epoch(NCM_DB_EPOCH_FIRMWARE), e + 4);
+	/* another table's write leaves it alone */
+	ck_assert_int_eq(ncm_db_begin(db, NULL), NCM_OK);
+	ck_assert_int_eq(ncm_db_commit(db, NULL), NCM_OK);
+	ck_assert_uint_eq(ncm_db_epoch(NCM_DB_EPOCH_FIRMWARE), e + 4);
+	ncm_db_close(db);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -915,6 +951,7 @@ static Suite *store_suite(void)
 	ADD(s, journal_binary_payload_with_nul_bytes_round_trips);
 	ADD(s, journal_record_without_optional_fields_reads_back_as_null);
 	ADD(s, record_and_random_uuids_are_lower_case_version_4_and_differ);
+	ADD(s, firmware_epoch_moves_when_a_firmware_write_ends);
 	return s;
 }
 

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT
+ * test_sys_publish.c: a device publishing to "$SYS/..." (docs/limits.md#sys-publish). Mosquitto
+ * 2.0.11 refuses such a publish itself, before the plugin's ACL check, acknowledges it (QoS 1)
+ * and drops it. With --mqtt-watch-denied the device is disconnected and the refusal journaled as
+ * mqtt.acl_denied like any other ACL violation, for QoS 1 and QoS 0; other devices go on
+ * publishing. Without the flag the publish is acknowledged and nothing happens, which is what
+ * the flag is for. With the flag the broker logs to its file alone and the plugin copies the
+ * lines that are not packet debug to stderr, also when the broker stops before its first loop.
+ * Journal records are waited for with POST /mock/v1/wait, never by sleeping.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "rawmqtt.h"
+
+static struct srv s;
+
+/* Connects a lab-CA device id (auto-onboarded on its first connect). */
+static void connect_lab(struct raw *r, const char *id)
+{
+	char crt[PATH_MAX], key[PATH_MAX];
+
+	snprintf(crt, sizeof(crt), "%s/%s.crt", s.dir, id);
+	snprintf(key, sizeof(key), "%s/%s.key", s.dir, id);
+	if (access(crt, R_OK))
+		srv_lab_device(&s, NULL, id, crt, key, sizeof(crt));
+	ck_assert_int_eq(raw_connect(r, &s, id, crt, key, 60, 1, NULL), 0);
+}
+
+/* Waits (POST /mock/v1/wait) for a record of kind for device, on topic when not NULL, and
+ * returns it (a new reference); fails the test on a timeout. */
+static json_t *wait_record(const char *kind, const char *device, const char *topic)
+{
+	char body[1024];
+	long status;
+	json_t *j, *rec;
+
+	snprintf(body, sizeof(body), "{\"kind\":\"%s\",\"device\":\"%s\"%s%s%s,\"timeout_ms\":%d}",
+		 kind, device, topic ? ",\"topic\":\"" : "", topic ? topic : "", topic ? "\"" : "",
+		 WAIT_MS);
+	j = admin_json(&s, "POST", "/mock/v1/wait", body, &status);
+	ck_assert_msg(status == 200, "no %s record for %s (%ld)", kind, device, status);
+	rec = json_incref(json_object_get(j, "record"));
+	json_decref(j);
+	ck_assert_ptr_nonnull(rec);
+	return rec;
+}
+
+/* The next thing on r must be the end of the connection (the broker closed it). */
+static void expect_closed(struct raw *r)
+{
+	struct raw_pkt p;
+
+	raw_read(r, &p, WAIT_MS);
+	ck_assert_msg(p.type == -1, "connection still open (packet type %d)", p.type);
+	raw_pkt_release(&p);
+}
+
+/* Publishes to topic (one the broker refuses itself) at qos from a fresh device id and checks:
+ * PUBACK for QoS 1, then the disconnect, an mqtt.acl_denied record naming the topic and the
+ * broker's refusal, and the disconnect journaled as a policy violation. */
+static void dollar_publish_is_refused(const char *id, int qos, const char *topic)
+{
+	struct raw r;
+	struct raw_pkt p;
+	json_t *rec;
+	const char *reason;
+
+	connect_lab(&r, id);
+	raw_publish(&r, 7, qos, topic, "{\"x\":1}", 7);
+	if (qos)
+		raw_expect(&r, &p, RAW_PUBACK, 7, NULL); /* MQTT 3.1.1 cannot refuse it */
+	expect_closed(&r);
+	raw_close(&r);
+
+	rec = wait_record("mqtt.acl_denied", id, topic);
+	reason = json_string_value(json_object_get(rec, "reason"));
+	ck_assert_ptr_nonnull(reason);
+	ck_assert_msg(strstr(reason, "publish") && strstr(reason, topic) && strstr(reason, id),
+		      "reason: %s", reason);
+	ck_assert_msg(strstr(reason, "refused by the broker"), "reason: %s", reason);
+	ck_assert_msg(strstr(reason, qos ? "QoS 1, acknowledged and dropped" : "QoS 0, dropped"),
+		      "reason: %s", reason);
+	json_decref(rec);
+	rec = wait_record("mqtt.disconnect", id, NULL);
+	reason = json_string_value(json_object_get(rec, "reason"));
+	ck_assert_msg(reason && strstr(reason, "policy violation") && strstr(reason, topic),
+		      "disconnect reason: %s", reason ? reason : "(none)");
+	json_decref(rec);
+	/* one refusal, one record */
+	ck_assert_int_eq(journal_count(&s, "mqtt.acl_denied", id, NULL), 1);
+}
+
+/* A d2c message from id is stored and acknowledged. */
+static void d2c_works(const char *id)
+{
+	char topic[256], want[512];
+	struct raw r;
+	struct raw_pkt p;
+	json_t *rec;
+
+	connect_lab(&r, id);
+	snprintf(topic, sizeof(topic), "%sm/d/%s/d2c", s.prefix, id);
+	raw_publish(&r, 3, 1, topic, "{\"appId\":\"TEMP\",\"data\":\"21\"}",
+		    strlen("{\"appId\":\"TEMP\",\"data\":\"21\"}"));
+	raw_expect(&r, &p, RAW_PUBACK, 3, NULL);
+	rec = wait_record("mqtt.publish", id, topic);
+	snprintf(want, sizeof(want), "%s", json_string_value(json_object_get(rec, "topic")));
+	ck_assert_str_eq(want, topic);
+	json_decref(rec);
+	raw_expect_quiet(&r); /* still connected */
+	raw_close(&r);
+}
+
+static const char *const watch[] = { "--mqtt-watch-denied", NULL };
+
+/* 1 when the server's stderr so far contains part. */
+static int server_log_has(const char *part)
+{
+	char line[4096];
+	FILE *f = fopen(s.log, "r");
+	int found = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, part) != NULL;
+	fclose(f);
+	return found;
+}
+
+START_TEST(qos1_sys_publish_disconnects_and_is_journaled)
+{
+	srv_start(&s, watch);
+	dollar_publish_is_refused("sys-qos1-device", 1, "$SYS/broker/x");
+	/* another device publishing normally afterwards is not affected */
+	d2c_works("sys-other-device");
+	/* nor is the same device once it reconnects */
+	d2c_works("sys-qos1-device");
+	/* the broker logs debug lines to its file only; stderr gets the others, copied by the
+	 * plugin (the broker's start was copied many ticks ago) */
+	ck_assert(server_log_has("mosquitto version 2.0.11 running"));
+	ck_assert(!server_log_has("Received PUBLISH from"));
+	ck_assert(!server_log_has("Sending PUBACK to"));
+}
+END_TEST
+
+START_TEST(qos0_sys_publish_disconnects_and_is_journaled)
+{
+	srv_start(&s, watch);
+	dollar_publish_is_refused("sys-qos0-device", 0, "$SYS/broker/x");
+	d2c_works("sys-other-device");
+	/* the broker's own check refuses publishes to shared-subscription topics too */
+	dollar_publish_is_refused("share-qos1-device", 1, "$share/g/x");
+}
+END_TEST
+
+/* Without the flag the broker's own refusal stays silent: acknowledged, connected, no record.
+ * (This is the behaviour the flag exists to change; docs/limits.md#sys-publish.) */
+START_TEST(without_the_flag_the_broker_drops_it_silently)
+{
+	struct raw r;
+	struct raw_pkt p;
+
+	srv_start(&s, (const char *const[]){ "--no-mqtt-watch-denied", NULL });
+	connect_lab(&r, "sys-quiet-device");
+	raw_publish(&r, 9, 1, "$SYS/broker/x", "{}", 2);
+	raw_expect(&r, &p, RAW_PUBACK, 9, NULL);
+	raw_expect_quiet(&r); /* still connected after the broker read the publish */
+	raw_close(&r);
+	/* the d2c record of another device comes after anything the refusal would have caused */
+	d2c_works("sys-other-device");
+	ck_assert_int_eq(journal_count(&s, "mqtt.acl_denied", "sys-quiet-device", NULL), 0);
+
+	/* the bridge state topics pass the broker's check and reach the plugin's, flag or not */
+	connect_lab(&r, "sys-bridge-device");
+	raw_publish(&r, 4, 0, "$SYS/broker/connection/x/state", "1", 1);
+	expect_closed(&r);
+	raw_close(&r);
+	json_decref(wait_record("mqtt.acl_denied", "sys-bridge-device",
+				"$SYS/broker/connection/x/state"));
+}
+END_TEST
+
+/* With the flag the broker logs to its file alone and the plugin copies lines to stderr; a
+ * broker that stops before its first loop (here the plugin cannot listen on HTTPS) must still
+ * say why on stderr. */
+START_TEST(with_the_flag_a_failed_start_still_says_why)
+{
+	static char out[4096], err[65536];
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	char port[16];
+	int fd, rc;
+
+	snprintf(s.dir, sizeof(s.dir), "/tmp/ncm-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(s.dir));
+	snprintf(s.data, sizeof(s.data), "%s/data", s.dir);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	snprintf(port, sizeof(port), "%d", ntohs(a.sin_port));
+	rc = cli_run(s.dir, s.data,
+		     (const char *const[]){ "serve", "--fixtures", getenv("NCM_FIXTURES"),
+					    "--mqtt-bind", "127.0.0.1", "--https-bind", "127.0.0.1",
+					    "--mqtt-port", "0", "--https-port", port, "--admin-port",
+					    "0", "--mqtt-watch-denied", NULL },
+		     out, sizeof(out), err, sizeof(err));
+	close(fd);
+	ck_assert_int_ne(rc, 0);
+	ck_assert_msg(strstr(err, "Address already in use"), "stderr: %s", err);
+	ck_assert_msg(strstr(err, "Plugin returned"), "stderr: %s", err);
+}
+END_TEST
+
+static const struct suite_def suite = {
+	.name = "sys_publish", .timeout_s = 120, .servers = { &s },
+};
+
+SUITE_MAIN(suite,
+		{ "qos1", qos1_sys_publish_disconnects_and_is_journaled },
+		{ "qos0", qos0_sys_publish_disconnects_and_is_journaled },
+		{ "no_watch", without_the_flag_the_broker_drops_it_silently },
+		{ "failed_start", with_the_flag_a_failed_start_still_says_why })
