@@ -5,7 +5,8 @@
 # the same C load generator (bench/mqtt_load.c). ROUNDS rounds, each running mock then
 # baseline, so machine noise hits both sides alike; each line prints mock, baseline, ratio.
 #   d2c       QoS 1 device-to-cloud messages from DEVICES devices, stored and acknowledged
-#   connect   mTLS connects of onboarded devices (CONNECT, CONNACK, DISCONNECT), 4 threads
+#   connect   mTLS connects of onboarded devices (CONNECT, CONNACK, DISCONNECT), 4 threads,
+#             and the broker's CPU time per connect (the mock's with everything it writes)
 #   shadow    shadow update -> update/accepted, one at a time (baseline: publish -> own
 #             subscription through plain Mosquitto, the transport floor)
 #   delta     REST PATCH .../state -> update/delta at the device (no baseline)
@@ -60,7 +61,7 @@ row() { printf '%-44s %12s %12s %8s\n' "$1" "$2" "$3" "$4"; }
 # per message is steadier than the wall-clock rate
 ticks=$(getconf CLK_TCK)
 cpu() { awk -v t="$ticks" '{printf "%.3f", ($14 + $15) / t}' "/proc/$1/stat"; }
-# cpu_us_per_msg BEFORE AFTER MESSAGES
+# per_msg BEFORE AFTER COUNT: CPU microseconds per message (or per connect)
 per_msg() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {printf "%.1f", (b - a) * 1e6 / n}'; }
 
 row "path (round)" mock baseline ratio
@@ -78,10 +79,17 @@ while [ $r -le "$rounds" ]; do
 	mc=$(per_msg "$c0" "$c1" "$total")
 	bc=$(per_msg "$cb" "$c2" "$total")
 	row "  broker CPU us/msg ($r)" "$mc" "$bc" "$(ratio "$bc" "$mc")"
+	c0=$(cpu "$pid")
 	m=$("$load" connect "$mock_port" "$ca" "$tmp/certs" "$connects" 4)
+	c1=$(cpu "$pid")
+	cb=$(cpu "$mpid")
 	b=$("$load" connect "$base_port" "$ca" "$tmp/certs" "$connects" 4)
+	c2=$(cpu "$mpid")
 	row "mTLS connects/s ($r)" "$(field "$m" rate)" "$(field "$b" rate)" \
 		"$(ratio "$(field "$m" rate)" "$(field "$b" rate)")"
+	mc=$(per_msg "$c0" "$c1" "$connects")
+	bc=$(per_msg "$cb" "$c2" "$connects")
+	row "  broker CPU us/connect ($r)" "$mc" "$bc" "$(ratio "$bc" "$mc")"
 	m=$("$load" shadow "$mock_port" "$ca" "$tmp/certs" 300)
 	b=$("$load" echo "$base_port" "$ca" "$tmp/certs" 300)
 	row "shadow update->accepted p50 ms ($r)" "$(field "$m" p50_ms)" "$(field "$b" p50_ms)" \
@@ -90,4 +98,4 @@ while [ $r -le "$rounds" ]; do
 	row "REST PATCH state->delta p50 ms ($r)" "$(field "$m" p50_ms)" "-" "-"
 	r=$((r + 1))
 done
-echo "($(nproc) cores, $(uname -m); mock = nrfcloud-mock serve, baseline = mosquitto $(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version //p') without the plugin; latency ratios are mock/baseline, so lower is better there; the CPU ratio is baseline/mock, so 0.5 means the mock spends twice the baseline's CPU per message)"
+echo "($(nproc) cores, $(uname -m); mock = nrfcloud-mock serve, baseline = mosquitto $(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version //p') without the plugin; latency ratios are mock/baseline, so lower is better there; the CPU ratio is baseline/mock, so 0.5 means the mock spends twice the baseline's CPU per message or connect)"

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pki.h"
 #include "runtime.h"
+#include "shadows.h"
 #include "jsontext.h"
 
 static json_t *device_json(const struct ncm_device *d)
@@ -44,6 +45,8 @@ enum MHD_Result ncm_admin_devices_get(struct ncm_req *req)
 	json_t *items = json_array();
 
 	NCM_REQUIRE_ADMIN(req);
+	/* the connect times written behind (connstate.h) first */
+	ncm_store_shadow_sync(ncm_rt_db(), NULL);
 	if (ncm_store_device_foreach(ncm_rt_db(), list_cb, items, &err)) {
 		json_decref(items);
 		return ncm_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 50010, "%s", err.msg);
@@ -60,6 +63,7 @@ enum MHD_Result ncm_admin_device_get(struct ncm_req *req)
 	int rc;
 
 	NCM_REQUIRE_ADMIN(req);
+	ncm_store_shadow_sync(ncm_rt_db(), NULL);
 	rc = ncm_store_device_get(ncm_rt_db(), req->params[0], &d, &err);
 	if (rc == NCM_ERR_NOT_FOUND)
 		return ncm_reply_error(req, MHD_HTTP_NOT_FOUND, 40410, "%s", err.msg);

@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "clients.h"
+#include "connstate.h"
 #include "devices.h"
 #include "devid.h"
 #include "faults.h"
@@ -25,7 +26,6 @@
 #include "mqtt_internal.h"
 #include "pki.h"
 #include "runtime.h"
-#include "shadow_svc.h"
 #include "jsontext.h"
 #include "wake.h"
 
@@ -158,7 +158,6 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 	struct auth_ctx a = { 0 };
 	struct ncm_fault_hit hit;
 	struct ncm_journal_rec rec = { 0 };
-	struct ncm_err_info err = { 0 };
 	char *who;
 	int rc;
 
@@ -197,17 +196,13 @@ int ncm_mqtt_on_basic_auth(int event, void *event_data, void *userdata)
 		rc = MOSQ_ERR_NOMEM;
 		goto out;
 	}
-	/* the connect time and the shadow's connection state in one commit */
-	if (ncm_db_begin(ncm_rt_db(), &err) ||
-	    ncm_store_device_touch(ncm_rt_db(), a.client_id, 1, ncm_rt_now_ms(), &err) ||
-	    ncm_svc_shadow_connection(ncm_rt_db(), a.client_id, 1,
-				      mosquitto_client_keepalive(ed->client), NULL, 0, &err) ||
-	    ncm_db_commit(ncm_rt_db(), &err)) {
-		ncm_db_rollback(ncm_rt_db());
-		ncm_log(NCM_LOG_WARNING, "auth: cannot record the connection of %s: %s",
-			a.client_id, err.msg);
-	}
-	ncm_log(NCM_LOG_INFO, "auth: device %s connected from %s (keepalive %d, clean session %d)",
+	/* the connect time and the shadow's connection state, written behind (connstate.h):
+	 * every shadow reader writes them first, so none sees the device offline */
+	ncm_connstate_post(a.client_id, 1, mosquitto_client_keepalive(ed->client), NULL, 0,
+			   ncm_rt_now_ms());
+	/* debug: the broker logs "New client connected from ... as <id> (p2, c1, k60)" itself,
+	 * and the journal has the connect; a log line costs two writes per connect */
+	ncm_log(NCM_LOG_DEBUG, "auth: device %s connected from %s (keepalive %d, clean session %d)",
 		a.client_id, mosquitto_client_address(ed->client),
 		mosquitto_client_keepalive(ed->client),
 		mosquitto_client_clean_session(ed->client) ? 1 : 0);

@@ -8,17 +8,15 @@
 #include <mosquitto_broker.h>
 
 #include "clients.h"
-#include "devices.h"
+#include "connstate.h"
 #include "log.h"
 #include "mqtt_internal.h"
 #include "runtime.h"
-#include "shadow_svc.h"
 
 int ncm_mqtt_on_disconnect(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_disconnect *ed = event_data;
 	struct ncm_journal_rec rec = { 0 };
-	struct ncm_err_info err = { 0 };
 	struct ncm_client *c;
 	const char *reason;
 
@@ -35,16 +33,10 @@ int ncm_mqtt_on_disconnect(int event, void *event_data, void *userdata)
 		reason = "closed by the client or the network";
 	if (ncm_clients_count_device(c->device_id, c) == 0) {
 		/* 2.0.11 cannot tell a clean DISCONNECT from a dropped socket: anything we did not
-		 * kick counts as the client's own doing; the time and the shadow in one commit */
-		if (ncm_db_begin(ncm_rt_db(), &err) ||
-		    ncm_store_device_touch(ncm_rt_db(), c->device_id, 0, ncm_rt_now_ms(), &err) ||
-		    ncm_svc_shadow_connection(ncm_rt_db(), c->device_id, 0, 0, reason,
-					      !c->kick_reason[0], &err) ||
-		    ncm_db_commit(ncm_rt_db(), &err)) {
-			ncm_db_rollback(ncm_rt_db());
-			ncm_log(NCM_LOG_WARNING, "auth: cannot record the disconnection of %s: %s",
-				c->device_id, err.msg);
-		}
+		 * kick counts as the client's own doing; the time and the shadow written behind
+		 * (connstate.h) */
+		ncm_connstate_post(c->device_id, 0, 0, reason, !c->kick_reason[0],
+				   ncm_rt_now_ms());
 	}
 	ncm_log(NCM_LOG_INFO, "auth: device %s disconnected: %s", c->device_id, reason);
 	rec.kind = "mqtt.disconnect";

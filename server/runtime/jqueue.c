@@ -18,10 +18,11 @@
 #include "log.h"
 #include "messages.h"
 #include "runtime.h"
+#include "shadows.h"
 
 #define BATCH 2048
 #define RETRY_MS 100
-#define GATHER_MS 5
+#define GATHER_MS 20 /* a batch gathers this long: fewer, larger commits */
 
 struct entry {
 	struct ncm_journal_rec rec; /* its strings and payload live after the struct */
@@ -35,6 +36,7 @@ static size_t queued;
 static int64_t next_seq = 1;
 static int64_t max_records = NCM_JOURNAL_DEFAULT_MAX;
 static int stopping, running;
+static int kicked; /* other work was queued for the writer (ncm_jq_kick) */
 static atomic_int stopping_now; /* stopping, readable without the lock */
 static pthread_t writer;
 static unsigned long dropped;
@@ -120,6 +122,9 @@ static int flush_batch(struct ncm_db *db, struct ncm_err_info *err)
 	rc = ncm_db_begin(db, err);
 	if (rc)
 		return -1;
+	/* the shadow writes queued behind (connection states) share this commit; a failure
+	 * drops them (they say so in the log) and fails the batch, which goes back */
+	ncm_store_shadow_sync(db, NULL);
 	pthread_mutex_lock(&lock);
 	list = head;
 	for (e = head; e && n < BATCH; e = e->next) {
@@ -185,14 +190,15 @@ static void *writer_main(void *arg)
 	struct ncm_err_info err = { 0 };
 	struct timespec until, gather = { 0, GATHER_MS * 1000000L };
 	unsigned long lost, reported = 0;
-	int failed = 0, was_failing;
+	int failed = 0, was_failing, behind_failed = 0;
 
 	(void)arg;
 	pthread_mutex_lock(&lock);
 	for (;;) {
-		while (!head && !stopping)
+		while (!head && !kicked && !stopping)
 			pthread_cond_wait(&cond, &lock);
-		if (failed && !stopping) {
+		kicked = 0;
+		if ((failed || behind_failed) && !stopping) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += RETRY_MS * 1000000L;
 			if (until.tv_nsec >= 1000000000L) {
@@ -222,16 +228,32 @@ static void *writer_main(void *arg)
 				" %s", RETRY_MS, err.msg);
 		else if (!failed && was_failing)
 			ncm_log(NCM_LOG_NOTICE, "journal: writing records again");
+		/* the shadow writes queued behind (connection states, connstate.c) */
+		was_failing = behind_failed;
+		behind_failed = !failed && ncm_store_shadow_sync(ncm_rt_db(), &err);
+		if (behind_failed && !was_failing)
+			ncm_log(NCM_LOG_ERR, "shadows: cannot write queued states (retrying every "
+				"%d ms): %s", RETRY_MS, err.msg);
 		/* and the messages logged meanwhile (each d2c message is journaled too) */
 		if (!failed && ncm_store_message_sync(ncm_rt_db(), &err))
 			ncm_log(NCM_LOG_ERR, "messages: cannot store logged messages: %s",
 				err.msg);
 		pthread_mutex_lock(&lock);
+		if (behind_failed)
+			kicked = 1; /* nothing was taken: try again after the pause */
 		if (failed && stopping)
 			break;
 	}
 	pthread_mutex_unlock(&lock);
 	return NULL;
+}
+
+void ncm_jq_kick(void)
+{
+	pthread_mutex_lock(&lock);
+	kicked = 1;
+	pthread_cond_signal(&cond);
+	pthread_mutex_unlock(&lock);
 }
 
 int ncm_jq_start(struct ncm_db *db, int64_t max, struct ncm_err_info *err)

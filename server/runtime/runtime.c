@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 
+#include "connstate.h"
 #include "file.h"
 #include "journal_tap.h"
 #include "usage.h"
@@ -123,6 +124,7 @@ int ncm_rt_init(const char *config_path, struct ncm_err_info *err)
 	rc = ncm_jq_start(ncm_rt_db(), rt.cfg.journal_max, err);
 	if (rc)
 		return rc;
+	ncm_connstate_start();
 	if (ncm_team_prefix(&rt.team, rt.prefix, sizeof(rt.prefix)))
 		return ncm_err_set(err, NCM_ERR_TOO_BIG, "runtime: team prefix too long");
 	if (rt.cfg.record_path[0]) {
@@ -139,6 +141,7 @@ void ncm_rt_cleanup(void)
 	struct ncm_db *db;
 
 	ncm_jq_stop();
+	ncm_connstate_stop(ncm_rt_db());
 	if (msglog) {
 		struct ncm_err_info err = { 0 };
 

@@ -247,6 +247,9 @@ int ncm_svc_shadow_update(struct ncm_db *db, const char *device_id,
 		ncm_err_set(err, NCM_ERR_INVAL, "fault %d injected: reject_shadow_update", hit.id);
 		return hit.code >= 400 && hit.code < 600 ? hit.code : 400;
 	}
+	/* connection states queued behind go first, in their own commit: a failure of this
+	 * update must not roll them back */
+	ncm_store_shadow_sync(db, NULL);
 	rc = ncm_db_begin(db, err);
 	if (rc) {
 		code = 500;
@@ -497,40 +500,106 @@ int ncm_svc_shadow_delete(struct ncm_db *db, const char *device_id, struct ncm_o
 	return 0;
 }
 
-int ncm_svc_shadow_connection(struct ncm_db *db, const char *device_id, int connected,
-			      int keepalive, const char *reason, int client_initiated,
-			      struct ncm_err_info *err)
+/* The update request of one connection change, APPPROT's ipShadow fields
+ * (docs/protocol-mqtt.md#what-the-device-writes); malloc'd text or NULL. */
+static char *connection_request(const struct ncm_conn_change *c)
 {
-	struct ncm_outbox none = { 0 };
-	struct ncm_device d;
 	json_t *req;
 	char *text;
+
+	if (c->connected)
+		req = json_pack("{s:{s:{s:{s:s,s:i,s:n,s:n}}}}", "state", "reported", "connection",
+				"status", "connected", "keepalive", c->keepalive,
+				"disconnectReason", "clientInitiatedDisconnect");
+	else
+		req = json_pack("{s:{s:{s:{s:s,s:s,s:b}}}}", "state", "reported", "connection",
+				"status", "disconnected", "disconnectReason",
+				c->reason ? c->reason : "unknown", "clientInitiatedDisconnect",
+				c->client_initiated);
+	text = req ? ncm_json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	return text;
+}
+
+int ncm_svc_shadow_connections(struct ncm_db *db, const char *device_id,
+			       const struct ncm_conn_change *changes, size_t n,
+			       struct ncm_err_info *err)
+{
+	json_t *doc = NULL, *final = NULL;
+	struct ncm_device d;
+	size_t i, applied = 0;
 	int rc;
 
 	/* a device deleted (or reset away) while connected gets no shadow back on its disconnect */
 	if (ncm_store_device_get(db, device_id, &d, NULL))
 		return NCM_OK;
 	ncm_device_release(&d);
-	/* the fields of APPPROT's ipShadow schema (docs/protocol-mqtt.md#what-the-device-writes) */
-	if (connected)
-		req = json_pack("{s:{s:{s:{s:s,s:i,s:n,s:n}}}}", "state", "reported", "connection",
-				"status", "connected", "keepalive", keepalive, "disconnectReason",
-				"clientInitiatedDisconnect");
-	else
-		req = json_pack("{s:{s:{s:{s:s,s:s,s:b}}}}", "state", "reported", "connection",
-				"status", "disconnected", "disconnectReason",
-				reason ? reason : "unknown", "clientInitiatedDisconnect",
-				client_initiated);
-	text = req ? ncm_json_dumps(req, JSON_COMPACT) : NULL;
-	json_decref(req);
-	if (!text)
-		return ncm_err_set(err, NCM_ERR_NOMEM, "shadow: out of memory");
-	rc = ncm_svc_shadow_update(db, device_id, NCM_ORIGIN_CLOUD, text, strlen(text), &none,
-				   NULL, err);
-	free(text);
-	/* connection changes only touch reported: they never make a delta worth sending */
-	ncm_outbox_release(&none);
+	rc = ncm_db_begin(db, err);
+	if (rc)
+		return 500;
+	rc = load_doc(db, device_id, &doc, err);
+	if (rc) {
+		rc = 500;
+		goto out;
+	}
+	/* each change is an update of its own (one version each), applied to the document the
+	 * previous one made; the shadow is read and written once */
+	for (i = 0; i < n; i++) {
+		struct ncm_shadow_result res = { 0 };
+		char *text = connection_request(&changes[i]);
+		int code;
+
+		if (!text) {
+			rc = ncm_err_set(err, NCM_ERR_NOMEM, "shadow: out of memory");
+			goto out;
+		}
+		code = ncm_shadow_update(doc, text, strlen(text), now_s(),
+					 (size_t)ncm_rt()->cfg.shadow_max, &res);
+		free(text);
+		if (code == 500) {
+			ncm_shadow_result_release(&res);
+			rc = ncm_err_set(err, NCM_ERR_NOMEM, "shadow: out of memory");
+			goto out;
+		}
+		if (!code) {
+			json_decref(doc);
+			doc = json_incref(res.doc);
+			applied++;
+		} else {
+			/* as a refused update stores nothing (a shadow grown past its limit) */
+			ncm_err_set(err, NCM_ERR_INVAL, "connection state refused (%d)", code);
+			rc = code;
+		}
+		ncm_shadow_result_release(&res);
+	}
+	if (applied) {
+		/* connection changes only touch reported: desired (prefix, pairing) stays as
+		 * load_doc made it, and no delta is worth sending */
+		final = ncm_pairing_ensure(doc, ncm_rt()->prefix, device_id, now_s(), NULL);
+		if (!final || ncm_store_shadow_put(db, device_id, final, err)) {
+			rc = 500;
+			goto out;
+		}
+	}
+	if (ncm_db_commit(db, err))
+		rc = 500;
+out:
+	if (rc == 500 || rc == NCM_ERR_NOMEM) {
+		ncm_db_rollback(db);
+		rc = 500;
+	}
+	json_decref(final);
+	json_decref(doc);
 	return rc;
+}
+
+int ncm_svc_shadow_connection(struct ncm_db *db, const char *device_id, int connected,
+			      int keepalive, const char *reason, int client_initiated,
+			      struct ncm_err_info *err)
+{
+	struct ncm_conn_change c = { connected, keepalive, client_initiated, reason };
+
+	return ncm_svc_shadow_connections(db, device_id, &c, 1, err);
 }
 
 int ncm_svc_shadow_replace(struct ncm_db *db, const char *device_id, const json_t *state,

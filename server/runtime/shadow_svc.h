@@ -55,6 +55,18 @@ int ncm_svc_shadow_connection(struct ncm_db *db, const char *device_id, int conn
 			      int keepalive, const char *reason, int client_initiated,
 			      struct ncm_err_info *err);
 
+/* One connection change (see ncm_svc_shadow_connection); reason is borrowed. */
+struct ncm_conn_change {
+	int connected, keepalive, client_initiated;
+	const char *reason;
+};
+/* Records n changes of one device in order, as n updates (n versions) with one read and one
+ * write of its shadow, in one transaction (nested in the caller's). 0, or 500 on a store
+ * failure, or the code of the last change the shadow refused (the others are kept). */
+int ncm_svc_shadow_connections(struct ncm_db *db, const char *device_id,
+			       const struct ncm_conn_change *changes, size_t n,
+			       struct ncm_err_info *err);
+
 /* The device's current document (creating it, with pairing, when there is none yet). */
 int ncm_svc_shadow_read(struct ncm_db *db, const char *device_id, json_t **doc,
 			struct ncm_err_info *err);

@@ -2,6 +2,7 @@
  * devices.c: device rows and certificate revocation (see devices.h).
  */
 #include "devices.h"
+#include "shadows.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,9 @@ int ncm_store_device_delete(struct ncm_db *db, const char *id, int64_t now_ms,
 	rc = ncm_db_begin(db, err);
 	if (rc)
 		return rc;
+	/* connection states queued before the delete are written now, so none lands on a device
+	 * of the same ID added later */
+	ncm_store_shadow_sync(db, NULL);
 	if (sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO revoked_certs"
 			       " (fingerprint, device_id, revoked_ms)"
 			       " SELECT fingerprint, id, ? FROM devices"

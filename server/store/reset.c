@@ -7,6 +7,7 @@
 
 #include "journal.h"
 #include "messages.h"
+#include "shadows.h"
 
 int ncm_store_reset(struct ncm_db *db, int keep_devices, struct ncm_err_info *err)
 {
@@ -25,6 +26,9 @@ int ncm_store_reset(struct ncm_db *db, int keep_devices, struct ncm_err_info *er
 	rc = ncm_store_journal_sync(db, err);
 	if (!rc)
 		rc = ncm_store_message_sync(db, err);
+	/* and the connection states queued before it, so none lands on an emptied shadow */
+	if (!rc)
+		ncm_store_shadow_sync(db, NULL);
 	for (i = 0; i < sizeof(always) / sizeof(always[0]) && !rc; i++) {
 		snprintf(sql, sizeof(sql), "DELETE FROM %s", always[i]);
 		if (sqlite3_exec(ncm_db_handle(db), sql, NULL, NULL, NULL) != SQLITE_OK)

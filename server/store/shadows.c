@@ -7,6 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+static ncm_shadow_sync_fn sync_hook;
+
+void ncm_store_shadow_set_sync(ncm_shadow_sync_fn fn)
+{
+	sync_hook = fn;
+}
+
+int ncm_store_shadow_sync(struct ncm_db *db, struct ncm_err_info *err)
+{
+	return sync_hook ? sync_hook(db, err) : NCM_OK;
+}
+
 /* A deleted shadow stays as a row holding only its last version (see shadows.h). */
 static int is_tombstone(const json_t *doc)
 {
@@ -21,6 +33,8 @@ int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
 	int rc;
 
 	*doc = NULL;
+	/* a reader that cannot write what is queued still reads what is stored */
+	ncm_store_shadow_sync(db, NULL);
 	if (ncm_db_prepare(db, "SELECT doc FROM shadows WHERE device_id = ?", &st) != SQLITE_OK) {
 		rc = ncm_db_fail(db, err, "reading shadow");
 		goto out;
@@ -59,6 +73,7 @@ int ncm_store_shadow_text(struct ncm_db *db, const char *device_id, char **text,
 
 	*text = NULL;
 	*len = 0;
+	ncm_store_shadow_sync(db, NULL);
 	if (ncm_db_prepare(db, "SELECT doc FROM shadows WHERE device_id = ?", &st) != SQLITE_OK)
 		return NCM_ERR_IO;
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
@@ -89,9 +104,9 @@ int ncm_store_shadow_put(struct ncm_db *db, const char *device_id, const json_t 
 
 	if (!text)
 		return ncm_err_set(err, NCM_ERR_NOMEM, "store: out of memory");
-	if (sqlite3_prepare_v2(ncm_db_handle(db),
-			       "INSERT OR REPLACE INTO shadows (device_id, doc, version)"
-			       " VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
+	if (ncm_db_prepare(db,
+			   "INSERT OR REPLACE INTO shadows (device_id, doc, version)"
+			   " VALUES (?, ?, ?)", &st) != SQLITE_OK) {
 		rc = ncm_db_fail(db, err, "writing shadow");
 		goto out;
 	}
@@ -101,7 +116,7 @@ int ncm_store_shadow_put(struct ncm_db *db, const char *device_id, const json_t 
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ncm_db_fail(db, err, "writing shadow");
 out:
-	sqlite3_finalize(st);
+	ncm_db_finish(db, st);
 	free(text);
 	return rc;
 }
@@ -131,8 +146,9 @@ int ncm_store_shadow_version(struct ncm_db *db, const char *device_id, long long
 	int rc;
 
 	*version = 0;
-	if (sqlite3_prepare_v2(ncm_db_handle(db), "SELECT version FROM shadows WHERE device_id = ?",
-			       -1, &st, NULL) != SQLITE_OK)
+	ncm_store_shadow_sync(db, NULL);
+	if (ncm_db_prepare(db, "SELECT version FROM shadows WHERE device_id = ?", &st) !=
+	    SQLITE_OK)
 		return ncm_db_fail(db, err, "reading shadow version");
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -144,6 +160,6 @@ int ncm_store_shadow_version(struct ncm_db *db, const char *device_id, long long
 	} else {
 		rc = ncm_db_fail(db, err, "reading shadow version");
 	}
-	sqlite3_finalize(st);
+	ncm_db_finish(db, st);
 	return rc;
 }

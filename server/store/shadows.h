@@ -10,6 +10,15 @@
 
 #include "db.h"
 
+/* Shadow writes may be queued to be written behind (the connection state a connect or
+ * disconnect records, runtime/connstate.c): ncm_store_shadow_get and ncm_store_shadow_version
+ * first call the sync function, which writes what is queued with db, so every reader sees them.
+ * ncm_store_shadow_sync calls it (NCM_OK when none is set); readers of what it also writes
+ * (the devices' connect times) call it themselves. */
+typedef int (*ncm_shadow_sync_fn)(struct ncm_db *db, struct ncm_err_info *err);
+void ncm_store_shadow_set_sync(ncm_shadow_sync_fn fn);
+int ncm_store_shadow_sync(struct ncm_db *db, struct ncm_err_info *err);
+
 /* *doc gets a new reference, or NULL (and NCM_ERR_NOT_FOUND) when the device has none. */
 int ncm_store_shadow_get(struct ncm_db *db, const char *device_id, json_t **doc,
 			 struct ncm_err_info *err);
