@@ -147,7 +147,9 @@ static enum MHD_Result job_pushed(struct ncm_req *req)
 
 /* POST /v1/fota-jobs: {bundleId, autoApply?, name?, description?, deviceIds | deviceIdentifiers |
  * tags}. One execution per target that supports the bundle's type; others are counted only.
- * A job that starts now is pushed to its devices on jobs/rcv before the 201 {"jobId"}. */
+ * A job that starts now is handed to the broker thread for its devices' jobs/rcv before the 201
+ * {"jobId"}; the broker sends it (and journals it) at once to a subscribed device, or holds it
+ * until the device subscribes (docs/compatibility.md#reply-hold). */
 enum MHD_Result ncm_rest_fota_job_post(struct ncm_req *req)
 {
 	struct ncm_outbox out = { 0 };

@@ -512,6 +512,23 @@ static int rcv_sent(const char *id)
 	return journal_count_topic(&s, "mqtt.send", NULL, topic);
 }
 
+/* Waits (POST /mock/v1/wait) until a push on id's jobs/rcv is journaled: the broker thread
+ * journals a delivery once it knows the device subscribed (docs/compatibility.md#reply-hold), which can
+ * be after the REST answer that queued it, and after the device has the message. */
+static void wait_rcv_sent(const char *id)
+{
+	char topic[256], body[512];
+	long status = 0;
+	json_t *j;
+
+	topic_of(topic, sizeof(topic), id, "jobs/rcv");
+	snprintf(body, sizeof(body), "{\"kind\":\"mqtt.send\",\"topic\":\"%s\",\"timeout_ms\":%d}",
+		 topic, WAIT_MS);
+	j = admin_json(&s, "POST", "/mock/v1/wait", body, &status);
+	ck_assert_msg(status == 200, "no mqtt.send on %s journaled (%ld)", topic, status);
+	json_decref(j);
+}
+
 /* Checks a job document from jobs/rcv (docs/fota.md#job-document) against the job, the firmware type
  * number and the bundle. */
 static void check_typed_document(const struct msg *m, const char *job, int type,
@@ -577,8 +594,9 @@ START_TEST(mqtt_device_takes_a_job_downloads_it_in_ranges_over_one_connection_an
 	connect_fixture(&d);
 	job_for(b.id, FIXTURE_DEVICE, job);
 
-	/* pushed unsolicited (before the 201), then again in answer to [""]; the push is
-	 * journaled for its device, found from the topic */
+	/* pushed unsolicited, then again in answer to [""]; the push is journaled for its
+	 * device, found from the topic */
+	wait_rcv_sent(FIXTURE_DEVICE);
 	ck_assert_int_eq(rcv_sent(FIXTURE_DEVICE), 1);
 	topic_of(req, sizeof(req), FIXTURE_DEVICE, "jobs/rcv");
 	ck_assert_int_eq(journal_count_topic(&s, "mqtt.send", FIXTURE_DEVICE, req), 1);
@@ -1313,6 +1331,7 @@ START_TEST(a_job_with_auto_apply_false_waits_for_apply_before_it_is_pushed)
 	expect_empty("POST", path, api, NULL, 202);
 	m = dev_wait_message(&d, 1);
 	ck_assert_msg(m != NULL, "applied job was not pushed");
+	wait_rcv_sent(FIXTURE_DEVICE);
 	ck_assert_int_eq(rcv_sent(FIXTURE_DEVICE), 1);
 	{
 		json_t *doc = json_loads(m->payload, 0, NULL);
