@@ -18,7 +18,13 @@ trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 # the data folder, made once (CA, fixtures, state.db)
 bench_serve "$tmp/data" "$tmp/out" "$tmp/log"
-kill "$bench_pid"
+# Mosquitto 2.0.11 with the plugin sometimes misses a SIGTERM sent just after "ready" (seen on
+# main 7e6f8b0 as well): ask again, then SIGKILL, so the bench never hangs on it
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	kill "$bench_pid" 2>/dev/null || break
+	sleep 0.5
+done
+kill -9 "$bench_pid" 2>/dev/null || true
 wait "$bench_pid" 2>/dev/null || true
 {
 	echo "persistence false"
@@ -39,6 +45,23 @@ def free_port():
     p = s.getsockname()[1]
     s.close()
     return p
+
+missed_term = 0
+
+def stop(p):
+    """SIGTERM, again every half second (see the note above), SIGKILL after five."""
+    global missed_term
+    for i in range(10):
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=0.5)
+            missed_term += i > 0
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    missed_term += 1
+    p.kill()
+    p.wait()
 
 def cpu_ms(pid):
     total = 0
@@ -67,8 +90,7 @@ def mock_once():
                 time.sleep(0.0005)
         raise SystemExit("mock did not answer /health 200")
     finally:
-        p.send_signal(signal.SIGTERM)
-        p.wait()
+        stop(p)
 
 def base_once():
     port = free_port()
@@ -105,4 +127,6 @@ print("(median of %d interleaved starts each; existing data folder; min mock %.1
 print("mock CPU time to /health 200: median %.1f ms (%.1f-%.1f); %s UTC, load average %s"
       % (statistics.median(c), min(c), max(c), time.strftime("%H:%M", time.gmtime()),
          " ".join(open("/proc/loadavg").read().split()[:3])))
+if missed_term:
+    print("%d of %d mock starts did not stop on the first SIGTERM" % (missed_term, rounds))
 PY
