@@ -28,6 +28,12 @@ const struct ncm_opt *ncm_cli_config_opts(struct ncm_config *cfg, int serve_only
  * 127.0.0.1, ::1 (docs/architecture.md#identity-and-the-lab-ca). Returns how many were put in names (at most 6). */
 size_t ncm_cli_server_sans(const struct ncm_config *cfg, const char *names[6]);
 
+/* The fingerprint of what serve's lab-CA check and fixture load read besides the store
+ * (start_stamp.c, store/startstamp.h): 0 and a NUL-terminated text in out, or -1 when a file
+ * cannot be read (then there is no stamp, and the check runs). */
+#define NCM_CLI_STAMP_SIZE 32
+int ncm_cli_start_stamp(const struct ncm_config *cfg, char out[NCM_CLI_STAMP_SIZE]);
+
 /* Prints "nrfcloud-mock <cmd>: <message>" as one line on stderr; returns status. */
 int ncm_cli_fail(const char *cmd, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

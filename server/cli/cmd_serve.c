@@ -26,6 +26,7 @@
 #include "db.h"
 #include "file.h"
 #include "fixtures.h"
+#include "startstamp.h"
 
 #ifndef NCM_SAN_PRELOAD
 #define NCM_SAN_PRELOAD ""
@@ -321,27 +322,49 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	return rc ? fail(1, "%s", err.msg) : 0;
 }
 
-/* Opens state.db, loads the fixtures and prints nothing: the plugin announces. */
+/* Opens state.db, loads the fixtures and prints nothing: the plugin announces. The load and
+ * the start stamp of what it read (made after the CA check, which may rewrite CA files) are
+ * one transaction, so no other writer's change can slip in between and be stamped as checked. */
 static int prepare_store(const struct ncm_config *cfg, time_t now)
 {
 	struct ncm_err_info err = { 0 };
 	struct ncm_ca ca = { 0 };
 	struct ncm_db *db = NULL;
-	char db_path[PATH_MAX];
-	int rc;
+	char db_path[PATH_MAX], stamp[NCM_CLI_STAMP_SIZE];
+	int rc, stamped;
 
 	ncm_config_db_path(cfg, db_path, sizeof(db_path));
+	stamped = !ncm_cli_start_stamp(cfg, stamp);
 	rc = ncm_ca_load(cfg->data_dir, &ca, &err);
 	if (!rc)
 		rc = ncm_db_open(db_path, &db, &err);
 	if (!rc)
+		rc = ncm_db_begin(db, &err);
+	if (!rc) {
 		rc = ncm_fixtures_load(db, cfg->fixtures_dir[0] ? cfg->fixtures_dir : NULL, &ca,
 				       cfg->data_dir, now, &err);
+		if (!rc)
+			rc = ncm_store_start_stamp_put(db, stamped ? stamp : NULL, &err);
+		if (!rc)
+			rc = ncm_db_commit(db, &err);
+		else
+			ncm_db_rollback(db);
+	}
 	ncm_db_close(db);
 	ncm_ca_release(&ca);
 	if (rc)
 		return fail(rc == NCM_ERR_INVAL ? 2 : 1, "%s", err.msg);
 	return 0;
+}
+
+/* 1 when the start stamp in state.db is this start's: the CA check and the fixture load would
+ * change nothing (store/startstamp.h). */
+static int start_unchanged(const struct ncm_config *cfg)
+{
+	char db_path[PATH_MAX], stamp[NCM_CLI_STAMP_SIZE];
+
+	return !ncm_config_db_path(cfg, db_path, sizeof(db_path)) && ncm_file_exists(db_path) &&
+	       !ncm_cli_start_stamp(cfg, stamp) && ncm_store_start_stamp_matches(db_path, stamp);
 }
 
 /* File descriptors the process needs besides its connections: SQLite (3 per connection, one
@@ -452,11 +475,15 @@ int ncm_cmd_serve(int argc, char **argv)
 		return fail(2, "data path too long");
 	if (ncm_mkdir_p(run_dir, 0755, &err))
 		return fail(1, "%s", err.msg);
-	rc = ncm_cli_ca_init(&cfg, now);
-	if (!rc)
-		rc = prepare_store(&cfg, now);
-	if (rc)
-		return rc;
+	/* the lab CA and the fixtures are checked only when something they depend on changed
+	 * since the last check (docs/performance.md#start-up) */
+	if (!start_unchanged(&cfg)) {
+		rc = ncm_cli_ca_init(&cfg, now);
+		if (!rc)
+			rc = prepare_store(&cfg, now);
+		if (rc)
+			return rc;
+	}
 	if (ncm_config_to_json(&cfg, &json))
 		return fail(1, "out of memory");
 	rc = write_run_file(config_json, json, strlen(json), 0600, &err);

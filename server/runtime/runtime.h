@@ -41,7 +41,8 @@ const struct ncm_runtime *ncm_rt(void);
  * when it cannot be opened: every caller must handle that (HTTP answers 503). */
 struct ncm_db *ncm_rt_db(void);
 /* Opens n connections (at most 16) for threads about to start, while file descriptors are
- * still free. */
+ * still free: on a thread of its own, so the start does not wait for them (a thread that needs
+ * its connection before then opens its own); ncm_rt_cleanup waits for it. */
 int ncm_rt_db_prepare(int n, struct ncm_err_info *err);
 
 /* Commits device messages: one write to the message log (msglog.h), stored in the messages

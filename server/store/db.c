@@ -81,6 +81,11 @@ static void write_lock_give(struct ncm_db *db)
 		pthread_mutex_unlock(&write_lock);
 }
 
+/* A trigger that moves start_stamp.gen away from the stamp's (migration 9). */
+#define START_GEN_TRIGGER(name, event, table)                                          \
+	"CREATE TRIGGER start_gen_" name " AFTER " event " ON " table " BEGIN"          \
+	" UPDATE start_stamp SET gen = gen + 1 WHERE id = 1 AND gen = stamp_gen; END;"
+
 /* Migration N is migrations[N - 1]; append only, never edit a released one. */
 static const char *const migrations[] = {
 	/* 1: team, devices, revoked certificates, journal ring */
@@ -229,6 +234,30 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (kind, id));"
 	"ALTER TABLE loc_wifi ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE loc_wifi ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;",
+	/* 9: the start stamp (startstamp.h): gen counts the changes that decide what the
+	 * fixture check at start does (a team, device, bundle or location answer added, removed
+	 * or given another key); it moves once per stamp, so a bulk delete stays cheap */
+	"CREATE TABLE start_stamp ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  gen INTEGER NOT NULL,"
+	"  stamp TEXT,"
+	"  stamp_gen INTEGER NOT NULL DEFAULT -1,"
+	"  checks INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO start_stamp (id, gen) VALUES (1, 0);"
+	START_GEN_TRIGGER("team_ins", "INSERT", "team")
+	START_GEN_TRIGGER("team_del", "DELETE", "team")
+	START_GEN_TRIGGER("devices_ins", "INSERT", "devices")
+	START_GEN_TRIGGER("devices_del", "DELETE", "devices")
+	START_GEN_TRIGGER("devices_key", "UPDATE OF id", "devices")
+	START_GEN_TRIGGER("firmware_ins", "INSERT", "firmware")
+	START_GEN_TRIGGER("firmware_del", "DELETE", "firmware")
+	START_GEN_TRIGGER("firmware_key", "UPDATE OF bundle_id", "firmware")
+	START_GEN_TRIGGER("cells_ins", "INSERT", "loc_cells")
+	START_GEN_TRIGGER("cells_del", "DELETE", "loc_cells")
+	START_GEN_TRIGGER("cells_key", "UPDATE OF mcc, mnc, tac, eci", "loc_cells")
+	START_GEN_TRIGGER("wifi_ins", "INSERT", "loc_wifi")
+	START_GEN_TRIGGER("wifi_del", "DELETE", "loc_wifi")
+	START_GEN_TRIGGER("wifi_key", "UPDATE OF mac", "loc_wifi"),
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NCM_DB_SCHEMA_VERSION,

@@ -18,7 +18,7 @@
 struct ncm_db;
 
 /* The schema version this build migrates to (the number of migrations in db.c). */
-#define NCM_DB_SCHEMA_VERSION 8
+#define NCM_DB_SCHEMA_VERSION 9
 
 /* Opens (creating if needed) the database at path, or ":memory:" for a private in-memory
  * database (tests). Applies pending migrations. The caller owns *out (ncm_db_close). */

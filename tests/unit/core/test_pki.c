@@ -587,6 +587,46 @@ START_TEST(key_pem_round_trips_as_pkcs8)
 }
 END_TEST
 
+/* The quick PKCS #8 P-256 path (pki.c read_private_key) leaves the other forms to the general
+ * reader: SEC 1 ("EC PRIVATE KEY") and a key after another PEM block still load. */
+START_TEST(key_from_pem_reads_sec1_and_a_key_after_another_block)
+{
+	struct ncm_err_info err = { 0 };
+	struct lab lab;
+	EVP_PKEY *key = p256_key(), *back = NULL;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data, *cert_pem = NULL, *key_pem = NULL, *both;
+	long len;
+
+	ck_assert_ptr_nonnull(bio);
+	ck_assert_int_eq(PEM_write_bio_PrivateKey_traditional(bio, key, NULL, NULL, 0, NULL, NULL),
+			 1);
+	len = BIO_get_mem_data(bio, &data);
+	ck_assert_ptr_nonnull(strstr(data, "-----BEGIN EC PRIVATE KEY-----"));
+	ck_assert_int_eq(ncm_pki_key_from_pem(data, (size_t)len, &back, &err), NCM_OK);
+	ck_assert_int_eq(EVP_PKEY_eq(key, back), 1);
+	EVP_PKEY_free(back);
+	back = NULL;
+	BIO_free(bio);
+
+	lab_make(&lab, "test lab CA");
+	ck_assert_int_eq(ncm_pki_cert_to_pem(lab.cert, &cert_pem), NCM_OK);
+	ck_assert_int_eq(ncm_pki_key_to_pem(key, &key_pem), NCM_OK);
+	both = malloc(strlen(cert_pem) + strlen(key_pem) + 1);
+	ck_assert_ptr_nonnull(both);
+	strcpy(both, cert_pem);
+	strcat(both, key_pem);
+	ck_assert_int_eq(ncm_pki_key_from_pem(both, strlen(both), &back, &err), NCM_OK);
+	ck_assert_int_eq(EVP_PKEY_eq(key, back), 1);
+	EVP_PKEY_free(back);
+	free(both);
+	free(key_pem);
+	free(cert_pem);
+	lab_free(&lab);
+	EVP_PKEY_free(key);
+}
+END_TEST
+
 START_TEST(pubkey_pem_round_trips)
 {
 	struct ncm_err_info err = { 0 };
@@ -1041,6 +1081,7 @@ static Suite *pki_suite(void)
 	ADD(s, fingerprint_is_lowercase_hex_sha256_of_the_der);
 	ADD(s, cert_pem_round_trips);
 	ADD(s, key_pem_round_trips_as_pkcs8);
+	ADD(s, key_from_pem_reads_sec1_and_a_key_after_another_block);
 	ADD(s, pubkey_pem_round_trips);
 	ADD(s, pem_readers_refuse_garbage_and_the_wrong_block);
 	ADD(s, key_from_pem_refuses_an_encrypted_key_without_prompting);
