@@ -177,7 +177,7 @@ int ncm_mqtt_wake_start(void)
 	for (i = 0; i < 16; i++)
 		snprintf(secret + 2 * i, 3, "%02x", raw[i]);
 	ncm_cmdq_set_wake(ncm_mqtt_wake);
-	if (pthread_create(&connector, NULL, connector_main, NULL))
+	if (ncm_rt_thread_create(&connector, connector_main, NULL))
 		return -1;
 	connector_started = 1;
 	return 0;

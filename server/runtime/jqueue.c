@@ -270,7 +270,7 @@ int ncm_jq_start(struct ncm_db *db, int64_t max, struct ncm_err_info *err)
 	dropped = 0;
 	pthread_mutex_unlock(&lock);
 	ncm_store_journal_set_sync(ncm_jq_sync);
-	if (pthread_create(&writer, NULL, writer_main, NULL))
+	if (ncm_rt_thread_create(&writer, writer_main, NULL))
 		return ncm_err_set(err, NCM_ERR_NOMEM, "journal: cannot start the writer thread");
 	running = 1;
 	return NCM_OK;

@@ -101,18 +101,26 @@ static void *db_filler_main(void *arg)
 /* On a thread of its own, with every signal blocked (the broker's main thread takes them):
  * the start no longer waits for eight schema loads in a row (docs/performance.md#start-up).
  * Without a thread, here and now. */
-int ncm_rt_db_prepare(int n, struct ncm_err_info *err)
+int ncm_rt_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg)
 {
 	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+int ncm_rt_db_prepare(int n, struct ncm_err_info *err)
+{
 	int rc;
 
 	if (db_filler_started)
 		return NCM_OK;
 	db_filler_n = n;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&db_filler, NULL, db_filler_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = ncm_rt_thread_create(&db_filler, db_filler_main, NULL);
 	if (rc)
 		return db_pool_fill(n, err);
 	db_filler_started = 1;

@@ -6,6 +6,7 @@
 #ifndef NCM_RUNTIME_H
 #define NCM_RUNTIME_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -44,6 +45,11 @@ struct ncm_db *ncm_rt_db(void);
  * still free: on a thread of its own, so the start does not wait for them (a thread that needs
  * its connection before then opens its own); ncm_rt_cleanup waits for it. */
 int ncm_rt_db_prepare(int n, struct ncm_err_info *err);
+
+/* pthread_create with every signal blocked in the new thread: Mosquitto handles SIGTERM, SIGINT
+ * and SIGHUP on its main thread, so a thread of the plugin must never be the one that takes
+ * them. Returns pthread_create's result. */
+int ncm_rt_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 /* Commits device messages: one write to the message log (msglog.h), stored in the messages
  * table behind; readers of messages see them at once. Once it returns NCM_OK they survive
