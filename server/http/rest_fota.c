@@ -149,7 +149,7 @@ static enum MHD_Result job_pushed(struct ncm_req *req)
  * tags}. One execution per target that supports the bundle's type; others are counted only.
  * A job that starts now is handed to the broker thread for its devices' jobs/rcv before the 201
  * {"jobId"}; the broker sends it (and journals it) at once to a subscribed device, or holds it
- * until the device subscribes (docs/compatibility.md#reply-hold). */
+ * until the device subscribes (docs/compatibility.md#replies-held-until-the-device-subscribes). */
 enum MHD_Result ncm_rest_fota_job_post(struct ncm_req *req)
 {
 	struct ncm_outbox out = { 0 };

@@ -513,7 +513,7 @@ static int rcv_sent(const char *id)
 }
 
 /* Waits (POST /mock/v1/wait) until a push on id's jobs/rcv is journaled: the broker thread
- * journals a delivery once it knows the device subscribed (docs/compatibility.md#reply-hold), which can
+ * journals a delivery once it knows the device subscribed (docs/compatibility.md#replies-held-until-the-device-subscribes), which can
  * be after the REST answer that queued it, and after the device has the message. */
 static void wait_rcv_sent(const char *id)
 {
