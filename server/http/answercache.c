@@ -4,6 +4,7 @@
  * MAX_ANSWER are not kept.
  */
 #include "answercache.h"
+#include "sha256.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -25,23 +26,6 @@ struct slot {
 
 static struct slot slots[SLOTS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-/* SHA-256, fetched once (OpenSSL 3's SHA256() and EVP_sha256() look the algorithm up on every
- * use, which cost as much as hashing a token) and freed by the clear function at stop */
-static EVP_MD *sha256;
-static pthread_mutex_t md_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static const EVP_MD *md(void)
-{
-	const EVP_MD *m;
-
-	pthread_mutex_lock(&md_lock);
-	if (!sha256)
-		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	m = sha256;
-	pthread_mutex_unlock(&md_lock);
-	return m ? m : EVP_sha256();
-}
-
 static struct slot *slot_of(const char *id)
 {
 	uint32_t h = 2166136261u;
@@ -69,7 +53,7 @@ void ncm_answercache_inputs(const struct ncm_device *d, const char *shadow, size
 
 	snprintf(nums, sizeof(nums), "%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%zu",
 		 d->created_ms, d->last_connect_ms, d->last_disconnect_ms, d->updated_ms, len);
-	ok = ctx && EVP_DigestInit_ex(ctx, md(), NULL) == 1 &&
+	ok = ctx && EVP_DigestInit_ex(ctx, ncm_http_sha256(), NULL) == 1 &&
 	     add_str(ctx, tenant) && add_str(ctx, d->id) && add_str(ctx, d->cert_pem) &&
 	     add_str(ctx, d->fingerprint) && add_str(ctx, d->pubkey_pem) &&
 	     add_str(ctx, d->name) && add_str(ctx, d->tags_json) && add_str(ctx, d->sub_type) &&
@@ -141,8 +125,5 @@ void ncm_answercache_clear(void)
 		memset(&slots[i], 0, sizeof(slots[i]));
 	}
 	pthread_mutex_unlock(&lock);
-	pthread_mutex_lock(&md_lock);
-	EVP_MD_free(sha256);
-	sha256 = NULL;
-	pthread_mutex_unlock(&md_lock);
+	ncm_http_sha256_release();
 }

@@ -4,6 +4,7 @@
  * fixed-size: nothing is allocated per token.
  */
 #include "tokcache.h"
+#include "sha256.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -23,26 +24,9 @@ struct slot {
 static struct slot slots[SLOTS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* SHA-256, fetched once (OpenSSL 3's SHA256() and EVP_sha256() look the algorithm up on every
- * use, which cost as much as hashing a token) and freed by the clear function at stop */
-static EVP_MD *sha256;
-static pthread_mutex_t md_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static const EVP_MD *md(void)
-{
-	const EVP_MD *m;
-
-	pthread_mutex_lock(&md_lock);
-	if (!sha256)
-		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	m = sha256;
-	pthread_mutex_unlock(&md_lock);
-	return m ? m : EVP_sha256();
-}
-
 void ncm_tokcache_hash(const char *token, size_t len, unsigned char out[NCM_TOKCACHE_HASH])
 {
-	if (EVP_Digest(token, len, out, NULL, md(), NULL) != 1)
+	if (EVP_Digest(token, len, out, NULL, ncm_http_sha256(), NULL) != 1)
 		SHA256((const unsigned char *)token, len, out);
 }
 
@@ -52,7 +36,7 @@ void ncm_tokcache_key_hash(const struct ncm_device *d, unsigned char out[NCM_TOK
 	unsigned int n = 0;
 
 	/* "P" or "-" marks whether each PEM is there, so no two different pairs hash alike */
-	if (!ctx || EVP_DigestInit_ex(ctx, md(), NULL) != 1 ||
+	if (!ctx || EVP_DigestInit_ex(ctx, ncm_http_sha256(), NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, d->pubkey_pem ? "P" : "-", 1) != 1 ||
 	    (d->pubkey_pem &&
 	     EVP_DigestUpdate(ctx, d->pubkey_pem, strlen(d->pubkey_pem) + 1) != 1) ||
@@ -115,8 +99,5 @@ void ncm_tokcache_clear(void)
 	pthread_mutex_lock(&lock);
 	memset(slots, 0, sizeof(slots));
 	pthread_mutex_unlock(&lock);
-	pthread_mutex_lock(&md_lock);
-	EVP_MD_free(sha256);
-	sha256 = NULL;
-	pthread_mutex_unlock(&md_lock);
+	ncm_http_sha256_release();
 }

@@ -4,10 +4,12 @@
 #include "rawmqtt.h"
 
 #include <check.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 
@@ -282,4 +284,15 @@ void raw_expect_quiet(struct raw *r)
 	raw_pingreq(r);
 	raw_expect(r, &p, RAW_PINGRESP, 0, NULL);
 	raw_pkt_release(&p);
+}
+
+void raw_connect_lab(struct raw *r, const struct srv *s, const char *id)
+{
+	char crt[PATH_MAX], key[PATH_MAX];
+
+	snprintf(crt, sizeof(crt), "%s/%s.crt", s->dir, id);
+	snprintf(key, sizeof(key), "%s/%s.key", s->dir, id);
+	if (access(crt, R_OK))
+		srv_lab_device(s, NULL, id, crt, key, sizeof(crt));
+	ck_assert_int_eq(raw_connect(r, s, id, crt, key, 60, 1, NULL), 0);
 }

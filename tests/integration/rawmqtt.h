@@ -47,6 +47,10 @@ struct raw_pkt {
  * CONNACK. *session_present may be NULL. */
 int raw_connect(struct raw *r, const struct srv *s, const char *client_id, const char *crt,
 		const char *key, int keepalive, int clean, int *session_present);
+/* Connects device id (keepalive 60, clean session) with a lab-CA certificate kept in the
+ * server's folder as <id>.crt/.key, issued on first use (auto-onboarded at its first connect);
+ * fails the test unless the CONNACK accepts it. */
+void raw_connect_lab(struct raw *r, const struct srv *s, const char *id);
 void raw_subscribe(struct raw *r, int id, const char *const *topics, size_t n);
 void raw_publish(struct raw *r, int id, int qos, const char *topic, const void *payload,
 		 size_t len);

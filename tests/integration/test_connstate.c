@@ -34,17 +34,6 @@ static long long now_ms(void)
 	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static void connect_lab(struct raw *r, const char *id)
-{
-	char crt[PATH_MAX], key[PATH_MAX];
-
-	snprintf(crt, sizeof(crt), "%s/%s.crt", s.dir, id);
-	snprintf(key, sizeof(key), "%s/%s.key", s.dir, id);
-	if (access(crt, R_OK))
-		srv_lab_device(&s, NULL, id, crt, key, sizeof(crt));
-	ck_assert_int_eq(raw_connect(r, &s, id, crt, key, 60, 1, NULL), 0);
-}
-
 /* The device as REST GET /v1/devices/<id> answers it (a new reference). */
 static json_t *rest_device(const char *id)
 {
@@ -100,7 +89,7 @@ START_TEST(rest_and_admin_reads_right_after_connack_see_the_connection)
 
 	srv_start(&s, NULL);
 	before = now_ms();
-	connect_lab(&r, id);
+	raw_connect_lab(&r, &s, id);
 	/* no waiting: the CONNACK is all the client knows */
 	j = rest_device(id);
 	ck_assert_str_eq(reported_status(j), "connected");
@@ -118,7 +107,7 @@ START_TEST(rest_and_admin_reads_right_after_connack_see_the_connection)
 	ck_assert_int_ge(json_integer_value(json_object_get(j, "lastDisconnectAt")), connect_at);
 	json_decref(j);
 	/* and again, with the device known: no onboarding commit in between */
-	connect_lab(&r, id);
+	raw_connect_lab(&r, &s, id);
 	j = rest_device(id);
 	ck_assert_str_eq(reported_status(j), "connected");
 	json_decref(j);
@@ -137,7 +126,7 @@ START_TEST(the_devices_own_get_right_after_connack_sees_it_connected)
 	srv_start(&s, NULL);
 	snprintf(get, sizeof(get), "$aws/things/%s/shadow/get", id);
 	snprintf(accepted, sizeof(accepted), "$aws/things/%s/shadow/get/accepted", id);
-	connect_lab(&r, id);
+	raw_connect_lab(&r, &s, id);
 	raw_subscribe(&r, 1, (const char *const[]){ accepted }, 1);
 	raw_expect(&r, &p, RAW_SUBACK, 1, NULL);
 	raw_publish(&r, 0, 0, get, "", 0);
@@ -158,12 +147,12 @@ START_TEST(shadow_versions_count_every_connect_and_disconnect_in_order)
 	int i;
 
 	srv_start(&s, NULL);
-	connect_lab(&r, id);
+	raw_connect_lab(&r, &s, id);
 	raw_close(&r);
 	ck_assert_int_ge(journal_wait(&s, "mqtt.disconnect", id, NULL, 1), 1);
 	v0 = shadow_version(id);
 	for (i = 0; i < n; i++) {
-		connect_lab(&r, id);
+		raw_connect_lab(&r, &s, id);
 		raw_close(&r);
 	}
 	ck_assert_int_ge(journal_wait(&s, "mqtt.disconnect", id, NULL, n + 1), n + 1);
@@ -189,7 +178,7 @@ START_TEST(states_queued_behind_a_held_write_lock_are_all_written_in_order)
 	int i;
 
 	srv_start(&s, NULL);
-	connect_lab(&r, id);
+	raw_connect_lab(&r, &s, id);
 	raw_close(&r);
 	ck_assert_int_ge(journal_wait(&s, "mqtt.disconnect", id, NULL, 1), 1);
 	v0 = shadow_version(id);
@@ -197,7 +186,7 @@ START_TEST(states_queued_behind_a_held_write_lock_are_all_written_in_order)
 	ck_assert_int_eq(sqlite3_open(db_path, &other), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	for (i = 0; i < n; i++) {
-		connect_lab(&r, id);
+		raw_connect_lab(&r, &s, id);
 		raw_close(&r);
 	}
 	ck_assert_int_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
@@ -217,7 +206,7 @@ START_TEST(a_clean_stop_writes_the_queued_states)
 	json_t *j;
 
 	srv_start(&s, NULL);
-	connect_lab(&r, id);
+	raw_connect_lab(&r, &s, id);
 	/* at once: the connect's state may still be queued */
 	srv_stop(&s, SIGTERM);
 	raw_close(&r);

@@ -36,17 +36,6 @@ static void teardown(void)
 	srv_cleanup(&s);
 }
 
-static void connect_lab(struct raw *r, const char *id)
-{
-	char crt[PATH_MAX], key[PATH_MAX];
-
-	snprintf(crt, sizeof(crt), "%s/%s.crt", s.dir, id);
-	snprintf(key, sizeof(key), "%s/%s.key", s.dir, id);
-	if (access(crt, R_OK))
-		srv_lab_device(&s, NULL, id, crt, key, sizeof(crt));
-	ck_assert_int_eq(raw_connect(r, &s, id, crt, key, 60, 1, NULL), 0);
-}
-
 static void d2c_topic(const char *id, char *t, size_t size)
 {
 	snprintf(t, size, "%sm/d/%s/d2c", s.prefix, id);
@@ -93,7 +82,7 @@ START_TEST(kill_9_mid_stream_loses_no_acknowledged_message_of_any_device)
 
 	srv_start(&s, NULL);
 	for (d = 0; d < DEVICES; d++) {
-		connect_lab(&r[d], ids[d]);
+		raw_connect_lab(&r[d], &s, ids[d]);
 		d2c_topic(ids[d], t[d], sizeof(t[d]));
 		acked[d] = calloc(N, 1);
 	}
@@ -152,8 +141,8 @@ START_TEST(write_lock_held_elsewhere_never_stalls_the_broker)
 	json_t *j;
 
 	srv_start(&s, NULL);
-	connect_lab(&r, id);
-	connect_lab(&r2, "dur-bystander");
+	raw_connect_lab(&r, &s, id);
+	raw_connect_lab(&r2, &s, "dur-bystander");
 	d2c_topic(id, t, sizeof(t));
 	snprintf(rejected, sizeof(rejected), "$aws/things/%s/shadow/update/rejected", id);
 	snprintf(update, sizeof(update), "$aws/things/%s/shadow/update", id);
@@ -317,7 +306,7 @@ START_TEST(journal_written_behind_is_exact_for_every_reader)
 	snprintf(s.log, sizeof(s.log), "%s/server.log", s.dir);
 	snprintf(rec_path, sizeof(rec_path), "%s/rec.jsonl", s.dir);
 	srv_start(&s, (const char *const[]){ "--record", rec_path, NULL });
-	connect_lab(&r, id);
+	raw_connect_lab(&r, &s, id);
 	d2c_topic(id, t, sizeof(t));
 	for (i = 0; i < N; i++) {
 		int len = snprintf(payload, sizeof(payload), "{\"appId\":\"SEQ\",\"data\":%d}", i);

@@ -23,18 +23,6 @@
 
 static struct srv s;
 
-/* Connects a lab-CA device id (auto-onboarded on its first connect). */
-static void connect_lab(struct raw *r, const char *id)
-{
-	char crt[PATH_MAX], key[PATH_MAX];
-
-	snprintf(crt, sizeof(crt), "%s/%s.crt", s.dir, id);
-	snprintf(key, sizeof(key), "%s/%s.key", s.dir, id);
-	if (access(crt, R_OK))
-		srv_lab_device(&s, NULL, id, crt, key, sizeof(crt));
-	ck_assert_int_eq(raw_connect(r, &s, id, crt, key, 60, 1, NULL), 0);
-}
-
 /* Waits (POST /mock/v1/wait) for a record of kind for device, on topic when not NULL, and
  * returns it (a new reference); fails the test on a timeout. */
 static json_t *wait_record(const char *kind, const char *device, const char *topic)
@@ -74,7 +62,7 @@ static void dollar_publish_is_refused(const char *id, int qos, const char *topic
 	json_t *rec;
 	const char *reason;
 
-	connect_lab(&r, id);
+	raw_connect_lab(&r, &s, id);
 	raw_publish(&r, 7, qos, topic, "{\"x\":1}", 7);
 	if (qos)
 		raw_expect(&r, &p, RAW_PUBACK, 7, NULL); /* MQTT 3.1.1 cannot refuse it */
@@ -107,7 +95,7 @@ static void d2c_works(const char *id)
 	struct raw_pkt p;
 	json_t *rec;
 
-	connect_lab(&r, id);
+	raw_connect_lab(&r, &s, id);
 	snprintf(topic, sizeof(topic), "%sm/d/%s/d2c", s.prefix, id);
 	raw_publish(&r, 3, 1, topic, "{\"appId\":\"TEMP\",\"data\":\"21\"}",
 		    strlen("{\"appId\":\"TEMP\",\"data\":\"21\"}"));
@@ -170,7 +158,7 @@ START_TEST(without_the_flag_the_broker_drops_it_silently)
 	struct raw_pkt p;
 
 	srv_start(&s, (const char *const[]){ "--no-mqtt-watch-denied", NULL });
-	connect_lab(&r, "sys-quiet-device");
+	raw_connect_lab(&r, &s, "sys-quiet-device");
 	raw_publish(&r, 9, 1, "$SYS/broker/x", "{}", 2);
 	raw_expect(&r, &p, RAW_PUBACK, 9, NULL);
 	raw_expect_quiet(&r); /* still connected after the broker read the publish */
@@ -180,7 +168,7 @@ START_TEST(without_the_flag_the_broker_drops_it_silently)
 	ck_assert_int_eq(journal_count(&s, "mqtt.acl_denied", "sys-quiet-device", NULL), 0);
 
 	/* the bridge state topics pass the broker's check and reach the plugin's, flag or not */
-	connect_lab(&r, "sys-bridge-device");
+	raw_connect_lab(&r, &s, "sys-bridge-device");
 	raw_publish(&r, 4, 0, "$SYS/broker/connection/x/state", "1", 1);
 	expect_closed(&r);
 	raw_close(&r);
