@@ -238,9 +238,7 @@ void ncm_dev_release(struct ncm_dev *dev)
 {
 	json_decref(dev->config);
 	dev->config = NULL;
-	if (dev->fota.sha)
-		EVP_MD_CTX_free(dev->fota.sha);
-	dev->fota.sha = NULL;
+	ncm_dev_fota_free(dev);
 }
 
 void ncm_dev_boot(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)

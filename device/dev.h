@@ -122,6 +122,8 @@ enum ncm_dev_fota_state {
 	NCM_FOTA_VALIDATE,       /* after reboot: report [id,3,""] at the next pairing */
 };
 
+#define NCM_DEV_TLV_MAX 4096
+
 struct ncm_dev_fota {
 	enum ncm_dev_fota_state state;
 	char job[40];
@@ -133,6 +135,14 @@ struct ncm_dev_fota {
 	int retries;             /* of the current piece */
 	EVP_MD_CTX *sha;
 	char sha_hex[65];
+	/* an MCUboot image's own SHA-256 (docs/sim.md#fota): header parsed from the first
+	 * piece, digest of header + body + protected TLVs, the TLV area kept for the end */
+	int mcuboot;             /* 1: the image starts with the MCUboot magic */
+	long hash_len;           /* bytes the image TLV's SHA-256 covers */
+	long tlv_off;            /* where the TLV area starts (header + body) */
+	EVP_MD_CTX *img_sha;
+	unsigned char *tlv;      /* the TLV area (at most NCM_DEV_TLV_MAX bytes) */
+	size_t tlv_len;
 	char last_done[40];      /* the last finished job (RAM only, like the SDK) */
 };
 

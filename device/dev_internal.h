@@ -39,6 +39,8 @@ void ncm_dev_fota_on_job(struct ncm_dev *dev, const void *payload, size_t len, i
 void ncm_dev_fota_on_http(struct ncm_dev *dev, long status, long total, const void *data,
 			  size_t len, int64_t now, struct ncm_dev_out *out);
 void ncm_dev_fota_on_puback(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
+/* Frees the download's digests and buffers. */
+void ncm_dev_fota_free(struct ncm_dev *dev);
 /* At pairing after a reboot: the pending [id,3,""] (1 when one was sent). */
 int ncm_dev_fota_report_validated(struct ncm_dev *dev, struct ncm_dev_out *out);
 void ncm_dev_fota_jobs_topic(const struct ncm_dev *dev, const char *leaf, char *buf, size_t size);
