@@ -398,8 +398,8 @@ static void dl_done(struct dl *d, CURLcode res, int64_t now)
 			;
 		if (*pp)
 			*pp = d->next;
-		ncm_dev_on_rest(&c->dev, d->tag, res == CURLE_OK ? d->status : 0, d->body, d->len,
-				now, &S->out);
+		ncm_dev_on_rest(&c->dev, d->tag, res == CURLE_OK ? d->status : 0, d->total, d->body,
+				d->len, now, &S->out);
 		curl_slist_free_all(d->hdrs);
 		free(d->req_body);
 		free(d->body);
@@ -440,6 +440,15 @@ static void rest_start(struct client *c, const struct ncm_dev_act *a, int64_t no
 		 S->o->tls_name ? S->o->tls_name : S->o->server, S->o->https_port, a->topic);
 	curl_easy_setopt(d->easy, CURLOPT_URL, url);
 	curl_easy_setopt(d->easy, CURLOPT_CUSTOMREQUEST, a->method);
+	if (a->ranged) {
+		char range[64];
+
+		/* "Range: bytes=a-b" also on a POST (nrf_cloud_rest.c format_range_header()) */
+		snprintf(range, sizeof(range), "Range: bytes=%ld-%ld", a->from, a->to);
+		d->hdrs = curl_slist_append(d->hdrs, range);
+		curl_easy_setopt(d->easy, CURLOPT_HEADERFUNCTION, dl_header);
+		curl_easy_setopt(d->easy, CURLOPT_HEADERDATA, d);
+	}
 	if (a->payload) {
 		d->req_body = strdup(a->payload);
 		d->hdrs = curl_slist_append(d->hdrs, "Content-Type: application/json");

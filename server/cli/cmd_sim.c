@@ -316,6 +316,7 @@ int ncm_cmd_sim(int argc, char **argv)
 	prof.modem_fw = modem_fw;
 	prof.fragment = fragment;
 	prof.pgps_fragment = 1500; /* CONFIG_NRF_CLOUD_PGPS_DOWNLOAD_FRAGMENT_SIZE */
+	prof.rest_fragment = 1700; /* CONFIG_NRF_CLOUD_REST_FRAGMENT_SIZE */
 	prof.telemetry_ms = telemetry * 1000;
 	prof.location_ms = location * 1000;
 	prof.reconnect_min_ms = reconnect_min;

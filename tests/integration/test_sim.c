@@ -424,6 +424,32 @@ START_TEST(location_services_per_generation)
 }
 END_TEST
 
+/* REST devices: A-GNSS by POST /v1/location/agnss in 1700-byte Range fragments (two for the
+ * full set: one fragment would mean no Range was sent, as the server then answers the whole
+ * payload), checked whole as schema v1; P-GPS by GET /v1/location/pgps and the ranged file
+ * download; the ground fix by POST /v1/location/ground-fix. */
+START_TEST(rest_transport_agnss_pgps_and_ground_fix)
+{
+	char hport[16];
+	const char *args[] = { "--ncs", "3.3", "--id-prefix", "rl-", "--transport", "rest",
+			       "--https-port", hport, "--agnss", "--pgps", "--location-interval",
+			       "1", NULL };
+	struct simp *p;
+	char *sum;
+
+	snprintf(hport, sizeof(hport), "%d", s.https_port);
+	p = sim_start(args);
+	sim_wait(p, "\"ev\":\"agnss\"", 1, WAIT_MS);
+	sim_wait(p, "\"parts\":2", 1, WAIT_MS);
+	sim_wait(p, "\"ev\":\"pgps\"", 1, WAIT_MS);
+	sim_wait(p, "\"ev\":\"location\"", 1, WAIT_MS);
+	sum = sim_finish(p);
+	ck_assert_msg(strstr(sum, ", 0 errors") && strstr(sum, "1 agnss, 1 pgps"), "%s", sum);
+	free(sum);
+	ck_assert_int_ge(journal_wait(&s, "http.request", "rl-000001", NULL, 5), 5);
+}
+END_TEST
+
 static void create_job(const char *id, char job[64])
 {
 	char body[256];
@@ -818,6 +844,7 @@ int main(void)
 		  kicked_device_reconnects_into_its_persistent_session },
 		{ "rest_transport_state_messages_location_and_fota",
 		  rest_transport_state_messages_location_and_fota },
+		{ "rest_transport_agnss_pgps_and_ground_fix", rest_transport_agnss_pgps_and_ground_fix },
 	};
 
 	signal(SIGPIPE, SIG_IGN);

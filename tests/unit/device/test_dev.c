@@ -20,7 +20,7 @@ static struct ncm_dev_profile prof(enum ncm_dev_gen g)
 	struct ncm_dev_profile p = {
 		.gen = g, .ncs = g == NCM_DEV_G1 ? "2.5" : g == NCM_DEV_G2 ? "2.8" : "3.3",
 		.keepalive = 1200, .persistent = 1, .app_version = "1.0.0",
-		.modem_fw = "mfw_nrf9160_1.3.4", .fragment = 1700, .pgps_fragment = 1500,
+		.modem_fw = "mfw_nrf9160_1.3.4", .fragment = 1700, .pgps_fragment = 1500, .rest_fragment = 1700,
 		.reconnect_min_ms = 1000, .reconnect_max_ms = 64000, .reboot_ms = 500,
 	};
 	return p;
