@@ -711,7 +711,7 @@ static void pairing_data(struct ncm_dev *dev, json_t *desired, int64_t now,
 	snprintf(dev->c2d, sizeof(dev->c2d), "%s", c2d);
 	dev->c2d_rewritten = 0;
 	n = strlen(dev->c2d);
-	if (n >= 4 && !strcmp(dev->c2d + n - 4, "/c2d")) {
+	if (n >= 4 && !strcmp(dev->c2d + n - 4, "/c2d") && !dev->p->pre_v22) {
 		/* v2.2+: ".../c2d" becomes ".../+/r" (nrf_cloud_set_wildcard_c2d_topic()) */
 		memcpy(dev->c2d + n - 4, "/+/r", 4);
 		dev->c2d_rewritten = 1;

@@ -49,7 +49,8 @@ enum ncm_dev_fota_mode {
 /* What the user chose for all devices of a run (read-only for the core). */
 struct ncm_dev_profile {
 	enum ncm_dev_gen gen;
-	const char *ncs;          /* "2.5", "2.8", "3.3": the sdkVer the device reports */
+	const char *ncs;          /* "2.1", "2.5", "2.8", "3.3": the sdkVer the device reports */
+	int pre_v22;              /* G1 as NCS <= v2.1: c2d kept literal, CELL_POS, answers on c2d */
 	int keepalive;            /* CONFIG_NRF_CLOUD_MQTT_KEEPALIVE, seconds (1200) */
 	int persistent;           /* 1: persistent sessions (no CONFIG_MQTT_CLEAN_SESSION) */
 	const char *app_version;  /* deviceInfo.appVersion before any FOTA */

@@ -135,9 +135,13 @@ int ncm_dev_request_ground_fix(struct ncm_dev *dev, int64_t now, struct ncm_dev_
 			     NCM_REST_GROUND_FIX);
 		return 0;
 	}
-	/* GROUND_FIX on d2c; "config" only when an option differs from the cloud defaults */
+	/* GROUND_FIX on d2c; "config" only when an option differs from the cloud defaults.
+	 * Up to v2.1 the same cells went as CELL_POS (nrf_cloud_cell_pos.c
+	 * nrf_cloud_cell_pos_request(), v2.1.0; GROUND_FIX and nrf_cloud_location.c from v2.2.0),
+	 * answered on c2d */
 	ncm_dev_pub_json(dev, out, dev->d2c,
-			 json_pack("{s:s, s:s, s:{s:o}}", "appId", "GROUND_FIX", "messageType",
+			 json_pack("{s:s, s:s, s:{s:o}}", "appId",
+				   dev->p->pre_v22 ? "CELL_POS" : "GROUND_FIX", "messageType",
 				   "DATA", "data", "lte", lte),
 			 1, NCM_TAG_DATA);
 	return 0;
@@ -446,6 +450,30 @@ void ncm_dev_data_on_http(struct ncm_dev *dev, long st, long total, const void *
 	ncm_dev_event(dev, out, "pgps", json_pack("{s:I}", "bytes", (json_int_t)total));
 }
 
+/* NCS <= v2.1: A-GPS and P-GPS answers came on c2d like any cloud message (docs/location.md
+ * "MQTT reply topics", include/net/nrf_cloud_defs.h v2.1.0): binary data while an A-GPS
+ * request is open is A-GPS, a ["host","path"] array P-GPS. 1 when the message was one. */
+static int legacy_c2d(struct ncm_dev *dev, const char *topic, json_t *j, const void *payload,
+		      size_t len, struct ncm_dev_out *out)
+{
+	(void)topic;
+	if (!j && dev->agnss.active) {
+		on_agnss(dev, payload, len, out);
+		return 1;
+	}
+	if (json_array_size(j) == 2 && json_is_string(json_array_get(j, 0)) &&
+	    json_is_string(json_array_get(j, 1))) {
+		on_pgps(dev, payload, len, out);
+		return 1;
+	}
+	if (!strcmp(json_string_value(json_object_get(j, "appId")) ?: "", "AGPS") &&
+	    json_object_get(j, "err")) {
+		on_agnss(dev, payload, len, out);
+		return 1;
+	}
+	return 0;
+}
+
 void ncm_dev_data_on_message(struct ncm_dev *dev, const char *topic, const void *payload,
 			     size_t len, int64_t now, struct ncm_dev_out *out)
 {
@@ -461,7 +489,13 @@ void ncm_dev_data_on_message(struct ncm_dev *dev, const char *topic, const void 
 		return;
 	}
 	j = json_loadb(payload, len, 0, NULL);
-	if (strstr(topic, "/ground_fix/r")) {
+	if (dev->p->pre_v22 && legacy_c2d(dev, topic, j, payload, len, out)) {
+		json_decref(j);
+		return;
+	}
+	if (strstr(topic, "/ground_fix/r") ||
+	    (dev->p->pre_v22 &&
+	     !strcmp(json_string_value(json_object_get(j, "appId")) ?: "", "CELL_POS"))) {
 		json_t *d = json_object_get(j, "data");
 
 		if (!d)

@@ -225,7 +225,7 @@ int ncm_cmd_sim(int argc, char **argv)
 				     "stop after S seconds (0 = at SIGINT/SIGTERM)" };
 	all[n++] = (struct ncm_opt){ "hold", NCM_OPT_INT, &hold, 0, "S",
 				     "stop S seconds after every device was ready (--duration caps)" };
-	all[n++] = (struct ncm_opt){ "ncs", NCM_OPT_STR, ncs, sizeof(ncs), "2.5|2.8|3.3",
+	all[n++] = (struct ncm_opt){ "ncs", NCM_OPT_STR, ncs, sizeof(ncs), "2.1|2.5|2.8|3.3",
 				     "nRF Connect SDK generation to behave like (3.3)" };
 	all[n++] = (struct ncm_opt){ "id-prefix", NCM_OPT_STR, prefix, sizeof(prefix), "P",
 				     "device IDs are P000001, P000002, ... (sim-)" };
@@ -280,14 +280,18 @@ int ncm_cmd_sim(int argc, char **argv)
 		return fail(2, "unexpected argument '%s'; see 'nrfcloud-mock sim --help'", pos[0]);
 	if (ncm_config_finish(&cfg, &err))
 		return fail(2, "%s", err.msg);
-	if (!strcmp(ncs, "2.5"))
+	if (!strcmp(ncs, "2.1")) {
+		prof.gen = NCM_DEV_G1;
+		prof.pre_v22 = 1; /* the G1 protocol as NCS <= v2.1 used it (docs/sim.md) */
+	} else if (!strcmp(ncs, "2.5"))
 		prof.gen = NCM_DEV_G1;
 	else if (!strcmp(ncs, "2.8"))
 		prof.gen = NCM_DEV_G2;
 	else if (!strcmp(ncs, "3.3"))
 		prof.gen = NCM_DEV_G3;
 	else
-		return fail(2, "--ncs must be 2.5, 2.8 or 3.3 (one per protocol generation)");
+		return fail(2, "--ncs must be 2.1, 2.5, 2.8 or 3.3 (one per protocol generation; "
+			    "2.1 is 2.5's as NCS <= v2.1 used it)");
 	if (strcmp(transport, "mqtt") && strcmp(transport, "rest"))
 		return fail(2, "--transport must be mqtt or rest");
 	prof.rest = !strcmp(transport, "rest");

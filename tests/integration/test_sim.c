@@ -450,6 +450,38 @@ START_TEST(rest_transport_agnss_pgps_and_ground_fix)
 }
 END_TEST
 
+/* --ncs 2.1: the G1 protocol as NCS <= v2.1 spoke it: the literal c2d topic, CELL_POS for
+ * cell positions, and every location answer (CELL_POS, binary A-GPS, P-GPS) on c2d. */
+START_TEST(ncs_2_1_cell_pos_and_answers_on_c2d)
+{
+	const char *args[] = { "--ncs", "2.1", "--id-prefix", "c1-", "--agnss", "--pgps",
+			       "--location-interval", "1", NULL };
+	struct simp *p;
+	char d2c[256], c2d[256], *sum;
+
+	snprintf(d2c, sizeof(d2c), "%sm/d/c1-000001/d2c", s.prefix);
+	snprintf(c2d, sizeof(c2d), "%sm/d/c1-000001/c2d/r", s.prefix);
+	p = sim_start(args);
+	sim_wait(p, "\"ev\":\"ready\"", 1, WAIT_MS);
+	ck_assert_int_eq(wait_record("mqtt.publish", "c1-000001", d2c,
+				     "{\"appId\":\"CELL_POS\",\"messageType\":\"DATA\"}", WAIT_MS),
+			 200);
+	/* the answer went where c2d messages go (the server's pairing names .../+/r) */
+	ck_assert_int_eq(wait_record("mqtt.send", "c1-000001", c2d,
+				     "{\"appId\":\"CELL_POS\",\"messageType\":\"DATA\"}", WAIT_MS),
+			 200);
+	sim_wait(p, "\"ev\":\"location\"", 1, WAIT_MS);
+	sim_wait(p, "\"ev\":\"agnss\"", 1, WAIT_MS);
+	sim_wait(p, "\"ev\":\"pgps\"", 1, WAIT_MS);
+	sum = sim_finish(p);
+	ck_assert_msg(!strstr(sum, " 0 locations"), "%s", sum);
+	ck_assert_msg(strstr(sum, ", 0 errors") && strstr(sum, "1 agnss, 1 pgps") &&
+			      strstr(sum, "(ncs 2.1)"),
+		      "%s", sum);
+	free(sum);
+}
+END_TEST
+
 static void create_job(const char *id, char job[64])
 {
 	char body[256];
@@ -845,6 +877,7 @@ int main(void)
 		{ "rest_transport_state_messages_location_and_fota",
 		  rest_transport_state_messages_location_and_fota },
 		{ "rest_transport_agnss_pgps_and_ground_fix", rest_transport_agnss_pgps_and_ground_fix },
+		{ "ncs_2_1_cell_pos_and_answers_on_c2d", ncs_2_1_cell_pos_and_answers_on_c2d },
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -98,7 +98,7 @@ static void connect_fresh(struct ncm_dev *d, struct ncm_dev_out *o)
 	ncm_dev_on_puback(d, NCM_TAG_PAIRING, 0, o);
 	a = find(o, NCM_ACT_SUBSCRIBE, 0);
 	ck_assert_int_eq(a->tag, NCM_TAG_SUB_DC);
-	ck_assert_str_eq(a->topics[0], PFX "m/d/" ID "/+/r");
+	ck_assert_str_eq(a->topics[0], d->p->pre_v22 ? PFX "m/d/" ID "/c2d" : PFX "m/d/" ID "/+/r");
 	ncm_dev_out_clear(o);
 	ncm_dev_on_suback(d, NCM_TAG_SUB_DC, &g1, 1, 0, o);
 	ck_assert_int_eq(d->state, NCM_DEV_READY);
@@ -577,6 +577,51 @@ START_TEST(fota_checks_the_mcuboot_image_sha256)
 }
 END_TEST
 
+/* NCS <= v2.1 (--ncs 2.1): the literal c2d topic is kept, cell positions are asked with
+ * CELL_POS and answered on c2d, A-GPS data arrives on c2d as binary. */
+START_TEST(ncs_2_1_sends_cell_pos_and_reads_answers_on_c2d)
+{
+	struct ncm_dev_profile p = prof(NCM_DEV_G1);
+	struct ncm_dev d;
+	struct ncm_dev_out o = { 0 };
+	struct ncm_dev_act *a;
+	json_t *j;
+	const char *ans = "{\"appId\":\"CELL_POS\",\"messageType\":\"DATA\",\"data\":"
+			  "{\"lat\":63.4,\"lon\":10.4,\"uncertainty\":300}}";
+	static const unsigned char agps[] = { 1, 4, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	p.ncs = "2.1";
+	p.pre_v22 = 1;
+	ncm_dev_init(&d, &p, ID, 0);
+	connect_fresh(&d, &o);
+	ck_assert_int_eq(ncm_dev_request_ground_fix(&d, 0, &o), 0);
+	a = find(&o, NCM_ACT_PUBLISH, 0);
+	ck_assert_str_eq(a->topic, PFX "m/d/" ID "/d2c");
+	j = payload(a);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "appId")), "CELL_POS");
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(j, "data"), "lte"));
+	json_decref(j);
+	ncm_dev_out_clear(&o);
+	ncm_dev_on_message(&d, PFX "m/d/" ID "/c2d", ans, strlen(ans), 0, &o);
+	a = find(&o, NCM_ACT_EVENT, 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_msg(strstr(a->payload, "\"ev\":\"location\"") && strstr(a->payload, "\"lon\":10.4"),
+		      "%s", a->payload);
+	ck_assert_int_eq(d.n_c2d, 0);
+	ncm_dev_out_clear(&o);
+	ck_assert_int_eq(ncm_dev_request_agnss(&d, 0, &o), 0);
+	a = find(&o, NCM_ACT_PUBLISH, 0);
+	ck_assert_ptr_nonnull(strstr(a->payload, "\"appId\":\"AGPS\""));
+	ncm_dev_out_clear(&o);
+	ncm_dev_on_message(&d, PFX "m/d/" ID "/c2d", agps, sizeof(agps), 0, &o);
+	ck_assert_int_eq(d.agnss.parts, 1);
+	ck_assert_int_eq(d.agnss.counts[4], 1);
+	ck_assert_int_eq(d.n_errors, 0);
+	ncm_dev_out_release(&o);
+	ncm_dev_release(&d);
+}
+END_TEST
+
 START_TEST(fota_reject_and_fail_at)
 {
 	struct ncm_dev_profile p = prof(NCM_DEV_G2);
@@ -668,6 +713,7 @@ int main(void)
 	tcase_add_test(tc, fota_downloads_in_pieces_resumes_and_reports_the_new_version);
 	tcase_add_test(tc, fota_reject_and_fail_at);
 	tcase_add_test(tc, fota_checks_the_mcuboot_image_sha256);
+	tcase_add_test(tc, ncs_2_1_sends_cell_pos_and_reads_answers_on_c2d);
 	tcase_add_test(tc, agnss_check_reads_schema_v1_blocks);
 	tcase_add_test(tc, discon_message_disconnects_and_reconnects_later);
 	suite_add_tcase(s, tc);
