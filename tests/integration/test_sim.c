@@ -671,7 +671,7 @@ START_TEST(fota_checks_the_image_sha256)
 			 "SUCCEEDED");
 
 	ck_assert_int_eq(http_admin(&s, "POST", "/mock/v1/faults",
-				    "{\"action\":\"firmware_corrupt\",\"count\":100}", NULL),
+				    "{\"action\":\"firmware_corrupt\",\"count\":4}", NULL),
 			 201);
 	snprintf(body, sizeof(body), "{\"bundleId\":\"%s\",\"deviceIds\":[\"h1-000002\"]}",
 		 bundle);
@@ -687,6 +687,9 @@ START_TEST(fota_checks_the_image_sha256)
 			 "Error applying update");
 	json_decref(j);
 	sim_stop(p);
+	/* the fault is armed for the four pieces; anything left is cleared (a fault still armed
+	 * at shutdown shows up as a 696-byte leak in the sanitizer build's server) */
+	ck_assert_int_eq(http_admin(&s, "DELETE", "/mock/v1/faults", NULL, NULL) / 100, 2);
 }
 END_TEST
 
