@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -108,6 +110,25 @@ static int64_t wall_ms(void)
 }
 
 static struct sim *S; /* callbacks find the run here (one run per process) */
+
+static int refuse_socketpair; /* set while libmosquitto makes or connects a client */
+
+/* libmosquitto 2.0.11 opens a socketpair per client, in mosquitto_new() and again in every
+ * mosquitto_connect_async(), only to wake its own mosquitto_loop(), which the sim never calls.
+ * Two descriptors per device besides its socket capped a run at a third of the open-file limit
+ * (6 664 devices under this machine's hard limit of 20 000). libmosquitto carries on without
+ * the pair when it cannot be made (lib/mosquitto.c mosquitto_reinitialise(), lib/connect.c
+ * mosquitto__connect_init(): "Unable to open socket pair", a warning). This definition in the
+ * executable is found before libc's by libmosquitto's calls; it refuses only while
+ * start_connect() has the flag set and is the plain system call otherwise. */
+int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	if (refuse_socketpair) {
+		errno = EMFILE;
+		return -1;
+	}
+	return (int)syscall(SYS_socketpair, domain, type, protocol, sv);
+}
 
 static void apply(struct client *c, int64_t now);
 static void sync_fd(struct client *c);
@@ -502,7 +523,9 @@ static void start_connect(struct client *c, int64_t now)
 	if (c->m)
 		mosquitto_destroy(c->m);
 	c->reg_fd = -1; /* a closed socket left the epoll set by itself */
+	refuse_socketpair = 1;
 	c->m = mosquitto_new(c->dev.id, c->clean, c);
+	refuse_socketpair = 0;
 	if (!c->m)
 		abort();
 	mosquitto_int_option(c->m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
@@ -522,7 +545,9 @@ static void start_connect(struct client *c, int64_t now)
 	/* CONNECT: client ID only, no user name or password, MQTT 3.1.1
 	 * (nct_init_mqtt(), v2.5.0..v3.3.0) */
 	set_connecting(c, 1);
+	refuse_socketpair = 1;
 	rc = mosquitto_connect_async(c->m, S->o->server, S->o->mqtt_port, c->dev.p->keepalive);
+	refuse_socketpair = 0;
 	if (rc != MOSQ_ERR_SUCCESS) {
 		set_connecting(c, 0);
 		ncm_dev_on_disconnect(&c->dev, now, &S->out);
