@@ -132,6 +132,18 @@ void ncm_dev_http_get(struct ncm_dev_out *out, int tag, const char *url, long fr
 	a->to = to;
 }
 
+void ncm_dev_rest_range(struct ncm_dev_out *out, const char *method, const char *path,
+			json_t *body, int tag, long from, long to)
+{
+	struct ncm_dev_act *a;
+
+	ncm_dev_rest(out, method, path, body, tag);
+	a = &out->a[out->n - 1];
+	a->ranged = 1;
+	a->from = from;
+	a->to = to;
+}
+
 void ncm_dev_rest(struct ncm_dev_out *out, const char *method, const char *path, json_t *body,
 		  int tag)
 {
@@ -238,9 +250,9 @@ void ncm_dev_release(struct ncm_dev *dev)
 {
 	json_decref(dev->config);
 	dev->config = NULL;
-	if (dev->fota.sha)
-		EVP_MD_CTX_free(dev->fota.sha);
-	dev->fota.sha = NULL;
+	ncm_dev_fota_free(dev);
+	free(dev->agnss.buf);
+	dev->agnss.buf = NULL;
 }
 
 void ncm_dev_boot(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
@@ -260,6 +272,8 @@ void ncm_dev_reboot(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 		dev->fota.state = dev->fota.state == NCM_FOTA_VALIDATE ? NCM_FOTA_VALIDATE
 								   : NCM_FOTA_IDLE;
 	dev->agnss.active = 0;
+	free(dev->agnss.buf);
+	dev->agnss.buf = NULL;
 	dev->pgps_active = 0;
 	ncm_dev_event(dev, out, "reboot", NULL);
 	dev->state = NCM_DEV_OFF;
@@ -697,7 +711,7 @@ static void pairing_data(struct ncm_dev *dev, json_t *desired, int64_t now,
 	snprintf(dev->c2d, sizeof(dev->c2d), "%s", c2d);
 	dev->c2d_rewritten = 0;
 	n = strlen(dev->c2d);
-	if (n >= 4 && !strcmp(dev->c2d + n - 4, "/c2d")) {
+	if (n >= 4 && !strcmp(dev->c2d + n - 4, "/c2d") && !dev->p->pre_v22) {
 		/* v2.2+: ".../c2d" becomes ".../+/r" (nrf_cloud_set_wildcard_c2d_topic()) */
 		memcpy(dev->c2d + n - 4, "/+/r", 4);
 		dev->c2d_rewritten = 1;

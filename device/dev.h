@@ -49,7 +49,8 @@ enum ncm_dev_fota_mode {
 /* What the user chose for all devices of a run (read-only for the core). */
 struct ncm_dev_profile {
 	enum ncm_dev_gen gen;
-	const char *ncs;          /* "2.5", "2.8", "3.3": the sdkVer the device reports */
+	const char *ncs;          /* "2.1", "2.5", "2.8", "3.3": the sdkVer the device reports */
+	int pre_v22;              /* G1 as NCS <= v2.1: c2d kept literal, CELL_POS, answers on c2d */
 	int keepalive;            /* CONFIG_NRF_CLOUD_MQTT_KEEPALIVE, seconds (1200) */
 	int persistent;           /* 1: persistent sessions (no CONFIG_MQTT_CLEAN_SESSION) */
 	const char *app_version;  /* deviceInfo.appVersion before any FOTA */
@@ -58,6 +59,7 @@ struct ncm_dev_profile {
 	int fota_fail_pct;        /* NCM_FOTA_FAIL_AT: fail once this many percent are in */
 	int fragment;             /* CONFIG_NRF_CLOUD_FOTA_DOWNLOAD_FRAGMENT_SIZE (1700) */
 	int pgps_fragment;        /* CONFIG_NRF_CLOUD_PGPS_DOWNLOAD_FRAGMENT_SIZE (1500) */
+	int rest_fragment;        /* CONFIG_NRF_CLOUD_REST_FRAGMENT_SIZE (1700): A-GNSS Range */
 	int telemetry_ms;         /* one telemetry message per device this often; 0 = none */
 	int location_ms;          /* one location request (ground fix) this often; 0 = none */
 	int reconnect_min_ms;     /* back-off after a lost connection: first delay */
@@ -90,7 +92,8 @@ struct ncm_dev_act {
 	size_t len;
 	char **topics;       /* SUBSCRIBE */
 	size_t n_topics;
-	long from, to;       /* HTTP_GET */
+	long from, to;       /* HTTP_GET; REST with ranged set */
+	int ranged;          /* REST: send "Range: bytes=from-to" */
 	const char *method;  /* REST: "GET", "POST", "PATCH" (static) */
 };
 
@@ -122,6 +125,8 @@ enum ncm_dev_fota_state {
 	NCM_FOTA_VALIDATE,       /* after reboot: report [id,3,""] at the next pairing */
 };
 
+#define NCM_DEV_TLV_MAX 4096
+
 struct ncm_dev_fota {
 	enum ncm_dev_fota_state state;
 	char job[40];
@@ -133,6 +138,14 @@ struct ncm_dev_fota {
 	int retries;             /* of the current piece */
 	EVP_MD_CTX *sha;
 	char sha_hex[65];
+	/* an MCUboot image's own SHA-256 (docs/sim.md#fota): header parsed from the first
+	 * piece, digest of header + body + protected TLVs, the TLV area kept for the end */
+	int mcuboot;             /* 1: the image starts with the MCUboot magic */
+	long hash_len;           /* bytes the image TLV's SHA-256 covers */
+	long tlv_off;            /* where the TLV area starts (header + body) */
+	EVP_MD_CTX *img_sha;
+	unsigned char *tlv;      /* the TLV area (at most NCM_DEV_TLV_MAX bytes) */
+	size_t tlv_len;
 	char last_done[40];      /* the last finished job (RAM only, like the SDK) */
 };
 
@@ -143,6 +156,10 @@ struct ncm_dev_agnss {
 	size_t bytes;
 	unsigned counts[16];
 	int active;
+	/* REST: the answer is fetched in Range fragments and processed whole */
+	unsigned char *buf;
+	long rest_got, rest_total;
+	int fragments;
 };
 
 struct ncm_dev {
@@ -212,11 +229,12 @@ int64_t ncm_dev_next_due(const struct ncm_dev *dev);
  * and the answer to a NCM_ACT_REST call (status 0 when it failed; body may be NULL). */
 enum ncm_rest_tag {
 	NCM_REST_STATE = 1, NCM_REST_MESSAGE, NCM_REST_GROUND_FIX, NCM_REST_FOTA_CURRENT,
-	NCM_REST_FOTA_PATCH,
+	NCM_REST_FOTA_PATCH, NCM_REST_AGNSS, NCM_REST_PGPS,
 };
 void ncm_dev_rest_start(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out);
-void ncm_dev_on_rest(struct ncm_dev *dev, int tag, long status, const char *body, size_t len,
-		     int64_t now, struct ncm_dev_out *out);
+/* total: the Content-Range total of a ranged call's answer (0: none). */
+void ncm_dev_on_rest(struct ncm_dev *dev, int tag, long status, long total, const char *body,
+		     size_t len, int64_t now, struct ncm_dev_out *out);
 
 /* Lab-shell actions (docs/lab-shell.md): a d2c message, location requests, a reboot. Each
  * returns 0, or -1 when the device is not ready (nothing is sent). */

@@ -135,13 +135,33 @@ int ncm_dev_request_ground_fix(struct ncm_dev *dev, int64_t now, struct ncm_dev_
 			     NCM_REST_GROUND_FIX);
 		return 0;
 	}
-	/* GROUND_FIX on d2c; "config" only when an option differs from the cloud defaults */
+	/* GROUND_FIX on d2c; "config" only when an option differs from the cloud defaults.
+	 * Up to v2.1 the same cells went as CELL_POS (nrf_cloud_cell_pos.c
+	 * nrf_cloud_cell_pos_request(), v2.1.0; GROUND_FIX and nrf_cloud_location.c from v2.2.0),
+	 * answered on c2d */
 	ncm_dev_pub_json(dev, out, dev->d2c,
-			 json_pack("{s:s, s:s, s:{s:o}}", "appId", "GROUND_FIX", "messageType",
+			 json_pack("{s:s, s:s, s:{s:o}}", "appId",
+				   dev->p->pre_v22 ? "CELL_POS" : "GROUND_FIX", "messageType",
 				   "DATA", "data", "lte", lte),
 			 1, NCM_TAG_DATA);
 	return 0;
 }
+
+/* The A-GNSS types a device asks for: 1, 2, 3, 4, 6, 7, 9 (GPS UTC, ephemerides, almanac,
+ * Klobuchar, TOW, system clock, integrity: NRF_CLOUD_REST_AGNSS_REQ_ASSISTANCE's set). */
+static json_t *agnss_types(const struct ncm_dev *dev)
+{
+	static const int t[] = { 1, 2, 3, 4, 6, 7, 9 };
+	json_t *a = json_array();
+	size_t i;
+
+	(void)dev;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		json_array_append_new(a, json_integer(t[i]));
+	return a;
+}
+
+static void on_pgps(struct ncm_dev *dev, const char *p, size_t len, struct ncm_dev_out *out);
 
 int ncm_dev_request_agnss(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 {
@@ -152,16 +172,30 @@ int ncm_dev_request_agnss(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *
 	size_t i;
 
 	(void)now;
-	if (!ready(dev) || dev->p->rest) {
+	if (!ready(dev)) {
 		json_decref(types);
 		return -1;
 	}
+	free(dev->agnss.buf);
 	memset(&dev->agnss, 0, sizeof(dev->agnss));
 	for (i = 0; i < 7; i++) {
 		json_array_append_new(types, json_integer(t[i]));
 		dev->agnss.want |= 1u << t[i];
 	}
 	dev->agnss.active = 1;
+	if (dev->p->rest) {
+		/* POST /v1/location/agnss, the request data as body, "Range: bytes=0-1699" and
+		 * then on from the bytes received until the Content-Range total; every answer
+		 * must be 206 (rest/src/nrf_cloud_rest.c nrf_cloud_rest_agnss_data_get(),
+		 * v2.5.0..v3.3.0, CONFIG_NRF_CLOUD_REST_FRAGMENT_SIZE) */
+		dev->n_sent++;
+		ncm_dev_rest_range(out, "POST", "/v1/location/agnss",
+				   json_pack("{s:i, s:i, s:i, s:i, s:o}", "mcc", 242, "mnc", 1, "tac",
+					     3003, "eci", 21858829 + (int)(dev->index % 1000),
+					     "types", types),
+				   NCM_REST_AGNSS, 0, dev->p->rest_fragment - 1);
+		return 0;
+	}
 	/* "AGPS" up to v2.5, "AGNSS" from v2.6 (include/net/nrf_cloud_defs.h), with the
 	 * serving cell (nrf_cloud_agnss_req_json_encode()) */
 	ncm_dev_pub_json(dev, out, dev->d2c,
@@ -177,8 +211,20 @@ int ncm_dev_request_agnss(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *
 int ncm_dev_request_pgps(struct ncm_dev *dev, int64_t now, struct ncm_dev_out *out)
 {
 	(void)now;
-	if (!ready(dev) || dev->p->rest)
+	if (!ready(dev))
 		return -1;
+	if (dev->p->rest) {
+		/* GET /v1/location/pgps with the request's keys as query; 200 {"host","path"}
+		 * (nrf_cloud_rest.c nrf_cloud_rest_pgps_data_get(), codec
+		 * nrf_cloud_json_to_url_params_convert()); the file is then downloaded like over
+		 * MQTT (nrf_cloud_pgps.c nrf_cloud_pgps_update()) */
+		dev->n_sent++;
+		ncm_dev_rest(out, "GET",
+			     "/v1/location/pgps?predictionCount=42&predictionIntervalMinutes=240"
+			     "&startGpsDay=0&startGpsTimeOfDaySeconds=0",
+			     NULL, NCM_REST_PGPS);
+		return 0;
+	}
 	/* defaults: 42 predictions every 240 minutes; start 0/0 = the newest data
 	 * (nrf_cloud_pgps.c pgps_request(), codec nrf_cloud_pgps_req_data_json_encode()) */
 	ncm_dev_pub_json(dev, out, dev->d2c,
@@ -267,6 +313,72 @@ static void on_agnss(struct ncm_dev *dev, const uint8_t *p, size_t len, struct n
 	}
 }
 
+/* One A-GNSS fragment of a REST device: appended until the Content-Range total is in, then
+ * the whole answer is processed as one payload (nrf_cloud_agnss_process()). */
+void ncm_dev_data_on_rest_agnss(struct ncm_dev *dev, long st, long total, const char *body,
+				size_t len, struct ncm_dev_out *out)
+{
+	struct ncm_dev_agnss *a = &dev->agnss;
+	long to;
+
+	if (!a->active)
+		return;
+	if (st != 206 || (!a->rest_total && (total <= 0 || total > 1L << 20)) ||
+	    (a->rest_total && total != a->rest_total) || !len || a->rest_got + (long)len > total) {
+		/* not 206, no total, or more than the total: -EBADMSG/-EFBIG, no retry */
+		dev->n_errors++;
+		ncm_dev_event(dev, out, "error", json_pack("{s:s, s:i, s:I}", "what", "agnss",
+							   "http", (int)st, "at", (json_int_t)a->rest_got));
+		free(a->buf);
+		a->buf = NULL;
+		a->active = 0;
+		return;
+	}
+	if (!a->buf) {
+		a->rest_total = total;
+		a->buf = malloc((size_t)total);
+		if (!a->buf)
+			abort();
+	}
+	memcpy(a->buf + a->rest_got, body, len);
+	a->rest_got += (long)len;
+	a->fragments++;
+	if (a->rest_got < a->rest_total) {
+		to = a->rest_got + dev->p->rest_fragment - 1;
+		dev->n_sent++;
+		ncm_dev_rest_range(out, "POST", "/v1/location/agnss",
+				   json_pack("{s:i, s:i, s:i, s:i, s:o}", "mcc", 242, "mnc", 1, "tac",
+					     3003, "eci", 21858829 + (int)(dev->index % 1000),
+					     "types", agnss_types(dev)),
+				   NCM_REST_AGNSS, a->rest_got, to);
+		return;
+	}
+	{
+		unsigned char *buf = a->buf;
+		int fragments = a->fragments;
+
+		a->buf = NULL;
+		a->parts = fragments - 1; /* on_agnss counts the whole answer as one part */
+		on_agnss(dev, buf, (size_t)a->rest_total, out);
+		free(buf);
+	}
+}
+
+/* The REST P-GPS answer {"host","path"}: the download starts as after the MQTT answer. */
+void ncm_dev_data_on_rest_pgps(struct ncm_dev *dev, const char *body, size_t len,
+			       struct ncm_dev_out *out)
+{
+	json_t *j = json_loadb(body ? body : "", len, 0, NULL), *arr;
+	char *text;
+
+	arr = json_pack("[O?, O?]", json_object_get(j, "host"), json_object_get(j, "path"));
+	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	on_pgps(dev, text ? text : "", text ? strlen(text) : 0, out);
+	free(text);
+	json_decref(arr);
+	json_decref(j);
+}
+
 static void pgps_piece(struct ncm_dev *dev, struct ncm_dev_out *out)
 {
 	long to = dev->pgps_got + dev->p->pgps_fragment - 1;
@@ -338,6 +450,30 @@ void ncm_dev_data_on_http(struct ncm_dev *dev, long st, long total, const void *
 	ncm_dev_event(dev, out, "pgps", json_pack("{s:I}", "bytes", (json_int_t)total));
 }
 
+/* NCS <= v2.1: A-GPS and P-GPS answers came on c2d like any cloud message (docs/location.md
+ * "MQTT reply topics", include/net/nrf_cloud_defs.h v2.1.0): binary data while an A-GPS
+ * request is open is A-GPS, a ["host","path"] array P-GPS. 1 when the message was one. */
+static int legacy_c2d(struct ncm_dev *dev, const char *topic, json_t *j, const void *payload,
+		      size_t len, struct ncm_dev_out *out)
+{
+	(void)topic;
+	if (!j && dev->agnss.active) {
+		on_agnss(dev, payload, len, out);
+		return 1;
+	}
+	if (json_array_size(j) == 2 && json_is_string(json_array_get(j, 0)) &&
+	    json_is_string(json_array_get(j, 1))) {
+		on_pgps(dev, payload, len, out);
+		return 1;
+	}
+	if (!strcmp(json_string_value(json_object_get(j, "appId")) ?: "", "AGPS") &&
+	    json_object_get(j, "err")) {
+		on_agnss(dev, payload, len, out);
+		return 1;
+	}
+	return 0;
+}
+
 void ncm_dev_data_on_message(struct ncm_dev *dev, const char *topic, const void *payload,
 			     size_t len, int64_t now, struct ncm_dev_out *out)
 {
@@ -353,7 +489,13 @@ void ncm_dev_data_on_message(struct ncm_dev *dev, const char *topic, const void 
 		return;
 	}
 	j = json_loadb(payload, len, 0, NULL);
-	if (strstr(topic, "/ground_fix/r")) {
+	if (dev->p->pre_v22 && legacy_c2d(dev, topic, j, payload, len, out)) {
+		json_decref(j);
+		return;
+	}
+	if (strstr(topic, "/ground_fix/r") ||
+	    (dev->p->pre_v22 &&
+	     !strcmp(json_string_value(json_object_get(j, "appId")) ?: "", "CELL_POS"))) {
 		json_t *d = json_object_get(j, "data");
 
 		if (!d)

@@ -68,9 +68,113 @@ static void finish(struct ncm_dev *dev, struct ncm_dev_out *out, const char *out
 						  outcome));
 	snprintf(dev->fota.last_done, sizeof(dev->fota.last_done), "%s", dev->fota.job);
 	dev->fota.state = NCM_FOTA_IDLE;
-	if (dev->fota.sha)
-		EVP_MD_CTX_free(dev->fota.sha);
+	ncm_dev_fota_free(dev);
+}
+
+void ncm_dev_fota_free(struct ncm_dev *dev)
+{
+	EVP_MD_CTX_free(dev->fota.sha);
 	dev->fota.sha = NULL;
+	EVP_MD_CTX_free(dev->fota.img_sha);
+	dev->fota.img_sha = NULL;
+	free(dev->fota.tlv);
+	dev->fota.tlv = NULL;
+	dev->fota.tlv_len = 0;
+	dev->fota.mcuboot = 0;
+}
+
+static unsigned le16(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static unsigned long le32(const unsigned char *p)
+{
+	return (unsigned long)le16(p) | (unsigned long)le16(p + 2) << 16;
+}
+
+/* MCUboot image layout (mcuboot boot/bootutil/include/bootutil/image.h, v1.10.0): a header
+ * { u32 magic 0x96f3b83d, u32 load address, u16 header size, u16 protected TLV size,
+ * u32 image size, ... } at offset 0, the TLV area at header size + image size: an optional
+ * protected block (info magic 0x6908) then the unprotected one (0x6907), each an info
+ * { u16 magic, u16 total length incl. the info } followed by TLVs { u8 type, u8 pad,
+ * u16 length, value }. IMAGE_TLV_SHA256 (0x10, 32 bytes) is the SHA-256 of everything before
+ * the unprotected block; MCUboot's bootutil_img_validate() refuses an image whose digest
+ * differs, so the device never runs it. Looks at the first piece: sets mcuboot and the
+ * ranges to hash and keep. */
+static void mcuboot_header(struct ncm_dev *dev, const unsigned char *p, size_t len)
+{
+	long hdr, prot, img;
+
+	if (len < 32 || le32(p) != 0x96f3b83dUL)
+		return;
+	hdr = (long)le16(p + 8);
+	prot = (long)le16(p + 10);
+	img = (long)le32(p + 12);
+	if (hdr < 32 || img <= 0 || hdr + img + prot > dev->fota.size)
+		return;
+	dev->fota.mcuboot = 1;
+	dev->fota.tlv_off = hdr + img;
+	dev->fota.hash_len = hdr + img + prot;
+	dev->fota.img_sha = EVP_MD_CTX_new();
+	dev->fota.tlv = malloc(NCM_DEV_TLV_MAX);
+	if (!dev->fota.img_sha || !dev->fota.tlv ||
+	    !EVP_DigestInit_ex(dev->fota.img_sha, EVP_sha256(), NULL))
+		abort();
+	dev->fota.tlv_len = 0;
+}
+
+/* One piece at offset at into the image digest and the kept TLV area. */
+static void mcuboot_piece(struct ncm_dev *dev, long at, const unsigned char *p, size_t len)
+{
+	long end = at + (long)len, from, to;
+
+	if (!dev->fota.mcuboot)
+		return;
+	to = end < dev->fota.hash_len ? end : dev->fota.hash_len;
+	if (to > at)
+		EVP_DigestUpdate(dev->fota.img_sha, p, (size_t)(to - at));
+	from = at > dev->fota.tlv_off ? at : dev->fota.tlv_off;
+	for (; from < end && (size_t)(from - dev->fota.tlv_off) < NCM_DEV_TLV_MAX; from++)
+		dev->fota.tlv[dev->fota.tlv_len++] = p[from - at];
+}
+
+/* 1 when the finished MCUboot image's SHA-256 TLV equals its digest, 0 when not (or no
+ * such TLV: MCUboot requires one), -1 for an image without the MCUboot header. */
+static int mcuboot_verify(struct ncm_dev *dev, char *want_hex, char *got_hex)
+{
+	unsigned char md[32];
+	unsigned n = 0, i;
+	const unsigned char *t = dev->fota.tlv;
+	size_t off = 0, end, len = dev->fota.tlv_len;
+	long prot = dev->fota.hash_len - dev->fota.tlv_off;
+
+	if (!dev->fota.mcuboot)
+		return -1;
+	EVP_DigestFinal_ex(dev->fota.img_sha, md, &n);
+	for (i = 0; i < 32; i++)
+		snprintf(got_hex + 2 * i, 3, "%02x", md[i]);
+	*want_hex = 0;
+	if (prot) {
+		if (len < 4 || le16(t) != 0x6908 || (long)le16(t + 2) != prot)
+			return 0;
+		off = (size_t)prot;
+	}
+	if (off + 4 > len || le16(t + off) != 0x6907)
+		return 0;
+	end = off + le16(t + off + 2);
+	if (end > len)
+		return 0;
+	for (off += 4; off + 4 <= end; off += 4 + le16(t + off + 2)) {
+		if (t[off] != 0x10 || le16(t + off + 2) != 32)
+			continue;
+		if (off + 4 + 32 > end)
+			return 0;
+		for (i = 0; i < 32; i++)
+			snprintf(want_hex + 2 * i, 3, "%02x", t[off + 4 + i]);
+		return !memcmp(t + off + 4, md, 32);
+	}
+	return 0;
 }
 
 static void request_piece(struct ncm_dev *dev, struct ncm_dev_out *out)
@@ -193,6 +297,9 @@ void ncm_dev_fota_on_http(struct ncm_dev *dev, long st, long total, const void *
 	dev->fota.retries = 0;
 	dev->fota.size = total;
 	EVP_DigestUpdate(dev->fota.sha, data, len);
+	if (dev->fota.got == 0 && (dev->fota.type == 0 || dev->fota.type == 2))
+		mcuboot_header(dev, data, len); /* APP and BOOT images go through MCUboot */
+	mcuboot_piece(dev, dev->fota.got, data, len);
 	dev->fota.got += (long)len;
 	pct = (int)(dev->fota.got * 100 / dev->fota.size);
 	if (dev->p->fota == NCM_FOTA_FAIL_AT && pct >= dev->p->fota_fail_pct) {
@@ -221,6 +328,31 @@ void ncm_dev_fota_on_http(struct ncm_dev *dev, long st, long total, const void *
 						  "status", "downloaded", "bytes",
 						  (json_int_t)dev->fota.size, "sha256",
 						  dev->fota.sha_hex));
+	{
+		char want[65] = "", got[65] = "";
+		int ok = mcuboot_verify(dev, want, got);
+
+		if (ok == 0) {
+			/* The image names a SHA-256 it does not have: the bootloader will not
+			 * run it. FAILED with nrf_cloud_fota.c's NRF_CLOUD_FOTA_ERROR_APPLY_FAIL
+			 * text (REST: nrf_cloud_fota_poll.c FOTA_STATUS_DETAILS_MCU_ERR), reported
+			 * now instead of after a reboot into the old image. */
+			dev->n_errors++;
+			ncm_dev_event(dev, out, "fota",
+				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "job", dev->fota.job,
+						"status", "mismatch", "what", "image SHA-256",
+						"expected", want, "got", got));
+			status(dev, out, ST_FAILED, 0,
+			       dev->p->rest ? "Update could not be validated"
+					    : "Error applying update");
+			finish(dev, out, "FAILED");
+			return;
+		}
+		if (ok == 1)
+			ncm_dev_event(dev, out, "fota",
+				      json_pack("{s:s, s:s, s:s}", "job", dev->fota.job, "status",
+						"verified", "sha256", got));
+	}
 	/* image complete: IN_PROGRESS, reboot after its PUBACK (start_job(),
 	 * http_fota_handler() FOTA_DOWNLOAD_EVT_FINISHED) */
 	dev->fota.state = NCM_FOTA_DONE_WAIT_ACK;

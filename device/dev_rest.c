@@ -2,7 +2,8 @@
  * dev_rest.c: a device that uses the SDK's nrf_cloud_rest library (NCS <= 3.3) instead of MQTT:
  * every call is HTTPS with a device JWT (the transport signs it with the device key), as the
  * REST samples do: the device state PATCH with the info sections at boot, messages, ground fix,
- * and FOTA by polling fota-job-executions/<id>/current. Pure (see dev.h).
+ * A-GNSS in Range fragments, the P-GPS request, and FOTA by polling
+ * fota-job-executions/<id>/current. Pure (see dev.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -56,12 +57,17 @@ static void rest_job(struct ncm_dev *dev, const char *body, size_t len, int64_t 
 	json_decref(j);
 }
 
-void ncm_dev_on_rest(struct ncm_dev *dev, int tag, long status, const char *body, size_t len,
-		     int64_t now, struct ncm_dev_out *out)
+void ncm_dev_on_rest(struct ncm_dev *dev, int tag, long status, long total, const char *body,
+		     size_t len, int64_t now, struct ncm_dev_out *out)
 {
 	json_t *j;
 
 	dev->n_received++;
+	if (tag == NCM_REST_AGNSS) {
+		/* every fragment must be 206 (the 2xx check below is not the SDK's here) */
+		ncm_dev_data_on_rest_agnss(dev, status, total, body, len, out);
+		return;
+	}
 	if (status < 200 || status > 299) {
 		/* 404 on .../current: no job */
 		if (tag == NCM_REST_FOTA_CURRENT && status == 404)
@@ -92,6 +98,9 @@ void ncm_dev_on_rest(struct ncm_dev *dev, int tag, long status, const char *body
 						json_object_get(j, "uncertainty"), "fulfilledWith",
 						json_object_get(j, "fulfilledWith")));
 		json_decref(j);
+		break;
+	case NCM_REST_PGPS:
+		ncm_dev_data_on_rest_pgps(dev, body, len, out);
 		break;
 	case NCM_REST_FOTA_CURRENT:
 		if (body && len)

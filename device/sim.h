@@ -34,6 +34,7 @@ struct ncm_sim_opts {
 	FILE *events;             /* JSON lines, one per device event (may be NULL) */
 	int print_c2d;            /* print c2d messages on stdout */
 	int pty_fd;               /* the lab shell's master side for device 0, or -1 */
+	int connect_window;       /* at most this many connects without CONNACK (0: no limit) */
 	const struct ncm_dev_profile *profile;
 };
 

@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: MIT
- * sim_loop.c: the transport of `nrfcloud-mock sim`: one thread, one poll loop over every
+ * sim_loop.c: the transport of `nrfcloud-mock sim`: one thread, one event loop over every
  * device's MQTT socket (libmosquitto driven with mosquitto_loop_read/write/misc, never its
- * threads) and libcurl's download sockets (curl_multi_wait with the MQTT sockets as extra
- * descriptors). It turns socket events into ncm_dev_on_* calls and carries out the actions the
- * cores return. Each device has its own SSL_CTX built in memory (its certificate and key; the
- * CA store shared), so no files are written per device.
+ * threads) and libcurl's download sockets. The MQTT sockets are in one epoll set, which
+ * curl_multi_wait watches as its one extra descriptor, so a wake-up costs what the ready
+ * sockets cost, not the number of devices (docs/sim.md#scale); timers (reconnects, telemetry,
+ * connect timeouts) are swept every SWEEP_MS. It turns socket events into ncm_dev_on_* calls
+ * and carries out the actions the cores return. Each device has its own SSL_CTX built in
+ * memory (its certificate and key; the CA store shared), so no files are written per device.
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +33,8 @@
 #define MAX_BODY (1L << 20)   /* one download piece */
 #define MISC_EVERY_MS 1000
 #define CONNECT_TIMEOUT_MS 60000 /* TCP + TLS + CONNACK */
+#define SWEEP_MS 100          /* timer granularity: connects, ticks, connect timeouts */
+#define MAX_EVENTS 512        /* socket events taken per wake-up */
 
 struct pending {
 	int mid;
@@ -65,6 +72,9 @@ struct client {
 	int tcp_up;              /* the socket was writable once (TCP connect done) */
 	int64_t attempt_at;      /* when this connection attempt started */
 	EVP_PKEY *key;           /* signs REST JWTs (the caller's) */
+	int reg_fd;              /* the socket in the epoll set (-1: none) */
+	uint32_t reg_ev;         /* and the events asked for */
+	int connecting;          /* counts in the sim's connects in flight */
 };
 
 struct sim {
@@ -79,6 +89,8 @@ struct sim {
 	int64_t t0;
 	size_t ready_count, connected_count;
 	int stopping;            /* tearing down: disconnects are ours */
+	int epfd;                /* every MQTT socket */
+	size_t inflight;         /* connection attempts without CONNACK yet */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -99,7 +111,27 @@ static int64_t wall_ms(void)
 
 static struct sim *S; /* callbacks find the run here (one run per process) */
 
+static int refuse_socketpair; /* set while libmosquitto makes or connects a client */
+
+/* libmosquitto 2.0.11 opens a socketpair per client, in mosquitto_new() and again in every
+ * mosquitto_connect_async(), only to wake its own mosquitto_loop(), which the sim never calls.
+ * Two descriptors per device besides its socket capped a run at a third of the open-file limit
+ * (6 664 devices under this machine's hard limit of 20 000). libmosquitto carries on without
+ * the pair when it cannot be made (lib/mosquitto.c mosquitto_reinitialise(), lib/connect.c
+ * mosquitto__connect_init(): "Unable to open socket pair", a warning). This definition in the
+ * executable is found before libc's by libmosquitto's calls; it refuses only while
+ * start_connect() has the flag set and is the plain system call otherwise. */
+int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	if (refuse_socketpair) {
+		errno = EMFILE;
+		return -1;
+	}
+	return (int)syscall(SYS_socketpair, domain, type, protocol, sv);
+}
+
 static void apply(struct client *c, int64_t now);
+static void sync_fd(struct client *c);
 
 /* ---- events ---- */
 
@@ -189,6 +221,17 @@ static int take_tag(struct client *c, int mid)
 	return -1;
 }
 
+/* ---- connects in flight (--connect-window) ---- */
+
+static void set_connecting(struct client *c, int on)
+{
+	if (on && !c->connecting)
+		S->inflight++;
+	else if (!on && c->connecting)
+		S->inflight--;
+	c->connecting = on;
+}
+
 /* ---- libmosquitto callbacks (called from inside loop_read/loop_write) ---- */
 
 static void on_connect(struct mosquitto *m, void *obj, int rc, int flags)
@@ -197,6 +240,7 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags)
 	int64_t now = wall_ms();
 
 	(void)m;
+	set_connecting(c, 0);
 	if (c->dev.p->rest) {
 		/* a REST device's just-in-time provisioning: one TLS connection with its
 		 * certificate, which onboards it (rest/src/nrf_cloud_rest.c nrf_cloud_rest_jitp(),
@@ -222,6 +266,7 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc)
 	(void)m;
 	(void)rc;
 	c->n_pend = 0;
+	set_connecting(c, 0);
 	if (getenv("NCM_SIM_DEBUG"))
 		fprintf(stderr, "sim: %s: connection lost: %s (errno %s)\n", c->dev.id,
 			mosquitto_strerror(rc), strerror(errno));
@@ -398,8 +443,8 @@ static void dl_done(struct dl *d, CURLcode res, int64_t now)
 			;
 		if (*pp)
 			*pp = d->next;
-		ncm_dev_on_rest(&c->dev, d->tag, res == CURLE_OK ? d->status : 0, d->body, d->len,
-				now, &S->out);
+		ncm_dev_on_rest(&c->dev, d->tag, res == CURLE_OK ? d->status : 0, d->total, d->body,
+				d->len, now, &S->out);
 		curl_slist_free_all(d->hdrs);
 		free(d->req_body);
 		free(d->body);
@@ -440,6 +485,15 @@ static void rest_start(struct client *c, const struct ncm_dev_act *a, int64_t no
 		 S->o->tls_name ? S->o->tls_name : S->o->server, S->o->https_port, a->topic);
 	curl_easy_setopt(d->easy, CURLOPT_URL, url);
 	curl_easy_setopt(d->easy, CURLOPT_CUSTOMREQUEST, a->method);
+	if (a->ranged) {
+		char range[64];
+
+		/* "Range: bytes=a-b" also on a POST (nrf_cloud_rest.c format_range_header()) */
+		snprintf(range, sizeof(range), "Range: bytes=%ld-%ld", a->from, a->to);
+		d->hdrs = curl_slist_append(d->hdrs, range);
+		curl_easy_setopt(d->easy, CURLOPT_HEADERFUNCTION, dl_header);
+		curl_easy_setopt(d->easy, CURLOPT_HEADERDATA, d);
+	}
 	if (a->payload) {
 		d->req_body = strdup(a->payload);
 		d->hdrs = curl_slist_append(d->hdrs, "Content-Type: application/json");
@@ -468,7 +522,10 @@ static void start_connect(struct client *c, int64_t now)
 	c->want_connect = 0;
 	if (c->m)
 		mosquitto_destroy(c->m);
+	c->reg_fd = -1; /* a closed socket left the epoll set by itself */
+	refuse_socketpair = 1;
 	c->m = mosquitto_new(c->dev.id, c->clean, c);
+	refuse_socketpair = 0;
 	if (!c->m)
 		abort();
 	mosquitto_int_option(c->m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
@@ -487,8 +544,12 @@ static void start_connect(struct client *c, int64_t now)
 	c->attempt_at = now;
 	/* CONNECT: client ID only, no user name or password, MQTT 3.1.1
 	 * (nct_init_mqtt(), v2.5.0..v3.3.0) */
+	set_connecting(c, 1);
+	refuse_socketpair = 1;
 	rc = mosquitto_connect_async(c->m, S->o->server, S->o->mqtt_port, c->dev.p->keepalive);
+	refuse_socketpair = 0;
 	if (rc != MOSQ_ERR_SUCCESS) {
+		set_connecting(c, 0);
 		ncm_dev_on_disconnect(&c->dev, now, &S->out);
 		apply(c, now);
 	}
@@ -549,6 +610,7 @@ static void apply(struct client *c, int64_t now)
 	ncm_dev_out_release(&out);
 	if (S->out.n) /* something a nested callback did not carry out */
 		apply(c, now);
+	sync_fd(c);
 }
 
 /* Reads every packet there is. libmosquitto's loop_read may stop after one packet (it tests
@@ -584,6 +646,32 @@ static short want_out(struct client *c)
 	return mosquitto_want_write(c->m) ? POLLOUT : 0;
 }
 
+/* Keeps the client's socket in the epoll set with the events it wants now. A socket that
+ * libmosquitto closed has left the set by itself (its number may already be another
+ * client's), so it is only forgotten, never deleted. */
+static void sync_fd(struct client *c)
+{
+	int fd = c->m ? mosquitto_socket(c->m) : -1;
+	struct epoll_event ev = { 0 };
+
+	if (fd < 0) {
+		c->reg_fd = -1;
+		return;
+	}
+	ev.events = EPOLLIN | (want_out(c) ? EPOLLOUT : 0);
+	ev.data.u64 = (uint64_t)(c - S->c) << 32 | (uint32_t)fd;
+	if (fd != c->reg_fd) {
+		if (epoll_ctl(S->epfd, EPOLL_CTL_ADD, fd, &ev) && errno == EEXIST)
+			epoll_ctl(S->epfd, EPOLL_CTL_MOD, fd, &ev);
+	} else if (ev.events != c->reg_ev) {
+		epoll_ctl(S->epfd, EPOLL_CTL_MOD, fd, &ev);
+	} else {
+		return;
+	}
+	c->reg_fd = fd;
+	c->reg_ev = ev.events;
+}
+
 /* ---- the lab shell on a pty ---- */
 
 static void shell_read(int64_t now)
@@ -609,6 +697,58 @@ static void shell_read(int64_t now)
 }
 
 /* ---- the loop ---- */
+
+/* Starts the client's connection when it is due and the connects in flight leave room
+ * (--connect-window: a server that is slow to hand out CONNACKs gets new handshakes no faster
+ * than it finishes them, instead of devices abandoning half-done ones after the timeout). */
+static void try_connect(struct client *c, int64_t now)
+{
+	if (!c->want_connect || now < c->connect_at)
+		return;
+	if (c->dev.p->rest && c->jitp_done) {
+		c->want_connect = 0;
+		ncm_dev_rest_start(&c->dev, now, &S->out);
+		apply(c, now);
+		return;
+	}
+	if (c->m && mosquitto_socket(c->m) >= 0)
+		return;
+	if (S->o->connect_window > 0 && S->inflight >= (size_t)S->o->connect_window)
+		return;
+	start_connect(c, now);
+	sync_fd(c);
+}
+
+/* The timers of one client: its connect, a connect attempt past CONNECT_TIMEOUT_MS, its
+ * core's tick; and its epoll registration. */
+static void sweep(struct client *c, int64_t now)
+{
+	int64_t due;
+
+	try_connect(c, now);
+	/* no CONNACK in CONNECT_TIMEOUT_MS: give up this attempt and back off, as the samples
+	 * do when the cloud is not ready in time */
+	if (c->m && !c->dev.p->rest && c->dev.state == NCM_DEV_CONNECTING && !c->want_connect &&
+	    c->attempt_at && now - c->attempt_at > CONNECT_TIMEOUT_MS) {
+		if (getenv("NCM_SIM_DEBUG"))
+			fprintf(stderr, "sim: %s: no CONNACK in %d ms (tcp %s, tls %s)\n", c->dev.id,
+				CONNECT_TIMEOUT_MS, c->tcp_up ? "up" : "pending",
+				mosquitto_ssl_get(c->m) ? "started" : "not started");
+		mosquitto_destroy(c->m);
+		c->m = NULL;
+		c->reg_fd = -1;
+		c->attempt_at = 0;
+		set_connecting(c, 0);
+		ncm_dev_on_disconnect(&c->dev, now, &S->out);
+		apply(c, now);
+	}
+	due = ncm_dev_next_due(&c->dev);
+	if (due && now >= due) {
+		ncm_dev_on_tick(&c->dev, now, &S->out);
+		apply(c, now);
+	}
+	sync_fd(c);
+}
 
 static void raise_fd_limit(size_t n)
 {
@@ -654,10 +794,9 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 		struct ncm_sim_summary *sum)
 {
 	struct sim sim = { 0 };
-	struct pollfd *pfd = NULL;
-	struct client **owner = NULL;
+	struct epoll_event *evs = NULL;
 	size_t i, started = 0;
-	int64_t now, next_misc = 0, end;
+	int64_t now, next_misc = 0, next_sweep = 0, end;
 	struct sigaction sa = { 0 };
 	int rc = -1;
 	char resolve[400];
@@ -671,13 +810,14 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 	raise_fd_limit(n);
 	if (load_store(o->cafile))
 		goto out;
+	sim.epfd = epoll_create1(EPOLL_CLOEXEC);
 	sim.c = calloc(n, sizeof(*sim.c));
-	pfd = calloc(n + 1, sizeof(*pfd));
-	owner = calloc(n + 1, sizeof(*owner));
-	if (!sim.c || !pfd || !owner)
+	evs = calloc(MAX_EVENTS, sizeof(*evs));
+	if (sim.epfd < 0 || !sim.c || !evs)
 		goto out;
 	for (i = 0; i < n; i++) {
 		ncm_dev_init(&sim.c[i].dev, o->profile, creds[i].id, (unsigned)i);
+		sim.c[i].reg_fd = -1;
 		sim.c[i].key = creds[i].key;
 		sim.c[i].ctx = client_ctx(&creds[i]);
 		if (!sim.c[i].ctx) {
@@ -699,7 +839,9 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 	sim.t0 = wall_ms();
 	end = o->duration_ms > 0 ? sim.t0 + o->duration_ms : 0;
 	while (!stop_flag) {
-		int nfds = 0, timeout = 50, numfds = 0, running = 0;
+		int timeout = 50, numfds = 0, running = 0, nev, k;
+		struct curl_waitfd wfd[2];
+		unsigned nw = 0;
 		CURLMsg *cm;
 		int left;
 
@@ -711,80 +853,49 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 		/* ramp: how many should have booted by now */
 		while (started < n &&
 		       (o->ramp <= 0 || (double)started < (double)(now - sim.t0) * o->ramp / 1000.0 + 1)) {
-			sim.c[started].started = 1;
-			ncm_dev_boot(&sim.c[started].dev, now, &sim.out);
-			apply(&sim.c[started], now);
+			struct client *c = &sim.c[started];
+
+			c->started = 1;
+			ncm_dev_boot(&c->dev, now, &sim.out);
+			apply(c, now);
+			try_connect(c, now);
 			started++;
 		}
-		for (i = 0; i < started; i++) {
-			struct client *c = &sim.c[i];
-			int64_t due;
-
-			if (c->want_connect && now >= c->connect_at && c->dev.p->rest &&
-			    c->jitp_done) {
-				c->want_connect = 0;
-				ncm_dev_rest_start(&c->dev, now, &sim.out);
-				apply(c, now);
-			} else if (c->want_connect && now >= c->connect_at &&
-				   (!c->m || mosquitto_socket(c->m) < 0)) {
-				start_connect(c, now);
-			}
-			/* no CONNACK in CONNECT_TIMEOUT_MS: give up this attempt and back off,
-			 * as the samples do when the cloud is not ready in time */
-			if (c->m && !c->dev.p->rest && c->dev.state == NCM_DEV_CONNECTING &&
-			    !c->want_connect && c->attempt_at && now - c->attempt_at > CONNECT_TIMEOUT_MS) {
-				if (getenv("NCM_SIM_DEBUG"))
-					fprintf(stderr, "sim: %s: no CONNACK in %d ms (tcp %s, tls %s)\n",
-						c->dev.id, CONNECT_TIMEOUT_MS,
-						c->tcp_up ? "up" : "pending",
-						mosquitto_ssl_get(c->m) ? "started" : "not started");
-				mosquitto_destroy(c->m);
-				c->m = NULL;
-				c->attempt_at = 0;
-				ncm_dev_on_disconnect(&c->dev, now, &sim.out);
-				apply(c, now);
-			}
-			due = ncm_dev_next_due(&c->dev);
-			if (due && now >= due) {
-				ncm_dev_on_tick(&c->dev, now, &sim.out);
-				apply(c, now);
-			}
-			if (c->m && mosquitto_socket(c->m) >= 0) {
-				pfd[nfds].fd = mosquitto_socket(c->m);
-				pfd[nfds].events = POLLIN | want_out(c);
-				pfd[nfds].revents = 0;
-				owner[nfds++] = c;
-			}
+		if (now >= next_sweep) {
+			next_sweep = now + SWEEP_MS;
+			for (i = 0; i < started; i++)
+				sweep(&sim.c[i], now);
 		}
+		wfd[nw].fd = sim.epfd;
+		wfd[nw].events = CURL_WAIT_POLLIN;
+		wfd[nw++].revents = 0;
 		if (o->pty_fd >= 0) {
-			pfd[nfds].fd = o->pty_fd;
-			pfd[nfds].events = POLLIN;
-			pfd[nfds].revents = 0;
-			owner[nfds++] = NULL;
+			wfd[nw].fd = o->pty_fd;
+			wfd[nw].events = CURL_WAIT_POLLIN;
+			wfd[nw++].revents = 0;
 		}
 		if (started < n)
 			timeout = 10;
-		curl_multi_wait(sim.multi, (struct curl_waitfd *)pfd, (unsigned)nfds, timeout,
-				&numfds);
+		curl_multi_wait(sim.multi, wfd, nw, timeout, &numfds);
 		now = wall_ms();
-		for (i = 0; i < (size_t)nfds; i++) {
-			struct client *c = owner[i];
-			short re = pfd[i].revents;
+		nev = epoll_wait(sim.epfd, evs, MAX_EVENTS, 0);
+		for (k = 0; k < nev; k++) {
+			struct client *c = &sim.c[evs[k].data.u64 >> 32];
+			int fd = (int)(uint32_t)evs[k].data.u64;
+			uint32_t re = evs[k].events;
 
-			if (!c) {
-				if (re & POLLIN)
-					shell_read(now);
+			if (!c->m || mosquitto_socket(c->m) != fd)
 				continue;
-			}
-			if (!c->m || mosquitto_socket(c->m) != pfd[i].fd)
-				continue;
-			if (re & (POLLIN | POLLERR | POLLHUP))
+			if (re & (EPOLLIN | EPOLLERR | EPOLLHUP))
 				read_all(c);
-			if (c->m && mosquitto_socket(c->m) >= 0 && (re & POLLOUT)) {
+			if (c->m && mosquitto_socket(c->m) >= 0 && (re & EPOLLOUT)) {
 				c->tcp_up = 1;
 				mosquitto_loop_write(c->m, 1);
 			}
+			sync_fd(c);
 		}
+		if (nw > 1 && (wfd[1].revents & CURL_WAIT_POLLIN))
+			shell_read(now);
 		curl_multi_perform(sim.multi, &running);
 		while ((cm = curl_multi_info_read(sim.multi, &left)))
 			if (cm->msg == CURLMSG_DONE) {
@@ -796,8 +907,10 @@ int ncm_sim_run(const struct ncm_sim_opts *o, const struct ncm_sim_cred *creds, 
 		if (now >= next_misc) {
 			next_misc = now + MISC_EVERY_MS;
 			for (i = 0; i < started; i++)
-				if (sim.c[i].m && mosquitto_socket(sim.c[i].m) >= 0)
+				if (sim.c[i].m && mosquitto_socket(sim.c[i].m) >= 0) {
 					mosquitto_loop_misc(sim.c[i].m);
+					sync_fd(&sim.c[i]);
+				}
 		}
 	}
 	rc = 0;
@@ -879,8 +992,9 @@ out:
 	curl_slist_free_all(sim.resolve);
 	X509_STORE_free(sim.store);
 	free(sim.c);
-	free(pfd);
-	free(owner);
+	free(evs);
+	if (sim.epfd >= 0)
+		close(sim.epfd);
 	S = NULL;
 	return rc;
 }

@@ -200,7 +200,7 @@ int ncm_cmd_sim(int argc, char **argv)
 	char *pos[NCM_MAX_POSITIONAL];
 	int port = 8883, devices = 1, duration = 0, keepalive = 1200, clean = 0, help, rc;
 	int telemetry = 0, location = 0, fragment = 1700, stall_ms = 10000, print_c2d = 1;
-	int agnss = 0, pgps = 0, https_port = 8443, fota_poll = 30, hold = 0;
+	int agnss = 0, pgps = 0, https_port = 8443, fota_poll = 30, hold = 0, window = 200;
 	int pty = 0, reconnect_min = 1000, reconnect_max = 64000, reboot_ms = 1000, have_ca = 0;
 	char ramp[32] = "0";
 	size_t n, n_pos, n_creds = 0, i;
@@ -221,11 +221,13 @@ int ncm_cmd_sim(int argc, char **argv)
 				     "how many devices (1; with --certs: at most N, 0 = all)" };
 	all[n++] = (struct ncm_opt){ "ramp", NCM_OPT_STR, ramp, sizeof(ramp), "R[/s]",
 				     "connections started per second (0 = all at once)" };
+	all[n++] = (struct ncm_opt){ "connect-window", NCM_OPT_INT, &window, 0, "N",
+				     "at most N connects waiting for CONNACK (200; 0 = no limit)" };
 	all[n++] = (struct ncm_opt){ "duration", NCM_OPT_INT, &duration, 0, "S",
 				     "stop after S seconds (0 = at SIGINT/SIGTERM)" };
 	all[n++] = (struct ncm_opt){ "hold", NCM_OPT_INT, &hold, 0, "S",
 				     "stop S seconds after every device was ready (--duration caps)" };
-	all[n++] = (struct ncm_opt){ "ncs", NCM_OPT_STR, ncs, sizeof(ncs), "2.5|2.8|3.3",
+	all[n++] = (struct ncm_opt){ "ncs", NCM_OPT_STR, ncs, sizeof(ncs), "2.1|2.5|2.8|3.3",
 				     "nRF Connect SDK generation to behave like (3.3)" };
 	all[n++] = (struct ncm_opt){ "id-prefix", NCM_OPT_STR, prefix, sizeof(prefix), "P",
 				     "device IDs are P000001, P000002, ... (sim-)" };
@@ -280,14 +282,18 @@ int ncm_cmd_sim(int argc, char **argv)
 		return fail(2, "unexpected argument '%s'; see 'nrfcloud-mock sim --help'", pos[0]);
 	if (ncm_config_finish(&cfg, &err))
 		return fail(2, "%s", err.msg);
-	if (!strcmp(ncs, "2.5"))
+	if (!strcmp(ncs, "2.1")) {
+		prof.gen = NCM_DEV_G1;
+		prof.pre_v22 = 1; /* the G1 protocol as NCS <= v2.1 used it (docs/sim.md) */
+	} else if (!strcmp(ncs, "2.5"))
 		prof.gen = NCM_DEV_G1;
 	else if (!strcmp(ncs, "2.8"))
 		prof.gen = NCM_DEV_G2;
 	else if (!strcmp(ncs, "3.3"))
 		prof.gen = NCM_DEV_G3;
 	else
-		return fail(2, "--ncs must be 2.5, 2.8 or 3.3 (one per protocol generation)");
+		return fail(2, "--ncs must be 2.1, 2.5, 2.8 or 3.3 (one per protocol generation; "
+			    "2.1 is 2.5's as NCS <= v2.1 used it)");
 	if (strcmp(transport, "mqtt") && strcmp(transport, "rest"))
 		return fail(2, "--transport must be mqtt or rest");
 	prof.rest = !strcmp(transport, "rest");
@@ -302,6 +308,8 @@ int ncm_cmd_sim(int argc, char **argv)
 	if (duration < 0 || hold < 0 || telemetry < 0 || location < 0 || stall_ms < 100 ||
 	    reconnect_min < 1 || reconnect_max < reconnect_min || reboot_ms < 0)
 		return fail(2, "durations must be positive (and --reconnect-max >= --reconnect-min)");
+	if (window < 0)
+		return fail(2, "--connect-window must be 0 (no limit) or more");
 	{
 		char *end;
 
@@ -316,6 +324,7 @@ int ncm_cmd_sim(int argc, char **argv)
 	prof.modem_fw = modem_fw;
 	prof.fragment = fragment;
 	prof.pgps_fragment = 1500; /* CONFIG_NRF_CLOUD_PGPS_DOWNLOAD_FRAGMENT_SIZE */
+	prof.rest_fragment = 1700; /* CONFIG_NRF_CLOUD_REST_FRAGMENT_SIZE */
 	prof.telemetry_ms = telemetry * 1000;
 	prof.location_ms = location * 1000;
 	prof.reconnect_min_ms = reconnect_min;
@@ -390,6 +399,7 @@ int ncm_cmd_sim(int argc, char **argv)
 		so.events = ev;
 		so.print_c2d = print_c2d;
 		so.pty_fd = pty_fd;
+		so.connect_window = window;
 		so.profile = &prof;
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		mosquitto_lib_init();

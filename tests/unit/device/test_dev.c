@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "dev.h"
 
@@ -19,7 +20,7 @@ static struct ncm_dev_profile prof(enum ncm_dev_gen g)
 	struct ncm_dev_profile p = {
 		.gen = g, .ncs = g == NCM_DEV_G1 ? "2.5" : g == NCM_DEV_G2 ? "2.8" : "3.3",
 		.keepalive = 1200, .persistent = 1, .app_version = "1.0.0",
-		.modem_fw = "mfw_nrf9160_1.3.4", .fragment = 1700, .pgps_fragment = 1500,
+		.modem_fw = "mfw_nrf9160_1.3.4", .fragment = 1700, .pgps_fragment = 1500, .rest_fragment = 1700,
 		.reconnect_min_ms = 1000, .reconnect_max_ms = 64000, .reboot_ms = 500,
 	};
 	return p;
@@ -97,7 +98,7 @@ static void connect_fresh(struct ncm_dev *d, struct ncm_dev_out *o)
 	ncm_dev_on_puback(d, NCM_TAG_PAIRING, 0, o);
 	a = find(o, NCM_ACT_SUBSCRIBE, 0);
 	ck_assert_int_eq(a->tag, NCM_TAG_SUB_DC);
-	ck_assert_str_eq(a->topics[0], PFX "m/d/" ID "/+/r");
+	ck_assert_str_eq(a->topics[0], d->p->pre_v22 ? PFX "m/d/" ID "/c2d" : PFX "m/d/" ID "/+/r");
 	ncm_dev_out_clear(o);
 	ncm_dev_on_suback(d, NCM_TAG_SUB_DC, &g1, 1, 0, o);
 	ck_assert_int_eq(d->state, NCM_DEV_READY);
@@ -479,6 +480,148 @@ START_TEST(fota_downloads_in_pieces_resumes_and_reports_the_new_version)
 }
 END_TEST
 
+/* An MCUboot image (header, body, protected TLVs of prot bytes, the SHA-256 TLV) of 3000
+ * bytes into img; returns its size. */
+static size_t mcuboot_image(unsigned char *img, int prot)
+{
+	const size_t hdr = 32, body = 2800;
+	size_t off, i, hashed;
+	unsigned int n = 0;
+
+	memset(img, 0, 3000);
+	img[0] = 0x3d, img[1] = 0xb8, img[2] = 0xf3, img[3] = 0x96;
+	img[8] = (unsigned char)hdr;
+	img[10] = (unsigned char)prot;
+	img[12] = (unsigned char)(body & 0xff), img[13] = (unsigned char)(body >> 8);
+	for (i = hdr; i < hdr + body; i++)
+		img[i] = (unsigned char)(i * 7);
+	off = hdr + body;
+	if (prot) {
+		img[off] = 0x08, img[off + 1] = 0x69, img[off + 2] = (unsigned char)prot;
+		img[off + 4] = 0x50, img[off + 6] = (unsigned char)(prot - 8); /* some TLV */
+		off += (size_t)prot;
+	}
+	hashed = off;
+	img[off] = 0x07, img[off + 1] = 0x69, img[off + 2] = 4 + 4 + 32;
+	img[off + 4] = 0x10, img[off + 6] = 32;
+	EVP_Digest(img, hashed, img + off + 8, &n, EVP_sha256(), NULL);
+	return off + 8 + 32;
+}
+
+/* The whole image in 1700-byte pieces; the job statuses into st. */
+static void download_all(struct ncm_dev *d, struct ncm_dev_out *o, const unsigned char *img,
+			 size_t len, char *st, size_t size)
+{
+	struct ncm_dev_act *a;
+
+	while ((a = find(o, NCM_ACT_HTTP_GET, 0))) {
+		long from = a->from, to = a->to;
+
+		statuses(o, st, size);
+		ncm_dev_out_clear(o);
+		ncm_dev_on_http(d, NCM_DL_FOTA, 206, (long)len, img + from, (size_t)(to - from + 1), 0,
+				o);
+	}
+	statuses(o, st, size);
+}
+
+/* APP images are MCUboot images: their SHA-256 TLV must match what was downloaded (a
+ * firmware_corrupt fault flips bytes: FAILED "Error applying update", no reboot). */
+START_TEST(fota_checks_the_mcuboot_image_sha256)
+{
+	struct ncm_dev_profile p = prof(NCM_DEV_G3);
+	struct ncm_dev d;
+	struct ncm_dev_out o = { 0 };
+	static unsigned char img[3000];
+	char job[200], st[512];
+	size_t len;
+	int prot;
+
+	for (prot = 0; prot <= 16; prot += 16) {
+		len = mcuboot_image(img, prot);
+		snprintf(job, sizeof(job), "[\"job-%d\",0,%zu,\"h\",\"t/APP*1*v2.0.0/app.bin\"]", prot,
+			 len);
+		ncm_dev_init(&d, &p, ID, 0);
+		connect_fresh(&d, &o);
+		ncm_dev_on_message(&d, PFX ID "/jobs/rcv", job, strlen(job), 0, &o);
+		st[0] = 0;
+		download_all(&d, &o, img, len, st, sizeof(st));
+		ck_assert_msg(strstr(st, " 7/100 1/'' ") && !strstr(st, "2/"), "%s", st);
+		ck_assert_int_eq(d.n_errors, 0);
+		ncm_dev_out_clear(&o);
+		ncm_dev_release(&d);
+
+		img[1500] ^= 0xff;
+		ncm_dev_init(&d, &p, ID, 0);
+		connect_fresh(&d, &o);
+		ncm_dev_on_message(&d, PFX ID "/jobs/rcv", job, strlen(job), 0, &o);
+		st[0] = 0;
+		download_all(&d, &o, img, len, st, sizeof(st));
+		ck_assert_msg(strstr(st, " 7/100 2/'Error applying update' "), "%s", st);
+		ck_assert_msg(!strstr(st, "1/"), "%s", st);
+		ck_assert_int_eq(d.n_errors, 1);
+		ck_assert_int_eq(d.fota.state, NCM_FOTA_IDLE);
+		ncm_dev_out_clear(&o);
+		ncm_dev_release(&d);
+	}
+	/* a MODEM image is not an MCUboot image: no check */
+	snprintf(job, sizeof(job), "[\"job-m\",1,%zu,\"h\",\"t/MODEM*1*mfw/m.bin\"]", len);
+	ncm_dev_init(&d, &p, ID, 0);
+	connect_fresh(&d, &o);
+	ncm_dev_on_message(&d, PFX ID "/jobs/rcv", job, strlen(job), 0, &o);
+	st[0] = 0;
+	download_all(&d, &o, img, len, st, sizeof(st));
+	ck_assert_msg(strstr(st, " 7/100 1/'' "), "%s", st);
+	ncm_dev_out_release(&o);
+	ncm_dev_release(&d);
+}
+END_TEST
+
+/* NCS <= v2.1 (--ncs 2.1): the literal c2d topic is kept, cell positions are asked with
+ * CELL_POS and answered on c2d, A-GPS data arrives on c2d as binary. */
+START_TEST(ncs_2_1_sends_cell_pos_and_reads_answers_on_c2d)
+{
+	struct ncm_dev_profile p = prof(NCM_DEV_G1);
+	struct ncm_dev d;
+	struct ncm_dev_out o = { 0 };
+	struct ncm_dev_act *a;
+	json_t *j;
+	const char *ans = "{\"appId\":\"CELL_POS\",\"messageType\":\"DATA\",\"data\":"
+			  "{\"lat\":63.4,\"lon\":10.4,\"uncertainty\":300}}";
+	static const unsigned char agps[] = { 1, 4, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	p.ncs = "2.1";
+	p.pre_v22 = 1;
+	ncm_dev_init(&d, &p, ID, 0);
+	connect_fresh(&d, &o);
+	ck_assert_int_eq(ncm_dev_request_ground_fix(&d, 0, &o), 0);
+	a = find(&o, NCM_ACT_PUBLISH, 0);
+	ck_assert_str_eq(a->topic, PFX "m/d/" ID "/d2c");
+	j = payload(a);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "appId")), "CELL_POS");
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(j, "data"), "lte"));
+	json_decref(j);
+	ncm_dev_out_clear(&o);
+	ncm_dev_on_message(&d, PFX "m/d/" ID "/c2d", ans, strlen(ans), 0, &o);
+	a = find(&o, NCM_ACT_EVENT, 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_msg(strstr(a->payload, "\"ev\":\"location\"") && strstr(a->payload, "\"lon\":10.4"),
+		      "%s", a->payload);
+	ck_assert_int_eq(d.n_c2d, 0);
+	ncm_dev_out_clear(&o);
+	ck_assert_int_eq(ncm_dev_request_agnss(&d, 0, &o), 0);
+	a = find(&o, NCM_ACT_PUBLISH, 0);
+	ck_assert_ptr_nonnull(strstr(a->payload, "\"appId\":\"AGPS\""));
+	ncm_dev_out_clear(&o);
+	ncm_dev_on_message(&d, PFX "m/d/" ID "/c2d", agps, sizeof(agps), 0, &o);
+	ck_assert_int_eq(d.agnss.parts, 1);
+	ck_assert_int_eq(d.agnss.counts[4], 1);
+	ck_assert_int_eq(d.n_errors, 0);
+	ncm_dev_out_release(&o);
+	ncm_dev_release(&d);
+}
+END_TEST
+
 START_TEST(fota_reject_and_fail_at)
 {
 	struct ncm_dev_profile p = prof(NCM_DEV_G2);
@@ -569,6 +712,8 @@ int main(void)
 	tcase_add_test(tc, backoff_doubles_up_to_the_cap);
 	tcase_add_test(tc, fota_downloads_in_pieces_resumes_and_reports_the_new_version);
 	tcase_add_test(tc, fota_reject_and_fail_at);
+	tcase_add_test(tc, fota_checks_the_mcuboot_image_sha256);
+	tcase_add_test(tc, ncs_2_1_sends_cell_pos_and_reads_answers_on_c2d);
 	tcase_add_test(tc, agnss_check_reads_schema_v1_blocks);
 	tcase_add_test(tc, discon_message_disconnects_and_reconnects_later);
 	suite_add_tcase(s, tc);
