@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "connstate.h"
+#include "faults.h"
 #include "file.h"
 #include "journal_tap.h"
 #include "usage.h"
@@ -190,6 +191,7 @@ void ncm_rt_cleanup(void)
 {
 	struct ncm_db *db;
 
+	ncm_faults_clear(); /* faults still armed at stop are owned by no one else */
 	ncm_jq_stop();
 	ncm_connstate_stop(ncm_rt_db());
 	if (msglog) {
