@@ -210,9 +210,35 @@ static void denied_publish(const char *p)
 	ncm_mqtt_kick(id, kick);
 }
 
-/* Copies line l, whose message starts at p, to stderr unless it is one of the broker's other
- * debug lines (Mosquitto 2.0.11, src/ and lib/: log__printf with MOSQ_LOG_DEBUG) or this
- * plugin's (on_acl.c, a delivery refused). */
+/* Whether string s ends with tail. */
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+
+	return n >= m && !strcmp(s + n - m, tail);
+}
+
+/* Whether message p is a line written for every connection that goes well: the broker's
+ * (Mosquitto 2.0.11, NOTICE: src/net.c "New connection from", src/handle_connect.c "New client
+ * connected from", src/loop.c do_disconnect "Client <id> disconnected." / "... closed its
+ * connection.") or this plugin's debug lines (on_auth.c, on_disconnect.c), in the file when
+ * --mqtt-watch-denied turns debug on. The journal has each connect and disconnect; on stderr
+ * they would only be noise. */
+static int connection_chatter(const char *p)
+{
+	if (!strncmp(p, "New connection from ", 20) || !strncmp(p, "New client connected from ", 26))
+		return 1;
+	if (!strncmp(p, "Client ", 7))
+		return ends_with(p, " disconnected.") || ends_with(p, " closed its connection.");
+	if (!strncmp(p, "nrfcloud-mock: auth: device ", 28))
+		return strstr(p, " connected from ") ||
+		       ends_with(p, " disconnected: closed by the client or the network");
+	return 0;
+}
+
+/* Copies line l, whose message starts at p, to stderr unless it is per-connection chatter or
+ * one of the broker's other debug lines (Mosquitto 2.0.11, src/ and lib/: log__printf with
+ * MOSQ_LOG_DEBUG) or this plugin's (on_acl.c, a delivery refused). */
 static void relay(const char *l, const char *p)
 {
 	static const char *const debug[] = { "Dropped too large PUBLISH", "OCSP: ",
@@ -221,6 +247,8 @@ static void relay(const char *l, const char *p)
 	char out[LINE_MAX_LEN + 1];
 	size_t i, n;
 
+	if (connection_chatter(p))
+		return;
 	for (i = 0; i < sizeof(debug) / sizeof(debug[0]); i++)
 		if (!strncmp(p, debug[i], strlen(debug[i])))
 			return;
