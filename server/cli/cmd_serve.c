@@ -238,14 +238,17 @@ fail:
 	return err ? err->code : NCM_ERR_IO;
 }
 
-/* --mqtt-watch-denied (docs/limits.md#sys-publish): the only trace of a publish the broker
- * refuses itself ($SYS/...) is a debug line, and Mosquitto 2.0.11's log types apply to every
- * destination, so the broker logs to its file alone, which starts empty; the plugin copies the
- * lines that are not per-packet debug lines to stderr (server/mqtt/tls_watch.c, told the file by
- * NCM_BROKER_LOG_RELAY). With TZ unset, glibc's localtime() stats /etc/localtime on every call,
- * i.e. for every log line's time stamp; a TZ naming that same file keeps local time without it.
+/* The broker logs to <run>/broker.log alone, which starts empty at every start: the plugin
+ * reads it for TLS refusals (docs/compatibility.md#tls-refusals) and, with --mqtt-watch-denied
+ * (docs/limits.md#sys-publish), for the debug line of a publish the broker refuses itself.
+ * Mosquitto 2.0.11's log types apply to every destination, and each destination costs a
+ * write(2) per line (it flushes after every line), so stderr is not one: the plugin copies to
+ * stderr what a user needs and leaves out the per-connection lines and per-packet debug lines
+ * (server/mqtt/tls_watch.c, told the file by NCM_BROKER_LOG_RELAY; docs/cli.md#serve). With TZ
+ * unset, glibc's localtime() stats /etc/localtime on every call, i.e. for every log line's
+ * time stamp; a TZ naming that same file keeps local time without it.
  * 0, or -1 when the path does not fit. */
-static int watch_denied_setup(const char *run_dir)
+static int broker_log_setup(const char *run_dir)
 {
 	char path[PATH_MAX];
 	int fd;
@@ -271,7 +274,7 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	FILE *f;
 	int rc;
 
-	if (cfg->mqtt_watch_denied && watch_denied_setup(run_dir))
+	if (broker_log_setup(run_dir))
 		return fail(1, "data path too long");
 	f = open_memstream(&text, &len);
 	if (!f)
@@ -285,9 +288,7 @@ static int write_mosquitto_conf(const struct ncm_config *cfg, const char *run_di
 	/* every input has a bound: AWS IoT (and so nRF Cloud) caps payloads at 128 KB; a larger
 	 * packet makes the broker drop the client */
 	fprintf(f, "max_packet_size %d\n", 256 * 1024);
-	if (!cfg->mqtt_watch_denied)
-		fprintf(f, "log_dest stderr\n");
-	/* the plugin reads TLS refusals from here (server/mqtt/tls_watch.c) */
+	/* the only destination: the plugin reads it and relays to stderr (broker_log_setup) */
 	fprintf(f, "log_dest file %s/broker.log\n", run_dir);
 	fprintf(f, "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n");
 	if (cfg->mqtt_watch_denied)

@@ -15,6 +15,7 @@
 
 int ncm_mqtt_on_disconnect(int event, void *event_data, void *userdata)
 {
+	static const char ordinary[] = "closed by the client or the network";
 	struct mosquitto_evt_disconnect *ed = event_data;
 	struct ncm_journal_rec rec = { 0 };
 	struct ncm_client *c;
@@ -30,7 +31,7 @@ int ncm_mqtt_on_disconnect(int event, void *event_data, void *userdata)
 	else if (c->kick_reason[0])
 		reason = c->kick_reason;
 	else
-		reason = "closed by the client or the network";
+		reason = ordinary;
 	if (ncm_clients_count_device(c->device_id, c) == 0) {
 		/* 2.0.11 cannot tell a clean DISCONNECT from a dropped socket: anything we did not
 		 * kick counts as the client's own doing; the time and the shadow written behind
@@ -38,7 +39,10 @@ int ncm_mqtt_on_disconnect(int event, void *event_data, void *userdata)
 		ncm_connstate_post(c->device_id, 0, 0, reason, !c->kick_reason[0],
 				   ncm_rt_now_ms());
 	}
-	ncm_log(NCM_LOG_INFO, "auth: device %s disconnected: %s", c->device_id, reason);
+	/* an ordinary disconnect is per-connection chatter, like the connect line (on_auth.c):
+	 * the journal has it; a kick or a takeover says more */
+	ncm_log(reason == ordinary ? NCM_LOG_DEBUG : NCM_LOG_INFO,
+		"auth: device %s disconnected: %s", c->device_id, reason);
 	rec.kind = "mqtt.disconnect";
 	rec.device = c->device_id;
 	rec.reason = reason;

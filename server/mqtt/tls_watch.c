@@ -4,7 +4,7 @@
  * expired or not yet valid, no certificate at all) never reaches a plugin event in Mosquitto
  * 2.0.11: the broker only logs it ("Client connection from A failed: ...", or "New connection
  * from A:P on port N." and later "OpenSSL Error[0]: ...certificate verify failed"). So the generated
- * mosquitto.conf also logs to <run>/broker.log, and the tick reads the new lines of that file.
+ * mosquitto.conf logs to <run>/broker.log, and the tick reads the new lines of that file.
  * OpenSSL's error does not say why verification failed; the "sslclient" purpose check, which
  * OpenSSL runs on the client certificate after building its chain and before checking dates,
  * logs a line of its own when the certificate is outside its validity period, so the reason
@@ -19,6 +19,15 @@
  * the PUBACK (MQTT 3.1.1 cannot refuse) and drops the message, logging only a debug line. With
  * --mqtt-watch-denied (docs/limits.md#sys-publish) the broker logs debug lines too, and such a
  * line disconnects the device and is journaled like the plugin's own ACL refusals (on_acl.c).
+ *
+ * That file is the broker's only log destination (docs/cli.md#serve): Mosquitto 2.0.11 applies
+ * its log types to every destination and writes each line with its own write(2), so logging to
+ * stderr too doubled the broker's writes on every connect. This watcher is what a user sees on
+ * stderr instead: it copies each line there, once per tick and at exit (so a broker that stops
+ * before its first loop still says why), except the lines every connection writes (the journal
+ * has each connect and disconnect) and per-packet debug lines. Under serve it knows the file
+ * from NCM_BROKER_LOG_RELAY from the moment the plugin is loaded; a broker started without it
+ * (a hand-written mosquitto.conf) gets the refusals journaled but nothing relayed.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -46,7 +55,7 @@
 static const char note_prefix[] = "tls: client certificate ";
 
 static int log_fd = -1;
-static int relaying; /* --mqtt-watch-denied: lines that are not packet debug go to stderr */
+static int relaying; /* under serve: lines a user needs go to stderr (see above) */
 static int acting;   /* journal and kick (the tick), or only relay (at exit) */
 static char carry[LINE_MAX_LEN];
 static size_t carry_len;
@@ -89,9 +98,9 @@ static void relay_at_exit(void)
 	log_fd = -1;
 }
 
-/* With --mqtt-watch-denied the broker logs to its file alone (server/cli/cmd_serve.c,
- * watch_denied_setup) and serve names that file in NCM_BROKER_LOG_RELAY. The plugin is loaded
- * after the broker opened its log, so the file is read from the start of this run's lines. */
+/* The broker logs to its file alone (server/cli/cmd_serve.c, broker_log_setup), which serve
+ * empties and names in NCM_BROKER_LOG_RELAY. The plugin is loaded after the broker opened its
+ * log, so the file is read from the start of this run's lines. */
 __attribute__((constructor)) static void relay_start(void)
 {
 	const char *path = getenv("NCM_BROKER_LOG_RELAY");
@@ -210,9 +219,35 @@ static void denied_publish(const char *p)
 	ncm_mqtt_kick(id, kick);
 }
 
-/* Copies line l, whose message starts at p, to stderr unless it is one of the broker's other
- * debug lines (Mosquitto 2.0.11, src/ and lib/: log__printf with MOSQ_LOG_DEBUG) or this
- * plugin's (on_acl.c, a delivery refused). */
+/* Whether string s ends with tail. */
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+
+	return n >= m && !strcmp(s + n - m, tail);
+}
+
+/* Whether message p is a line written for every connection that goes well: the broker's
+ * (Mosquitto 2.0.11, NOTICE: src/net.c "New connection from", src/handle_connect.c "New client
+ * connected from", src/loop.c do_disconnect "Client <id> disconnected." / "... closed its
+ * connection.") or this plugin's debug lines (on_auth.c, on_disconnect.c), in the file when
+ * --mqtt-watch-denied turns debug on. The journal has each connect and disconnect; on stderr
+ * they would only be noise. */
+static int connection_chatter(const char *p)
+{
+	if (!strncmp(p, "New connection from ", 20) || !strncmp(p, "New client connected from ", 26))
+		return 1;
+	if (!strncmp(p, "Client ", 7))
+		return ends_with(p, " disconnected.") || ends_with(p, " closed its connection.");
+	if (!strncmp(p, "nrfcloud-mock: auth: device ", 28))
+		return strstr(p, " connected from ") ||
+		       ends_with(p, " disconnected: closed by the client or the network");
+	return 0;
+}
+
+/* Copies line l, whose message starts at p, to stderr unless it is per-connection chatter or
+ * one of the broker's other debug lines (Mosquitto 2.0.11, src/ and lib/: log__printf with
+ * MOSQ_LOG_DEBUG) or this plugin's (on_acl.c, a delivery refused). */
 static void relay(const char *l, const char *p)
 {
 	static const char *const debug[] = { "Dropped too large PUBLISH", "OCSP: ",
@@ -221,6 +256,8 @@ static void relay(const char *l, const char *p)
 	char out[LINE_MAX_LEN + 1];
 	size_t i, n;
 
+	if (connection_chatter(p))
+		return;
 	for (i = 0; i < sizeof(debug) / sizeof(debug[0]); i++)
 		if (!strncmp(p, debug[i], strlen(debug[i])))
 			return;
