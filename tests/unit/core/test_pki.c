@@ -819,6 +819,12 @@ START_TEST(csr_random_bytes_are_refused)
 		ck_assert_int_eq(RAND_bytes(junk, sizeof(junk)), 1);
 		assert_csr_fails(junk, sizeof(junk), NCM_ERR_INVAL, "");
 	}
+	/* the last junk without the characters that pick another message (a double quote: the
+	 * AT%KEYGEN quoting, a dot: an attestation token, '%': a response prefix); it failed 1 run
+	 * in about 200 when a random byte was one of them */
+	for (i = 0; i < (int)sizeof(junk); i++)
+		if (junk[i] == '"' || junk[i] == '.' || junk[i] == '%')
+			junk[i] = 'y';
 	junk[0] = 'x';
 	assert_csr_fails(junk, sizeof(junk), NCM_ERR_INVAL, "not a certificate signing request");
 	assert_csr_fails("hello world", 11, NCM_ERR_INVAL, "not a certificate signing request");
