@@ -79,8 +79,10 @@ static void on_disconnect(struct mosquitto *m, void *ud, int rc)
 			lost_conn++;
 		else
 			lost_other++;
+		/* libmosquitto 2.0.11's mosquitto_strerror has no text for MOSQ_ERR_KEEPALIVE */
 		printf("lost %s t=%llds rc=%d (%s)%s\n", d->id, (now_ms() - run_start_ms) / 1000, rc,
-		       mosquitto_strerror(rc),
+		       rc == MOSQ_ERR_KEEPALIVE ? "keep-alive: no PINGRESP in time"
+						: mosquitto_strerror(rc),
 		       d->pub_sent_ms ? " with a PUBACK outstanding" : "");
 		fflush(stdout);
 	}
