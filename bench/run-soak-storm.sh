@@ -39,6 +39,7 @@ if [ "$kind" = mosquitto ]; then
 per_listener_settings false
 allow_anonymous true
 persistence false
+set_tcp_nodelay true
 max_packet_size 262144
 log_dest stderr
 log_type error
