@@ -27,7 +27,8 @@ if [ -n "${BUILD:-}" ]; then build=$BUILD; else bench_build; fi
 
 tmp=$(mktemp -d)
 pid=
-# KEEP=1 keeps the folder (broker logs, load output) and prints its path
+# KEEP=1 keeps the folder (broker logs, load output) and prints its path;
+# ONLY=mock or ONLY=mosquitto runs the load against that broker alone
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	if [ -n "${KEEP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi' EXIT
 
@@ -63,7 +64,9 @@ soak() {
 		"$(cat "$tmp/load-$1".* | awk '/^connected/ {n += $2} END {print n}')" \
 		"$start_rss" "$end_rss" "$(hwm "$2")" \
 		"$(cat "$tmp/load-$1".* | awk '/^done/ {for (i = 2; i <= NF; i++) {
-			split($i, kv, "="); s[kv[1]] += kv[2]; if (!(kv[1] in o)) o[kv[1]] = ++m;
+			split($i, kv, "="); if (!(kv[1] in o)) o[kv[1]] = ++m;
+			if (kv[1] ~ /^max-/) { if (kv[2] > s[kv[1]]) s[kv[1]] = kv[2] }
+			else s[kv[1]] += kv[2];
 			k[o[kv[1]]] = kv[1] } }
 			END {printf "done"; for (i = 1; i <= m; i++) printf " %s=%d", k[i], s[k[i]]}')"
 }
@@ -73,7 +76,7 @@ pid=$bench_pid
 mqtt_port=$(awk '/^mqtt-port/ {print $2}' "$tmp/out")
 prefix=$(awk '/^topic-prefix/ {print $2}' "$tmp/out")
 echo "devices=$devices seconds=$seconds interval=${interval}s"
-soak nrfcloud-mock "$pid" "$mqtt_port" "$prefix"
+[ "${ONLY:-}" = mosquitto ] || soak nrfcloud-mock "$pid" "$mqtt_port" "$prefix"
 kill "$pid"
 wait "$pid" 2>/dev/null || true
 pid=
@@ -86,6 +89,7 @@ cat >>"$tmp/plain.conf" <<CONF
 per_listener_settings false
 allow_anonymous true
 persistence false
+set_tcp_nodelay true
 max_packet_size 262144
 log_dest stderr
 log_type error
@@ -104,4 +108,4 @@ until grep -q ":$(printf '%04X' "$plain_port") " /proc/net/tcp 2>/dev/null; do
 	[ $i -lt 100 ] || { echo "plain mosquitto did not start" >&2; cat "$tmp/plain.log" >&2; exit 1; }
 	sleep 0.1
 done
-soak mosquitto "$pid" "$plain_port" ""
+[ "${ONLY:-}" = mock ] || soak mosquitto "$pid" "$plain_port" ""

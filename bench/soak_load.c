@@ -37,7 +37,17 @@ struct device {
 	int connected;
 	int lost;
 	long long next_pub_ms;
+	long long pub_sent_ms;   /* when the publish now awaiting its PUBACK was sent (0: none) */
 };
+
+/* Why devices were lost (libmosquitto's rc in on_disconnect): MOSQ_ERR_KEEPALIVE means this
+ * process closed the connection itself (no PINGRESP within a keep-alive), MOSQ_ERR_CONN_LOST
+ * that the broker closed it or the socket failed. */
+static int lost_keepalive, lost_conn, lost_other;
+/* the load generator's own health: the longest gap between two service rounds, and the
+ * longest PUBACK wait, in this report window and overall */
+static long long gap_max_ms, gap_max_all_ms, ack_max_ms, ack_max_all_ms, last_service_ms;
+static long long run_start_ms;
 
 static long long now_ms(void)
 {
@@ -61,10 +71,39 @@ static void on_disconnect(struct mosquitto *m, void *ud, int rc)
 	struct device *d = ud;
 
 	(void)m;
-	(void)rc;
-	if (d->connected)
+	if (d->connected) {
 		d->lost = 1;
+		if (rc == MOSQ_ERR_KEEPALIVE)
+			lost_keepalive++;
+		else if (rc == MOSQ_ERR_CONN_LOST)
+			lost_conn++;
+		else
+			lost_other++;
+		/* libmosquitto 2.0.11's mosquitto_strerror has no text for MOSQ_ERR_KEEPALIVE */
+		printf("lost %s t=%llds rc=%d (%s)%s\n", d->id, (now_ms() - run_start_ms) / 1000, rc,
+		       rc == MOSQ_ERR_KEEPALIVE ? "keep-alive: no PINGRESP in time"
+						: mosquitto_strerror(rc),
+		       d->pub_sent_ms ? " with a PUBACK outstanding" : "");
+		fflush(stdout);
+	}
 	d->connected = 0;
+}
+
+static void on_publish(struct mosquitto *m, void *ud, int mid)
+{
+	struct device *d = ud;
+	long long wait;
+
+	(void)m;
+	(void)mid;
+	if (!d->pub_sent_ms)
+		return;
+	wait = now_ms() - d->pub_sent_ms;
+	d->pub_sent_ms = 0;
+	if (wait > ack_max_ms)
+		ack_max_ms = wait;
+	if (wait > ack_max_all_ms)
+		ack_max_all_ms = wait;
 }
 
 /* One round over devices [0, n): poll (up to timeout_ms), read and write what is ready, and
@@ -73,7 +112,13 @@ static void service(struct device *devs, int n, struct pollfd *pfd, int *pidx, i
 {
 	static long long last_misc;
 	int i, np = 0;
+	long long t = now_ms();
 
+	if (last_service_ms && t - last_service_ms > gap_max_ms)
+		gap_max_ms = t - last_service_ms;
+	if (gap_max_ms > gap_max_all_ms)
+		gap_max_all_ms = gap_max_ms;
+	last_service_ms = t;
 	for (i = 0; i < n; i++) {
 		int fd = mosquitto_socket(devs[i].m);
 
@@ -176,7 +221,7 @@ int main(int argc, char **argv)
 		return 1;
 	mosquitto_lib_init();
 	srand((unsigned)getpid());
-	start = now_ms();
+	start = run_start_ms = now_ms();
 	for (i = 0; i < n; i++) {
 		struct device *d = &devs[i];
 
@@ -190,6 +235,7 @@ int main(int argc, char **argv)
 		}
 		mosquitto_connect_callback_set(d->m, on_connect);
 		mosquitto_disconnect_callback_set(d->m, on_disconnect);
+		mosquitto_publish_callback_set(d->m, on_publish);
 		if (mosquitto_connect(d->m, host, port, 60) != MOSQ_ERR_SUCCESS) {
 			fprintf(stderr, "soak_load: %s cannot connect: %s\n", d->id,
 				strerror(errno));
@@ -237,7 +283,8 @@ int main(int argc, char **argv)
 			printf("connected %d\n", connected);
 			fflush(stdout);
 			deadline = 0;
-			start = t;
+			start = run_start_ms = t;
+			gap_max_ms = ack_max_ms = gap_max_all_ms = ack_max_all_ms = 0;
 			for (i = 0; i < n; i++)
 				devs[i].next_pub_ms = t + (long long)(rand() % (interval * 1000 + 1));
 		}
@@ -247,10 +294,12 @@ int main(int argc, char **argv)
 			lost = 0;
 			for (i = 0; i < n; i++)
 				lost += devs[i].lost;
-			printf("t=%llds connected=%d lost=%d published=%lld\n", (t - start) / 1000,
-			       connected, lost, published);
+			printf("t=%llds connected=%d lost=%d published=%lld max-gap=%lldms "
+			       "max-puback=%lldms\n", (t - start) / 1000, connected, lost, published,
+			       gap_max_ms, ack_max_ms);
 			fflush(stdout);
 			last_report = t;
+			gap_max_ms = ack_max_ms = 0;
 		}
 		for (i = 0; i < n; i++) {
 			struct device *d = &devs[i];
@@ -263,8 +312,11 @@ int main(int argc, char **argv)
 					 "{\"appId\":\"TEMP\",\"messageType\":\"DATA\",\"data\":\"%d\"}",
 					 rand() % 40);
 				if (mosquitto_publish(d->m, NULL, topic, (int)strlen(payload), payload,
-						      1, false) == MOSQ_ERR_SUCCESS)
+						      1, false) == MOSQ_ERR_SUCCESS) {
 					published++;
+					if (!d->pub_sent_ms)
+						d->pub_sent_ms = t;
+				}
 				d->next_pub_ms = t + (long long)interval * 1000;
 			}
 		}
@@ -273,11 +325,14 @@ int main(int argc, char **argv)
 	lost = 0;
 	for (i = 0; i < n; i++) {
 		lost += devs[i].lost;
+		devs[i].connected = 0; /* our own DISCONNECT is no loss */
 		mosquitto_disconnect(devs[i].m);
 		mosquitto_loop_write(devs[i].m, 1);
 		mosquitto_destroy(devs[i].m);
 	}
-	printf("done connected=%d lost=%d published=%lld\n", connected, lost, published);
+	printf("done connected=%d lost=%d lost-keepalive=%d lost-conn=%d lost-other=%d "
+	       "published=%lld max-gap-ms=%lld max-puback-ms=%lld\n", connected, lost,
+	       lost_keepalive, lost_conn, lost_other, published, gap_max_all_ms, ack_max_all_ms);
 	mosquitto_lib_cleanup();
 	free(devs);
 	free(pfd);
