@@ -117,3 +117,35 @@ EOF
 EOF
 	} >"$tmp/nginx/nginx.conf"
 }
+
+# bench_plain_mosquitto DIR PORT: starts plain Mosquitto 2.0.11 on 127.0.0.1:PORT with the TLS
+# listener settings of the mock's generated configuration (the lab CA and server certificate of
+# DIR/data, client certificates required, TCP_NODELAY, no persistence) and no plugin; waits
+# until it listens and sets bench_pid. Its stderr goes to DIR/plain.log.
+bench_plain_mosquitto() {
+	# as root, Mosquitto would drop to user mosquitto, which cannot read the data folder
+	if [ "$(id -u)" = 0 ]; then echo "user root" >"$1/plain.conf"; else : >"$1/plain.conf"; fi
+	cat >>"$1/plain.conf" <<CONF
+per_listener_settings false
+allow_anonymous true
+persistence false
+set_tcp_nodelay true
+max_packet_size 262144
+log_dest stderr
+log_type error
+listener $2 127.0.0.1
+cafile $1/data/ca/ca.pem
+certfile $1/data/ca/server.pem
+keyfile $1/data/ca/server.key
+require_certificate true
+tls_version tlsv1.2
+CONF
+	/usr/sbin/mosquitto -c "$1/plain.conf" 2>"$1/plain.log" &
+	bench_pid=$!
+	_i=0
+	until grep -q ":$(printf '%04X' "$2") " /proc/net/tcp 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt 100 ] || { echo "plain mosquitto did not start" >&2; cat "$1/plain.log" >&2; exit 1; }
+		sleep 0.1
+	done
+}

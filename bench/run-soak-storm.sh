@@ -34,30 +34,8 @@ if [ "$kind" = mosquitto ]; then
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	port=$((port + 1)) prefix=
-	[ "$(id -u)" = 0 ] && echo "user root" >"$tmp/plain.conf" || : >"$tmp/plain.conf"
-	cat >>"$tmp/plain.conf" <<CONF
-per_listener_settings false
-allow_anonymous true
-persistence false
-set_tcp_nodelay true
-max_packet_size 262144
-log_dest stderr
-log_type error
-listener $port 127.0.0.1
-cafile $tmp/data/ca/ca.pem
-certfile $tmp/data/ca/server.pem
-keyfile $tmp/data/ca/server.key
-require_certificate true
-tls_version tlsv1.2
-CONF
-	/usr/sbin/mosquitto -c "$tmp/plain.conf" 2>"$tmp/plain.log" &
-	pid=$!
-	i=0
-	until grep -q ":$(printf '%04X' "$port") " /proc/net/tcp 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || { echo "plain mosquitto did not start" >&2; exit 1; }
-		sleep 0.1
-	done
+	bench_plain_mosquitto "$tmp" "$port"
+	pid=$bench_pid
 fi
 
 # wait_connected FILE PID: until the load process says it is connected

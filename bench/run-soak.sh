@@ -83,29 +83,6 @@ pid=
 
 # plain Mosquitto: the same TLS listener settings, no plugin
 plain_port=$((mqtt_port + 1))
-# as root, Mosquitto would drop to user mosquitto, which cannot read the data folder
-[ "$(id -u)" = 0 ] && echo "user root" >"$tmp/plain.conf" || : >"$tmp/plain.conf"
-cat >>"$tmp/plain.conf" <<CONF
-per_listener_settings false
-allow_anonymous true
-persistence false
-set_tcp_nodelay true
-max_packet_size 262144
-log_dest stderr
-log_type error
-listener $plain_port 127.0.0.1
-cafile $tmp/data/ca/ca.pem
-certfile $tmp/data/ca/server.pem
-keyfile $tmp/data/ca/server.key
-require_certificate true
-tls_version tlsv1.2
-CONF
-/usr/sbin/mosquitto -c "$tmp/plain.conf" 2>"$tmp/plain.log" &
-pid=$!
-i=0
-until grep -q ":$(printf '%04X' "$plain_port") " /proc/net/tcp 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "plain mosquitto did not start" >&2; cat "$tmp/plain.log" >&2; exit 1; }
-	sleep 0.1
-done
+bench_plain_mosquitto "$tmp" "$plain_port"
+pid=$bench_pid
 [ "${ONLY:-}" = mock ] || soak mosquitto "$pid" "$plain_port" ""
